@@ -1,0 +1,59 @@
+"""Build macros shared by the whole tree.
+
+Libraries depend on @system//:absl_headers only; the binary decides how
+abseil is linked. Tests and gRPC binaries link the shared abseil that gRPC
+itself uses (one copy in the process); crate-runtime and crate-shim link it
+statically to keep exec cheap.
+"""
+
+def crate_cc_test(name, deps = [], linkopts = [], **kwargs):
+    native.cc_test(
+        name = name,
+        deps = deps + [
+            "@system//:gmock",
+            "@system//:gtest_main",
+            "@system//:absl",
+        ],
+        linkopts = linkopts,
+        **kwargs
+    )
+
+def crate_cc_binary(name, deps = [], static_absl = False, **kwargs):
+    native.cc_binary(
+        name = name,
+        deps = deps + ["@system//:absl_static" if static_absl else "@system//:absl"],
+        **kwargs
+    )
+
+def cc_grpc_library(name, srcs, deps = [], grpc = True, **kwargs):
+    """C++ Protobuf (+ gRPC) code from .proto files, by protoc in a genrule.
+
+    srcs are .proto files in this package; imports are resolved from the
+    workspace root, so `import "api/proto/crate/v1/x.proto";` works, and from
+    /usr/include for the well-known types.
+    """
+    pkg = native.package_name()
+    outs = []
+    for src in srcs:
+        base = src[:-len(".proto")]
+        outs += [base + ".pb.h", base + ".pb.cc"]
+        if grpc:
+            outs += [base + ".grpc.pb.h", base + ".grpc.pb.cc"]
+    out_root = "$(GENDIR)"
+    cmd = "protoc -I. -I/usr/include --cpp_out=%s" % out_root
+    if grpc:
+        cmd += " --grpc_out=%s --plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin)" % out_root
+    cmd += " " + " ".join(["%s/%s" % (pkg, s) if pkg else s for s in srcs])
+    native.genrule(
+        name = name + "_gen",
+        srcs = srcs,
+        outs = outs,
+        cmd = cmd,
+    )
+    native.cc_library(
+        name = name,
+        srcs = [o for o in outs if o.endswith(".cc")],
+        hdrs = [o for o in outs if o.endswith(".h")],
+        deps = deps + ["@system//:protobuf"] + (["@system//:grpc++"] if grpc else []),
+        **kwargs
+    )
