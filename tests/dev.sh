@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine (run as root):
+#   tests/dev.sh main   install what is missing, build, run the main job
+#   tests/dev.sh test   install what is missing, build, run every test
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+./third_party/install_deps.sh
+
+# Keep Bazel's output in one place per checkout, and never let it fetch.
+bazel_flags=(--noshow_progress)
+if [ "${CI:-}" = true ]; then
+  bazel_flags+=(--curses=no --color=no)
+fi
+
+case "${1:-}" in
+  main)
+    bazel build "${bazel_flags[@]}" //...
+    echo
+    bazel-bin/cli/crate/crate version
+    if [ -x bazel-bin/cli/crate-runtime/crate-runtime ]; then
+      bazel-bin/cli/crate-runtime/crate-runtime --version
+    fi
+    ;;
+  test)
+    log="$(mktemp)"
+    trap 'rm -f "$log"' EXIT
+    set +e
+    bazel test "${bazel_flags[@]}" --test_summary=short //... 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    # A closing line any reader understands, from Bazel's own summary.
+    passed=$(grep -cE '^//.* PASSED' "$log" || true)
+    failed=$(grep -cE '^//.* (FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' "$log" || true)
+    echo "$passed passed, $failed failed"
+    exit "$rc"
+    ;;
+  *)
+    echo "usage: $0 main|test" >&2
+    exit 2
+    ;;
+esac
