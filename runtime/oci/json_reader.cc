@@ -76,8 +76,8 @@ absl::Status GetString(const Json& obj, absl::string_view parent,
   return absl::OkStatus();
 }
 
-absl::Status GetBool(const Json& obj, absl::string_view parent,
-                     const char* key, bool* out, bool required) {
+absl::Status GetBool(const Json& obj, absl::string_view parent, const char* key,
+                     bool* out, bool required) {
   const Json* v = Find(obj, key);
   if (v == nullptr) {
     if (required) return Invalid(Field(parent, key), "required");
@@ -88,8 +88,8 @@ absl::Status GetBool(const Json& obj, absl::string_view parent,
   return absl::OkStatus();
 }
 
-absl::Status GetBool(const Json& obj, absl::string_view parent,
-                     const char* key, absl::optional<bool>* out) {
+absl::Status GetBool(const Json& obj, absl::string_view parent, const char* key,
+                     absl::optional<bool>* out) {
   const Json* v = Find(obj, key);
   if (v == nullptr) return absl::OkStatus();
   if (!v->is_boolean()) return WrongType(Field(parent, key), "boolean", *v);
@@ -140,7 +140,8 @@ absl::Status GetObject(const Json& obj, absl::string_view parent,
     if (required) return Invalid(Field(parent, key), "required");
     return absl::OkStatus();
   }
-  if (!(*out)->is_object()) return WrongType(Field(parent, key), "object", **out);
+  if (!(*out)->is_object())
+    return WrongType(Field(parent, key), "object", **out);
   return absl::OkStatus();
 }
 

@@ -9,11 +9,10 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -45,10 +44,10 @@ const Json* Find(const Json& obj, const char* key);
 absl::Status GetString(const Json& obj, absl::string_view parent,
                        const char* key, std::string* out,
                        bool required = false);
-absl::Status GetBool(const Json& obj, absl::string_view parent,
-                     const char* key, bool* out, bool required = false);
-absl::Status GetBool(const Json& obj, absl::string_view parent,
-                     const char* key, absl::optional<bool>* out);
+absl::Status GetBool(const Json& obj, absl::string_view parent, const char* key,
+                     bool* out, bool required = false);
+absl::Status GetBool(const Json& obj, absl::string_view parent, const char* key,
+                     absl::optional<bool>* out);
 absl::Status GetStrings(const Json& obj, absl::string_view parent,
                         const char* key, std::vector<std::string>* out,
                         bool required = false);
@@ -60,8 +59,7 @@ absl::Status GetObject(const Json& obj, absl::string_view parent,
                        const char* key, const Json** out,
                        bool required = false);
 absl::Status GetArray(const Json& obj, absl::string_view parent,
-                      const char* key, const Json** out,
-                      bool required = false);
+                      const char* key, const Json** out, bool required = false);
 
 // Integer conversion with a range check against T.
 template <typename T>

@@ -119,7 +119,16 @@ struct Hooks {
   std::vector<Hook> poststop;
 };
 
-enum class NamespaceType { kPid, kNetwork, kMount, kIpc, kUts, kUser, kCgroup, kTime };
+enum class NamespaceType {
+  kPid,
+  kNetwork,
+  kMount,
+  kIpc,
+  kUts,
+  kUser,
+  kCgroup,
+  kTime
+};
 
 // "pid", "network", ... as config.json spells them.
 absl::string_view NamespaceTypeName(NamespaceType type);

@@ -1,0 +1,39 @@
+#include "runtime/oci/features.h"
+
+#include <nlohmann/json.hpp>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/base/status_matchers.h"
+#include "runtime/oci/spec.h"
+
+namespace crate::oci {
+namespace {
+
+TEST(FeaturesTest, DocumentListsWhatWeSupport) {
+  auto j = nlohmann::json::parse(FeaturesJson({.seccomp = true}));
+  EXPECT_EQ(j["ociVersionMax"], kOciVersion);
+  EXPECT_EQ(j["linux"]["namespaces"].size(), 8u);
+  EXPECT_EQ(j["linux"]["capabilities"][21], "CAP_SYS_ADMIN");
+  EXPECT_TRUE(j["linux"]["seccomp"]["enabled"].get<bool>());
+  EXPECT_FALSE(j["linux"]["cgroup"]["systemd"].get<bool>());
+}
+
+TEST(DefaultSpecTest, IsValidForCreate) {
+  for (bool rootless : {false, true}) {
+    ASSERT_OK_AND_ASSIGN(Spec spec,
+                         ParseSpec(DefaultSpecJson(rootless, 1000, 1000)));
+    EXPECT_OK(ValidateForCreate(spec));
+    EXPECT_EQ(spec.root->path, "rootfs");
+    EXPECT_EQ(spec.linux->FindNamespace(NamespaceType::kUser) != nullptr,
+              rootless);
+    EXPECT_EQ(spec.linux->FindNamespace(NamespaceType::kNetwork) != nullptr,
+              !rootless);
+    if (rootless) {
+      EXPECT_EQ(spec.linux->uid_mappings[0].host_id, 1000u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace crate::oci
