@@ -54,7 +54,8 @@ struct ApplyResult {
 
 // Reads up to `len` bytes of the (compressed) layer into `buf`. Returns 0 at
 // the end of the stream.
-using LayerReader = std::function<absl::StatusOr<size_t>(char* buf, size_t len)>;
+using LayerReader =
+    std::function<absl::StatusOr<size_t>(char* buf, size_t len)>;
 
 // Applies the layer read from `reader` to `target_dir`. The directory is
 // created if missing; if it was created here and applying fails, it is

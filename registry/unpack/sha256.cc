@@ -13,7 +13,8 @@ struct Sha256::Ctx {
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
   ctx_->md = EVP_MD_CTX_new();
   // Allocation failure here leaves no sane way to go on.
-  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) {
+  if (ctx_->md == nullptr ||
+      EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) {
     std::abort();
   }
 }
