@@ -1,0 +1,344 @@
+#include "runtime/linux/launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/base/errno_status.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/base/unique_fd.h"
+#include "runtime/linux/process.h"
+#include "runtime/linux/rootfs.h"
+
+namespace crate::linux {
+namespace {
+
+constexpr char kReady = 'R';
+constexpr char kError = 'E';
+constexpr char kPid = 'P';
+constexpr char kGo = 'G';
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+// fork() with namespace flags. glibc's fork() takes no flags and clone()
+// wants a stack; the raw syscall with a null stack behaves like fork.
+pid_t CloneProcess(int flags) {
+  return static_cast<pid_t>(
+      syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+}
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+ssize_t ReadFull(int fd, void* data, size_t size) {
+  char* p = static_cast<char*>(data);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = read(fd, p + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+[[noreturn]] void ChildFail(int sync_fd, const absl::Status& status) {
+  std::string msg(1, kError);
+  msg += std::string(status.message());
+  WriteAll(sync_fd, msg.data(), msg.size());
+  _exit(1);
+}
+
+std::string DescribeWait(int wstatus) {
+  if (WIFEXITED(wstatus))
+    return absl::StrCat("exit status ", WEXITSTATUS(wstatus));
+  if (WIFSIGNALED(wstatus)) return absl::StrCat("signal ", WTERMSIG(wstatus));
+  return "unknown status";
+}
+
+// Everything from here runs in the container init, a copy of the caller.
+absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns) {
+  if (new_user_ns) {
+    // Root of the new namespace, so that what follows is done as its root.
+    if (setresgid(0, 0, 0) != 0) return ErrnoStatus("setresgid 0");
+    if (setresuid(0, 0, 0) != 0) return ErrnoStatus("setresuid 0");
+  }
+  if (setsid() < 0) return ErrnoStatus("setsid");
+  umask(0);  // Modes of device nodes and mount targets are exact.
+  RETURN_IF_ERROR(ApplyOomScoreAdj(plan.process));
+  RETURN_IF_ERROR(PrepareRootfs(plan));
+  RETURN_IF_ERROR(EnterRootfs(plan));
+  RETURN_IF_ERROR(FinishRootfs(plan));
+  RETURN_IF_ERROR(ApplyIdentity(plan));
+  RETURN_IF_ERROR(ApplyRlimits(plan.process));
+  return absl::OkStatus();
+}
+
+void CloseExtraFds(int preserve_fds, int keep_a, int keep_b) {
+  int first = 3 + preserve_fds;
+  // Mark instead of close: the fds the init still needs are CLOEXEC too.
+  for (int fd = first; fd < 1024; ++fd) {
+    if (fd == keep_a || fd == keep_b) continue;
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC))
+      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
+[[noreturn]] void InitMain(const CreateRequest& req, int sync_fd, int go_fd,
+                           int state_dir_fd) {
+  const LaunchPlan& plan = *req.plan;
+  char go = 0;
+  if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
+  close(go_fd);
+  absl::Status s =
+      InitBeforeReady(plan, (plan.clone_flags & CLONE_NEWUSER) != 0);
+  if (!s.ok()) ChildFail(sync_fd, s);
+  absl::StatusOr<std::string> exe = ResolveExecutable(plan.process);
+  if (!exe.ok()) ChildFail(sync_fd, exe.status());
+  CloseExtraFds(req.preserve_fds, sync_fd, state_dir_fd);
+  if (!WriteAll(sync_fd, &kReady, 1)) _exit(1);
+  close(sync_fd);
+
+  // Blocks until `start` opens the other end.
+  int fifo = openat(state_dir_fd, kExecFifoName, O_WRONLY | O_CLOEXEC);
+  if (fifo < 0) _exit(1);
+  if (!WriteAll(fifo, "0", 1)) _exit(1);
+  close(fifo);
+  close(state_dir_fd);
+
+  s = BecomeProcessUser(plan.process);
+  if (s.ok()) s = Exec(*exe, plan.process);
+  std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");
+  WriteAll(STDERR_FILENO, msg.data(), msg.size());
+  _exit(127);
+}
+
+// Reads what the init (or the intermediate process) reports.
+absl::Status AwaitReady(int sync_fd, pid_t pid) {
+  char tag = 0;
+  ssize_t n = ReadFull(sync_fd, &tag, 1);
+  if (n == 1 && tag == kReady) return absl::OkStatus();
+  std::string msg;
+  if (n == 1 && tag == kError) {
+    char buf[4096];
+    ssize_t m;
+    while ((m = read(sync_fd, buf, sizeof(buf))) > 0) {
+      msg.append(buf, static_cast<size_t>(m));
+    }
+  }
+  int wstatus = 0;
+  bool reaped = waitpid(pid, &wstatus, 0) == pid;
+  if (!msg.empty()) return absl::FailedPreconditionError(msg);
+  return absl::InternalError(absl::StrCat(
+      "container init exited before the container was created",
+      reaped ? absl::StrCat(" (", DescribeWait(wstatus), ")") : ""));
+}
+
+}  // namespace
+
+absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan) {
+  auto render = [](const std::vector<oci::IdMapping>& maps) {
+    std::string out;
+    for (const oci::IdMapping& m : maps) {
+      absl::StrAppend(&out, m.container_id, " ", m.host_id, " ", m.size, "\n");
+    }
+    return out;
+  };
+  std::string proc = absl::StrCat("/proc/", pid);
+  if (geteuid() != 0) {
+    RETURN_IF_ERROR(WriteExistingFile(proc + "/setgroups", "deny"));
+  }
+  RETURN_IF_ERROR(
+      WriteExistingFile(proc + "/uid_map", render(plan.uid_mappings)));
+  RETURN_IF_ERROR(
+      WriteExistingFile(proc + "/gid_map", render(plan.gid_mappings)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
+  const LaunchPlan& plan = *req.plan;
+  std::string fifo = JoinPath(req.state_dir, kExecFifoName);
+  if (mkfifo(fifo.c_str(), 0622) != 0) return ErrnoStatus("mkfifo", fifo);
+  auto remove_fifo = [&] { unlink(fifo.c_str()); };
+
+  UniqueFd state_dir(
+      open(req.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  int sync_pipe[2], go_pipe[2];
+  if (!state_dir || pipe2(sync_pipe, O_CLOEXEC) != 0) {
+    remove_fifo();
+    return ErrnoStatus("open", req.state_dir);
+  }
+  UniqueFd sync_read(sync_pipe[0]), sync_write(sync_pipe[1]);
+  if (pipe2(go_pipe, O_CLOEXEC) != 0) {
+    remove_fifo();
+    return ErrnoStatus("pipe");
+  }
+  UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
+
+  fflush(nullptr);
+  int flags = plan.clone_flags & ~CLONE_NEWTIME;
+  bool intermediate = !plan.joins.empty() || (plan.clone_flags & CLONE_NEWTIME);
+  pid_t pid;
+  if (!intermediate) {
+    pid = CloneProcess(flags);
+    if (pid < 0) {
+      remove_fifo();
+      return ErrnoStatus("clone");
+    }
+    if (pid == 0) {
+      sync_read.Reset();
+      go_write.Reset();
+      InitMain(req, sync_write.get(), go_read.get(), state_dir.get());
+    }
+  } else {
+    // setns() into a pid namespace only affects children, and the caller
+    // must stay in its own mount namespace: a short-lived process joins,
+    // then forks the init.
+    pid_t mid = CloneProcess(0);
+    if (mid < 0) {
+      remove_fifo();
+      return ErrnoStatus("fork");
+    }
+    if (mid == 0) {
+      sync_read.Reset();
+      go_write.Reset();
+      for (const NamespaceJoin& j : plan.joins) {
+        int fd = open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+          ChildFail(sync_write.get(), ErrnoStatus("open namespace", j.path));
+        if (setns(fd, CloneFlag(j.type)) != 0) {
+          ChildFail(
+              sync_write.get(),
+              ErrnoStatus(absl::StrCat("join ", oci::NamespaceTypeName(j.type),
+                                       " namespace"),
+                          j.path));
+        }
+        close(fd);
+      }
+      if ((plan.clone_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) != 0) {
+        ChildFail(sync_write.get(), ErrnoStatus("unshare time namespace"));
+      }
+      pid_t init = CloneProcess(flags);
+      if (init < 0) ChildFail(sync_write.get(), ErrnoStatus("clone"));
+      if (init == 0) {
+        InitMain(req, sync_write.get(), go_read.get(), state_dir.get());
+      }
+      char msg[1 + sizeof(pid_t)];
+      msg[0] = kPid;
+      memcpy(msg + 1, &init, sizeof(pid_t));
+      WriteAll(sync_write.get(), msg, sizeof(msg));
+      _exit(0);
+    }
+    char msg[1 + sizeof(pid_t)];
+    ssize_t n = ReadFull(sync_read.get(), msg, 1);
+    if (n == 1 && msg[0] == kPid &&
+        ReadFull(sync_read.get(), msg + 1, sizeof(pid_t)) ==
+            static_cast<ssize_t>(sizeof(pid_t))) {
+      memcpy(&pid, msg + 1, sizeof(pid_t));
+      waitpid(mid, nullptr, 0);
+    } else {
+      std::string err;
+      if (n == 1 && msg[0] == kError) {
+        char buf[4096];
+        ssize_t m;
+        while ((m = read(sync_read.get(), buf, sizeof(buf))) > 0)
+          err.append(buf, m);
+      }
+      waitpid(mid, nullptr, 0);
+      remove_fifo();
+      return absl::FailedPreconditionError(
+          err.empty() ? "joining namespaces failed" : err);
+    }
+  }
+  sync_write.Reset();
+  go_read.Reset();
+
+  auto kill_init = [&] {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    remove_fifo();
+  };
+  absl::Status s;
+  if (plan.clone_flags & CLONE_NEWUSER) s = WriteIdMappings(pid, plan);
+  if (s.ok() && req.on_init_created) s = req.on_init_created(pid);
+  if (s.ok() && !WriteAll(go_write.get(), &kGo, 1))
+    s = ErrnoStatus("write to init");
+  if (!s.ok()) {
+    kill_init();
+    return s;
+  }
+  go_write.Reset();
+  s = AwaitReady(sync_read.get(), pid);
+  if (!s.ok()) {
+    remove_fifo();
+    return s;
+  }
+  return pid;
+}
+
+bool ExecFifoExists(const std::string& state_dir) {
+  return PathExists(JoinPath(state_dir, kExecFifoName));
+}
+
+absl::Status StartContainer(const std::string& state_dir, pid_t pid) {
+  std::string fifo = JoinPath(state_dir, kExecFifoName);
+  // Non-blocking, so a dead init cannot make `start` hang: poll instead.
+  UniqueFd fd(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) {
+      return absl::FailedPreconditionError("container was already started");
+    }
+    return ErrnoStatus("open", fifo);
+  }
+  while (true) {
+    struct pollfd p = {fd.get(), POLLIN, 0};
+    int n = poll(&p, 1, 100);
+    if (n < 0 && errno != EINTR) return ErrnoStatus("poll", fifo);
+    if (n > 0) {
+      char c;
+      ssize_t r = read(fd.get(), &c, 1);
+      if (r == 1) break;
+      if (r < 0 && errno == EAGAIN) continue;
+      return absl::FailedPreconditionError(
+          "container init exited before it was started");
+    }
+    if (kill(pid, 0) != 0 && errno == ESRCH) {
+      unlink(fifo.c_str());
+      return absl::FailedPreconditionError(
+          "container init exited before it was started");
+    }
+  }
+  if (unlink(fifo.c_str()) != 0) return ErrnoStatus("remove", fifo);
+  return absl::OkStatus();
+}
+
+}  // namespace crate::linux

@@ -1,0 +1,55 @@
+// create/start in the runc model. Create forks the container init, which
+// builds the container from the plan and then blocks opening the exec FIFO
+// in the state directory; start opens the FIFO's other end, which lets the
+// init drop to the configured user and exec the process.
+//
+// The parent learns of the init's progress on a sync pipe: "R" when the
+// container is created, or "E" and a message when something failed, which
+// becomes the error of Create. Nothing is re-executed: the init is a fork of
+// the caller.
+#ifndef CRATE_RUNTIME_LINUX_LAUNCHER_H_
+#define CRATE_RUNTIME_LINUX_LAUNCHER_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "runtime/linux/plan.h"
+
+namespace crate::linux {
+
+inline constexpr char kExecFifoName[] = "exec.fifo";
+
+struct CreateRequest {
+  const LaunchPlan* plan = nullptr;
+  // Directory holding the container's state; the FIFO is made here.
+  std::string state_dir;
+  // Runs in the parent once the init exists and before it does anything:
+  // the place to move it into its cgroup.
+  std::function<absl::Status(pid_t)> on_init_created;
+  // Extra fds (3 .. 3+preserve_fds-1) the process inherits.
+  int preserve_fds = 0;
+};
+
+// Returns the init's pid (in the caller's pid namespace) once the container
+// is created. On error the init is gone and the FIFO removed.
+absl::StatusOr<pid_t> CreateContainer(const CreateRequest& request);
+
+// Releases a created container: opens the FIFO, waits until the init has
+// passed it (or died), removes the FIFO.
+absl::Status StartContainer(const std::string& state_dir, pid_t pid);
+
+// Whether the FIFO is still there, i.e. the container was never started.
+bool ExecFifoExists(const std::string& state_dir);
+
+// Writes uid_map/gid_map of `pid` (setgroups "deny" first when the caller
+// is not root, which the kernel then demands).
+absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan);
+
+}  // namespace crate::linux
+
+#endif  // CRATE_RUNTIME_LINUX_LAUNCHER_H_

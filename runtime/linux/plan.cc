@@ -1,0 +1,234 @@
+#include "runtime/linux/plan.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/base/file_util.h"
+#include "runtime/oci/mount_options.h"
+
+namespace crate::linux {
+namespace {
+
+using oci::NamespaceType;
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+// The devices every container gets (runtime-spec "Default Devices").
+struct DefaultDevice {
+  const char* path;
+  unsigned major;
+  unsigned minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+unsigned long PropagationFlags(const std::string& name) {
+  if (name == "shared") return MS_SHARED;
+  if (name == "rshared") return MS_SHARED | MS_REC;
+  if (name == "slave") return MS_SLAVE;
+  if (name == "rslave") return MS_SLAVE | MS_REC;
+  if (name == "private") return MS_PRIVATE;
+  if (name == "rprivate") return MS_PRIVATE | MS_REC;
+  if (name == "unbindable") return MS_UNBINDABLE;
+  if (name == "runbindable") return MS_UNBINDABLE | MS_REC;
+  // runc's default: host mounts reach the container, not the other way.
+  return MS_SLAVE | MS_REC;
+}
+
+std::string Absolute(const std::string& bundle, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  return JoinPath(bundle, path);
+}
+
+}  // namespace
+
+int CloneFlag(NamespaceType type) {
+  switch (type) {
+    case NamespaceType::kPid:
+      return CLONE_NEWPID;
+    case NamespaceType::kNetwork:
+      return CLONE_NEWNET;
+    case NamespaceType::kMount:
+      return CLONE_NEWNS;
+    case NamespaceType::kIpc:
+      return CLONE_NEWIPC;
+    case NamespaceType::kUts:
+      return CLONE_NEWUTS;
+    case NamespaceType::kUser:
+      return CLONE_NEWUSER;
+    case NamespaceType::kCgroup:
+      return CLONE_NEWCGROUP;
+    case NamespaceType::kTime:
+      return CLONE_NEWTIME;
+  }
+  return 0;
+}
+
+absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
+                                    const PlanOptions& options) {
+  if (!spec.process || !spec.root) {
+    return absl::InvalidArgumentError("spec was not validated for create");
+  }
+  static const oci::Linux kNoLinux;
+  const oci::Linux& lx = spec.linux ? *spec.linux : kNoLinux;
+  LaunchPlan plan;
+
+  bool user_ns = false;
+  bool new_user_ns = false;
+  bool new_net_ns = false;
+  for (const oci::Namespace& ns : lx.namespaces) {
+    if (ns.type == NamespaceType::kUser) user_ns = true;
+    if (ns.type == NamespaceType::kMount) plan.mount_namespace = true;
+    if (ns.path.empty()) {
+      plan.clone_flags |= CloneFlag(ns.type);
+      if (ns.type == NamespaceType::kUser) new_user_ns = true;
+      if (ns.type == NamespaceType::kNetwork) new_net_ns = true;
+    } else {
+      plan.joins.push_back({ns.type, ns.path});
+    }
+  }
+  std::stable_sort(plan.joins.begin(), plan.joins.end(),
+                   [](const NamespaceJoin& a, const NamespaceJoin& b) {
+                     auto rank = [](NamespaceType t) {
+                       if (t == NamespaceType::kUser) return 0;
+                       if (t == NamespaceType::kMount) return 2;
+                       return 1;
+                     };
+                     return rank(a.type) < rank(b.type);
+                   });
+  if (new_user_ns) {
+    plan.uid_mappings = lx.uid_mappings;
+    plan.gid_mappings = lx.gid_mappings;
+  }
+
+  plan.rootfs = Absolute(options.bundle, spec.root->path);
+  plan.rootfs_readonly = spec.root->readonly;
+  plan.rootfs_propagation = PropagationFlags(lx.rootfs_propagation);
+  plan.pivot_root = !options.no_pivot;
+
+  bool dev_is_bind = false;
+  bool dev_mounted = false;
+  for (const oci::Mount& m : spec.mounts) {
+    oci::MountOptions opts = oci::ParseMountOptions(m.options);
+    MountStep step;
+    step.destination = m.destination;
+    step.fstype = m.type;
+    step.source = m.source;
+    step.data = opts.data;
+    step.bind = opts.bind() || m.type == "bind";
+    step.flags = opts.flags;
+    step.propagation = opts.propagation;
+    step.propagation_recursive = opts.propagation_recursive;
+    step.recursive_set = opts.recursive_set;
+    step.recursive_clear = opts.recursive_clear;
+    if (step.bind) {
+      step.flags |= MS_BIND;
+      step.source = Absolute(options.bundle, m.source);
+      step.remount_after_bind =
+          (step.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
+    } else if (m.type == "cgroup" || m.type == "cgroup2") {
+      if (options.host_cgroup_v2) {
+        step.fstype = "cgroup2";
+        step.source = "cgroup";
+      } else {
+        // TODO(runtime): mount the container's own v1 controllers (tmpfs +
+        // one bind per controller) once the cgroup driver reports them.
+        step.cgroup_bind_fallback = true;
+        step.bind = true;
+        step.source = "/sys/fs/cgroup";
+        step.fstype.clear();
+        step.data.clear();
+        step.flags |= MS_BIND | MS_REC;
+        if (step.flags & MS_RDONLY) step.recursive_set |= MS_RDONLY;
+        step.remount_after_bind =
+            (step.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
+      }
+    } else if (m.type == "sysfs" && user_ns && !new_net_ns) {
+      step.sysfs_bind_fallback = true;
+      step.bind = true;
+      step.source = "/sys";
+      step.fstype.clear();
+      step.data.clear();
+      step.flags |= MS_BIND | MS_REC;
+      if (step.flags & MS_RDONLY) step.recursive_set |= MS_RDONLY;
+      step.remount_after_bind =
+          (step.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
+    }
+    if (m.destination == "/dev") {
+      dev_mounted = true;
+      dev_is_bind = step.bind;
+    }
+    plan.mounts.push_back(std::move(step));
+  }
+
+  // Device nodes go into a /dev the container owns; a bind of the host's
+  // /dev (or no /dev mount at all) is left as it is.
+  if (dev_mounted && !dev_is_bind) {
+    for (const DefaultDevice& d : kDefaultDevices) {
+      DeviceStep step;
+      step.path = d.path;
+      step.major = d.major;
+      step.minor = d.minor;
+      step.bind_from_host = user_ns;
+      plan.devices.push_back(step);
+    }
+    for (const oci::Device& d : lx.devices) {
+      DeviceStep step;
+      step.path = d.path;
+      step.type = d.type;
+      step.major = static_cast<unsigned>(d.major);
+      step.minor = static_cast<unsigned>(d.minor);
+      step.mode =
+          d.file_mode ? static_cast<mode_t>(*d.file_mode & 07777) : 0666;
+      step.uid = d.uid.value_or(0);
+      step.gid = d.gid.value_or(0);
+      step.bind_from_host = user_ns;
+      auto same =
+          std::find_if(plan.devices.begin(), plan.devices.end(),
+                       [&](const DeviceStep& s) { return s.path == d.path; });
+      if (same != plan.devices.end()) {
+        *same = step;
+      } else {
+        plan.devices.push_back(step);
+      }
+    }
+    plan.symlinks = {
+        {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
+        {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+        {"pts/ptmx", "/dev/ptmx"},
+    };
+  }
+
+  if (plan.mount_namespace) {
+    plan.masked_paths = lx.masked_paths;
+    plan.readonly_paths = lx.readonly_paths;
+  }
+  plan.hostname = spec.hostname;
+  plan.domainname = spec.domainname;
+  plan.sysctl = lx.sysctl;
+
+  const oci::Process& p = *spec.process;
+  plan.process.args = p.args;
+  plan.process.env = p.env;
+  plan.process.cwd = p.cwd;
+  plan.process.uid = p.user.uid;
+  plan.process.gid = p.user.gid;
+  plan.process.additional_gids.assign(p.user.additional_gids.begin(),
+                                      p.user.additional_gids.end());
+  if (p.user.umask) plan.process.umask = static_cast<mode_t>(*p.user.umask);
+  plan.process.rlimits = p.rlimits;
+  plan.process.capabilities = p.capabilities;
+  plan.process.no_new_privileges = p.no_new_privileges;
+  plan.process.oom_score_adj = p.oom_score_adj;
+  plan.process.terminal = p.terminal;
+  return plan;
+}
+
+}  // namespace crate::linux

@@ -1,0 +1,124 @@
+// What the container init must do, decided from the spec before any process
+// exists: namespaces to create or join, the mounts in order, the devices,
+// the process it becomes. Making the plan touches nothing, so every decision
+// is unit-tested; rootfs.cc and process.cc carry it out.
+#ifndef CRATE_RUNTIME_LINUX_PLAN_H_
+#define CRATE_RUNTIME_LINUX_PLAN_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/optional.h"
+#include "runtime/oci/spec.h"
+
+namespace crate::linux {
+
+struct MountStep {
+  std::string source;       // Host path for binds; else the fs source.
+  std::string destination;  // Absolute, inside the container.
+  std::string fstype;
+  unsigned long flags = 0;  // MS_* for mount(2), without propagation.
+  std::string data;
+  bool bind = false;
+  // A bind ignores most flags on the first mount(2); a remount applies them.
+  bool remount_after_bind = false;
+  unsigned long propagation = 0;  // MS_PRIVATE, ... or 0.
+  bool propagation_recursive = false;
+  unsigned long recursive_set = 0;  // mount_setattr(AT_RECURSIVE), MS_* bits.
+  unsigned long recursive_clear = 0;
+  // A cgroup mount on a host without a unified hierarchy: bind the host's
+  // /sys/fs/cgroup read-only instead of mounting cgroup v1 controllers.
+  bool cgroup_bind_fallback = false;
+  // sysfs in a user namespace without its own network namespace cannot be
+  // mounted; fall back to binding the host's /sys as runc does.
+  bool sysfs_bind_fallback = false;
+};
+
+struct DeviceStep {
+  std::string path;  // Inside the container.
+  char type = 'c';   // c, b, u (unbuffered char) or p (fifo)
+  unsigned major = 0;
+  unsigned minor = 0;
+  mode_t mode = 0666;  // Permission bits.
+  uid_t uid = 0;
+  gid_t gid = 0;
+  // In a user namespace mknod is refused; bind the host node instead.
+  bool bind_from_host = false;
+};
+
+struct SymlinkStep {
+  std::string target;  // What the link points to.
+  std::string link;    // Inside the container.
+};
+
+struct NamespaceJoin {
+  oci::NamespaceType type;
+  std::string path;
+};
+
+struct ProcessPlan {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> additional_gids;
+  absl::optional<mode_t> umask;
+  std::vector<oci::Rlimit> rlimits;
+  absl::optional<oci::Capabilities> capabilities;
+  bool no_new_privileges = false;
+  absl::optional<int> oom_score_adj;
+  bool terminal = false;
+};
+
+struct LaunchPlan {
+  // CLONE_NEW* for the namespaces to create.
+  int clone_flags = 0;
+  // Existing namespaces to enter, user namespace first (its owner decides
+  // what the others allow), mount namespace last.
+  std::vector<NamespaceJoin> joins;
+  std::vector<oci::IdMapping> uid_mappings;
+  std::vector<oci::IdMapping> gid_mappings;
+
+  // Whether the init gets its own mount namespace (new or joined); without
+  // one there is no rootfs to set up and it only chroots.
+  bool mount_namespace = false;
+  std::string rootfs;  // Absolute host path.
+  bool rootfs_readonly = false;
+  unsigned long rootfs_propagation = 0;  // Applied to "/" before mounting.
+  std::vector<MountStep> mounts;
+  std::vector<DeviceStep> devices;
+  std::vector<SymlinkStep> symlinks;
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  bool pivot_root = true;  // Else MS_MOVE + chroot (--no-pivot).
+
+  std::string hostname;
+  std::string domainname;
+  std::map<std::string, std::string> sysctl;
+
+  ProcessPlan process;
+};
+
+struct PlanOptions {
+  std::string bundle;     // Absolute bundle directory.
+  bool no_pivot = false;  // chroot instead of pivot_root.
+  // Whether the host mounts a cgroup2 at /sys/fs/cgroup (pure v2); decides
+  // how a "cgroup" mount is done.
+  bool host_cgroup_v2 = false;
+};
+
+// The spec must have passed oci::ValidateForCreate.
+absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
+                                    const PlanOptions& options);
+
+// CLONE_NEWPID etc. for a namespace type.
+int CloneFlag(oci::NamespaceType type);
+
+}  // namespace crate::linux
+
+#endif  // CRATE_RUNTIME_LINUX_PLAN_H_

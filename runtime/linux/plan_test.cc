@@ -1,0 +1,205 @@
+#include "runtime/linux/plan.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/base/status_matchers.h"
+#include "runtime/oci/spec.h"
+
+namespace crate::linux {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+
+oci::Spec Parse(const std::string& json) {
+  auto spec = oci::ParseSpec(json);
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  EXPECT_TRUE(oci::ValidateForCreate(*spec).ok());
+  return *spec;
+}
+
+constexpr char kBase[] = R"json({
+  "ociVersion": "1.1.0",
+  "process": {"user": {"uid": 1000, "gid": 1000, "additionalGids": [10]},
+              "args": ["/bin/true"], "cwd": "/work",
+              "env": ["PATH=/bin"], "noNewPrivileges": true},
+  "root": {"path": "rootfs", "readonly": true},
+  "hostname": "h",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/data", "type": "bind", "source": "data",
+     "options": ["rbind", "ro", "rprivate"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+     "options": ["nosuid", "noexec", "nodev", "ro"]},
+    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+     "options": ["ro"]}
+  ],
+  "linux": {
+    "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"},
+                   {"type": "network", "path": "/run/netns/x"},
+                   {"type": "ipc"}],
+    "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+                 "fileMode": 384, "uid": 5},
+                {"path": "/dev/null", "type": "c", "major": 1, "minor": 3,
+                 "fileMode": 432}],
+    "maskedPaths": ["/proc/kcore"],
+    "readonlyPaths": ["/proc/sys"],
+    "rootfsPropagation": "rprivate"
+  }
+})json";
+
+TEST(PlanTest, NamespacesAndRoot) {
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan,
+                       MakePlan(Parse(kBase), {.bundle = "/b"}));
+  EXPECT_EQ(plan.clone_flags,
+            CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
+  ASSERT_EQ(plan.joins.size(), 1u);
+  EXPECT_EQ(plan.joins[0].type, oci::NamespaceType::kNetwork);
+  EXPECT_EQ(plan.joins[0].path, "/run/netns/x");
+  EXPECT_TRUE(plan.mount_namespace);
+  EXPECT_EQ(plan.rootfs, "/b/rootfs");
+  EXPECT_TRUE(plan.rootfs_readonly);
+  EXPECT_EQ(plan.rootfs_propagation, MS_PRIVATE | MS_REC);
+  EXPECT_TRUE(plan.pivot_root);
+  EXPECT_EQ(plan.hostname, "h");
+  EXPECT_THAT(plan.masked_paths, ElementsAre("/proc/kcore"));
+  EXPECT_THAT(plan.readonly_paths, ElementsAre("/proc/sys"));
+}
+
+TEST(PlanTest, MountsInOrderWithFlags) {
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan,
+                       MakePlan(Parse(kBase), {.bundle = "/b"}));
+  ASSERT_EQ(plan.mounts.size(), 5u);
+  const MountStep& proc = plan.mounts[0];
+  EXPECT_EQ(proc.destination, "/proc");
+  EXPECT_EQ(proc.fstype, "proc");
+  EXPECT_FALSE(proc.bind);
+  const MountStep& dev = plan.mounts[1];
+  EXPECT_EQ(dev.flags, MS_NOSUID | MS_STRICTATIME);
+  EXPECT_EQ(dev.data, "mode=755,size=65536k");
+  const MountStep& data = plan.mounts[2];
+  EXPECT_TRUE(data.bind);
+  EXPECT_EQ(data.source, "/b/data");  // Relative to the bundle.
+  EXPECT_EQ(data.flags, MS_BIND | MS_REC | MS_RDONLY);
+  EXPECT_TRUE(data.remount_after_bind);
+  EXPECT_EQ(data.propagation, MS_PRIVATE);
+  EXPECT_TRUE(data.propagation_recursive);
+  const MountStep& sys = plan.mounts[3];
+  EXPECT_EQ(sys.fstype, "sysfs");
+  EXPECT_FALSE(sys.sysfs_bind_fallback);
+  EXPECT_EQ(sys.flags, MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY);
+  const MountStep& cg = plan.mounts[4];
+  EXPECT_TRUE(cg.cgroup_bind_fallback);
+  EXPECT_TRUE(cg.bind);
+  EXPECT_EQ(cg.source, "/sys/fs/cgroup");
+  EXPECT_EQ(cg.recursive_set, MS_RDONLY);
+}
+
+TEST(PlanTest, CgroupMountOnUnifiedHost) {
+  ASSERT_OK_AND_ASSIGN(
+      LaunchPlan plan,
+      MakePlan(Parse(kBase), {.bundle = "/b", .host_cgroup_v2 = true}));
+  EXPECT_EQ(plan.mounts[4].fstype, "cgroup2");
+  EXPECT_FALSE(plan.mounts[4].bind);
+}
+
+TEST(PlanTest, DefaultDevicesAndConfiguredOnes) {
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan,
+                       MakePlan(Parse(kBase), {.bundle = "/b"}));
+  std::vector<std::string> paths;
+  for (const DeviceStep& d : plan.devices) paths.push_back(d.path);
+  EXPECT_THAT(paths,
+              ElementsAre("/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                          "/dev/urandom", "/dev/tty", "/dev/fuse"));
+  // The configured /dev/null replaces the default one.
+  EXPECT_EQ(plan.devices[0].mode, 0660u);
+  const DeviceStep& fuse = plan.devices[6];
+  EXPECT_EQ(fuse.major, 10u);
+  EXPECT_EQ(fuse.minor, 229u);
+  EXPECT_EQ(fuse.mode, 0600u);
+  EXPECT_EQ(fuse.uid, 5u);
+  EXPECT_FALSE(fuse.bind_from_host);
+  EXPECT_THAT(plan.symlinks, ::testing::Contains(::testing::AllOf(
+                                 Field(&SymlinkStep::link, "/dev/ptmx"),
+                                 Field(&SymlinkStep::target, "pts/ptmx"))));
+  EXPECT_EQ(plan.symlinks.size(), 5u);
+}
+
+TEST(PlanTest, BoundDevLeavesDevicesAlone) {
+  auto j = std::string(kBase);
+  oci::Spec spec = Parse(kBase);
+  spec.mounts[1] = {"/dev", "bind", "/dev", {"rbind"}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_THAT(plan.devices, IsEmpty());
+  EXPECT_THAT(plan.symlinks, IsEmpty());
+}
+
+TEST(PlanTest, UserNamespaceBindsDevicesAndSysfs) {
+  oci::Spec spec = Parse(kBase);
+  spec.linux->namespaces.push_back({oci::NamespaceType::kUser, ""});
+  spec.linux->uid_mappings = {{0, 1000, 1}};
+  spec.linux->gid_mappings = {{0, 1000, 1}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_TRUE(plan.clone_flags & CLONE_NEWUSER);
+  ASSERT_EQ(plan.uid_mappings.size(), 1u);
+  EXPECT_EQ(plan.uid_mappings[0].host_id, 1000u);
+  for (const DeviceStep& d : plan.devices) EXPECT_TRUE(d.bind_from_host);
+  // The network namespace is joined, not new: sysfs cannot be mounted.
+  EXPECT_TRUE(plan.mounts[3].sysfs_bind_fallback);
+  EXPECT_EQ(plan.mounts[3].source, "/sys");
+  EXPECT_EQ(plan.mounts[3].recursive_set, MS_RDONLY);
+}
+
+TEST(PlanTest, JoinsUserFirstMountLast) {
+  oci::Spec spec = Parse(kBase);
+  spec.linux->namespaces = {{oci::NamespaceType::kMount, "/proc/1/ns/mnt"},
+                            {oci::NamespaceType::kIpc, "/proc/1/ns/ipc"},
+                            {oci::NamespaceType::kUser, "/proc/1/ns/user"},
+                            {oci::NamespaceType::kUts, ""}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  ASSERT_EQ(plan.joins.size(), 3u);
+  EXPECT_EQ(plan.joins[0].type, oci::NamespaceType::kUser);
+  EXPECT_EQ(plan.joins[1].type, oci::NamespaceType::kIpc);
+  EXPECT_EQ(plan.joins[2].type, oci::NamespaceType::kMount);
+  EXPECT_EQ(plan.clone_flags, CLONE_NEWUTS);
+  EXPECT_TRUE(plan.mount_namespace);
+  EXPECT_THAT(plan.uid_mappings, IsEmpty());  // Joined, not created.
+}
+
+TEST(PlanTest, ProcessAndDefaults) {
+  oci::Spec spec = Parse(kBase);
+  spec.linux->rootfs_propagation.clear();
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan,
+                       MakePlan(spec, {.bundle = "/b", .no_pivot = true}));
+  EXPECT_EQ(plan.rootfs_propagation, MS_SLAVE | MS_REC);
+  EXPECT_FALSE(plan.pivot_root);
+  EXPECT_THAT(plan.process.args, ElementsAre("/bin/true"));
+  EXPECT_EQ(plan.process.uid, 1000u);
+  EXPECT_THAT(plan.process.additional_gids, ElementsAre(10u));
+  EXPECT_EQ(plan.process.cwd, "/work");
+  EXPECT_TRUE(plan.process.no_new_privileges);
+}
+
+TEST(PlanTest, NoMountNamespaceNoRootfsSetup) {
+  oci::Spec spec = Parse(kBase);
+  spec.linux->namespaces = {{oci::NamespaceType::kUts, ""}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_FALSE(plan.mount_namespace);
+  EXPECT_THAT(plan.masked_paths, IsEmpty());
+}
+
+TEST(PlanTest, AbsoluteRootIsKept) {
+  oci::Spec spec = Parse(kBase);
+  spec.root->path = "/srv/root";
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_EQ(plan.rootfs, "/srv/root");
+}
+
+}  // namespace
+}  // namespace crate::linux

@@ -1,0 +1,27 @@
+// Carries out the file-system part of a LaunchPlan inside the container's
+// new mount namespace. Runs in the container init, before it is "created".
+#ifndef CRATE_RUNTIME_LINUX_ROOTFS_H_
+#define CRATE_RUNTIME_LINUX_ROOTFS_H_
+
+#include "absl/status/status.h"
+#include "runtime/linux/plan.h"
+
+namespace crate::linux {
+
+// Propagation of "/", the bind of the rootfs onto itself, every mount,
+// devices and symlinks, and the process's cwd. Paths are still host paths.
+absl::Status PrepareRootfs(const LaunchPlan& plan);
+
+// pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot, or a plain
+// chroot without a mount namespace), leaving the host's tree behind.
+absl::Status EnterRootfs(const LaunchPlan& plan);
+
+// After EnterRootfs: masked and read-only paths, then a read-only root.
+absl::Status FinishRootfs(const LaunchPlan& plan);
+
+// Hostname, domain name and sysctls (needs the container's /proc).
+absl::Status ApplyIdentity(const LaunchPlan& plan);
+
+}  // namespace crate::linux
+
+#endif  // CRATE_RUNTIME_LINUX_ROOTFS_H_

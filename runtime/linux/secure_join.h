@@ -1,0 +1,28 @@
+// Resolves a path inside a container root the way the container will see
+// it: symlinks are followed, but absolute links and ".." are taken relative
+// to the root and can never lead out of it. Used for every mount target and
+// device node, so a hostile rootfs cannot make the runtime write to the host.
+#ifndef CRATE_RUNTIME_LINUX_SECURE_JOIN_H_
+#define CRATE_RUNTIME_LINUX_SECURE_JOIN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace crate::linux {
+
+// `root` is a host path; `unsafe_path` is taken as if the process were
+// chrooted there. Missing components are fine (they are joined literally).
+// The result is a host path beneath `root`.
+absl::StatusOr<std::string> SecureJoin(const std::string& root,
+                                       absl::string_view unsafe_path);
+
+// Same, then creates the missing directories of the result (mkdir -p).
+absl::StatusOr<std::string> SecureMkdirAll(const std::string& root,
+                                           absl::string_view unsafe_path,
+                                           mode_t mode = 0755);
+
+}  // namespace crate::linux
+
+#endif  // CRATE_RUNTIME_LINUX_SECURE_JOIN_H_

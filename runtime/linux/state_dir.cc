@@ -1,0 +1,201 @@
+#include "runtime/linux/state_dir.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "runtime/base/errno_status.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/linux/launcher.h"
+
+namespace crate::linux {
+namespace {
+
+constexpr char kStateFile[] = "state.json";
+constexpr char kLockFile[] = "lock";
+
+// "<pid> (<comm>) <state> ... field 22 is starttime". comm may hold spaces
+// and parentheses, so parse from the last ')'.
+bool ReadStat(pid_t pid, char* state, uint64_t* start_time) {
+  auto text = ReadFile(absl::StrCat("/proc/", pid, "/stat"), 4096);
+  if (!text.ok()) return false;
+  size_t close = text->rfind(')');
+  if (close == std::string::npos || close + 2 >= text->size()) return false;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(*text).substr(close + 2), ' ');
+  // fields[0] is field 3 (state); starttime is field 22.
+  if (fields.size() < 20) return false;
+  *state = fields[0].empty() ? '?' : fields[0][0];
+  return absl::SimpleAtoi(fields[19], start_time);
+}
+
+}  // namespace
+
+std::string RecordToJson(const ContainerRecord& r) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(
+      oci::StateToJson(r.state, /*pretty=*/false));
+  j["initStartTime"] = r.init_start_time;
+  j["created"] = r.created;
+  j["rootfs"] = r.rootfs;
+  j["cgroupPath"] = r.cgroup_path;
+  j["owner"] = r.owner;
+  return j.dump();
+}
+
+absl::StatusOr<ContainerRecord> ParseRecord(absl::string_view text) {
+  ContainerRecord r;
+  ASSIGN_OR_RETURN(r.state, oci::ParseState(text));
+  nlohmann::json j =
+      nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  auto get = [&](const char* key, auto* out) {
+    auto it = j.find(key);
+    if (it != j.end() && !it->is_null()) {
+      try {
+        *out = it->get<std::remove_pointer_t<decltype(out)>>();
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+  };
+  get("initStartTime", &r.init_start_time);
+  get("created", &r.created);
+  get("rootfs", &r.rootfs);
+  get("cgroupPath", &r.cgroup_path);
+  get("owner", &r.owner);
+  return r;
+}
+
+absl::StatusOr<ContainerDir> ContainerDir::Create(const std::string& root,
+                                                  const std::string& id) {
+  RETURN_IF_ERROR(oci::ValidateContainerId(id));
+  if (mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (errno == ENOENT) {
+      RETURN_IF_ERROR(MakeDirs(root, 0700));
+    } else {
+      return ErrnoStatus("create root directory", root);
+    }
+  }
+  std::string path = JoinPath(root, id);
+  if (mkdir(path.c_str(), 0711) != 0) {
+    if (errno == EEXIST) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("container \"", id, "\" already exists"));
+    }
+    return ErrnoStatus("create state directory", path);
+  }
+  absl::StatusOr<FileLock> lock = FileLock::Acquire(JoinPath(path, kLockFile));
+  if (!lock.ok()) {
+    RemoveTree(path).IgnoreError();
+    return lock.status();
+  }
+  return ContainerDir(std::move(path), id, std::move(*lock));
+}
+
+absl::StatusOr<ContainerDir> ContainerDir::Open(const std::string& root,
+                                                const std::string& id) {
+  RETURN_IF_ERROR(oci::ValidateContainerId(id));
+  std::string path = JoinPath(root, id);
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::NotFoundError(
+        absl::StrCat("container \"", id, "\" does not exist"));
+  }
+  absl::StatusOr<FileLock> lock = FileLock::Acquire(JoinPath(path, kLockFile));
+  if (!lock.ok()) {
+    if (lock.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(
+          absl::StrCat("container \"", id, "\" does not exist"));
+    }
+    return lock.status();
+  }
+  // Deleted while we waited for the lock.
+  if (!PathExists(path)) {
+    return absl::NotFoundError(
+        absl::StrCat("container \"", id, "\" does not exist"));
+  }
+  return ContainerDir(std::move(path), id, std::move(*lock));
+}
+
+absl::Status ContainerDir::Save(const ContainerRecord& record) const {
+  return WriteFileAtomic(JoinPath(path_, kStateFile), RecordToJson(record),
+                         0600);
+}
+
+absl::StatusOr<ContainerRecord> ContainerDir::Load() const {
+  std::string file = JoinPath(path_, kStateFile);
+  absl::StatusOr<std::string> text = ReadFile(file);
+  if (!text.ok()) {
+    if (text.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(
+          "container \"", id_, "\" has no state (its creation failed?)"));
+    }
+    return text.status();
+  }
+  absl::StatusOr<ContainerRecord> r = ParseRecord(*text);
+  if (!r.ok()) return Annotate(r.status(), file);
+  return r;
+}
+
+absl::Status ContainerDir::Remove() { return RemoveTree(path_); }
+
+absl::StatusOr<std::vector<std::string>> ListContainerIds(
+    const std::string& root) {
+  absl::StatusOr<std::vector<std::string>> entries = ListDir(root);
+  if (!entries.ok()) {
+    if (entries.status().code() == absl::StatusCode::kNotFound) {
+      return std::vector<std::string>{};
+    }
+    return entries.status();
+  }
+  std::vector<std::string> ids;
+  for (const std::string& e : *entries) {
+    struct stat st;
+    if (oci::ValidateContainerId(e).ok() &&
+        stat(JoinPath(root, e).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      ids.push_back(e);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+uint64_t ProcessStartTime(pid_t pid) {
+  char state;
+  uint64_t start = 0;
+  if (!ReadStat(pid, &state, &start)) return 0;
+  return start;
+}
+
+oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
+                                   const std::string& dir) {
+  pid_t pid = record.state.pid;
+  if (pid <= 0) return oci::ContainerStatus::kStopped;
+  char state = 0;
+  uint64_t start = 0;
+  if (!ReadStat(pid, &state, &start) || state == 'Z' || state == 'X' ||
+      (record.init_start_time != 0 && start != record.init_start_time)) {
+    return oci::ContainerStatus::kStopped;
+  }
+  if (ExecFifoExists(dir)) return oci::ContainerStatus::kCreated;
+  // TODO(runtime): kPaused from the cgroup freezer once cgroups are wired.
+  return oci::ContainerStatus::kRunning;
+}
+
+std::string NowRfc3339() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return absl::StrCat(buf, ".", absl::Dec(ts.tv_nsec, absl::kZeroPad9), "Z");
+}
+
+}  // namespace crate::linux
