@@ -268,6 +268,9 @@ class RegistryClient::Impl {
   absl::StatusOr<bool> BlobExists(const std::string& host,
                                   const std::string& repo,
                                   const std::string& digest);
+  absl::Status FetchBlobOnce(const std::string& host, const std::string& repo,
+                             const std::string& digest, int64_t size,
+                             BlobSink* sink);
   absl::Status UploadBlob(const std::string& host, const std::string& repo,
                           const std::string& digest, absl::string_view data,
                           const std::string& mount_from);
@@ -330,6 +333,7 @@ class RegistryClient::Impl {
   CURLSH* share_;
   std::mutex share_locks_[CURL_LOCK_DATA_LAST];
 
+  absl::Mutex probe_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   std::map<std::string, HostState> hosts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Token> tokens_ ABSL_GUARDED_BY(mu_);
@@ -448,6 +452,13 @@ Response RegistryClient::Impl::Perform(const Tls& tls, Request& req) {
 
 absl::StatusOr<RegistryClient::Impl::HostState>
 RegistryClient::Impl::EnsureHost(const std::string& host) {
+  {
+    absl::MutexLock l(&mu_);
+    auto it = hosts_.find(host);
+    if (it != hosts_.end() && it->second.probed) return it->second;
+  }
+  // Parallel first requests to a host probe it once.
+  absl::MutexLock probe(&probe_mu_);
   {
     absl::MutexLock l(&mu_);
     auto it = hosts_.find(host);
@@ -716,6 +727,16 @@ absl::Status RegistryClient::Impl::FetchBlob(const std::string& host,
                                              const std::string& repo,
                                              const std::string& digest,
                                              int64_t size, BlobSink* sink) {
+  absl::Status s = FetchBlobOnce(host, repo, digest, size, sink);
+  // Half a blob is of no use to anyone: the next call starts over anyway.
+  if (!s.ok() && sink->Offset() > 0) sink->Reset().IgnoreError();
+  return s;
+}
+
+absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
+                                                 const std::string& repo,
+                                                 const std::string& digest,
+                                                 int64_t size, BlobSink* sink) {
   std::string what = absl::StrCat("blob ", digest, " of ", host, "/", repo);
   if (!ValidDigest(digest)) {
     return absl::InvalidArgumentError(

@@ -119,8 +119,8 @@ class RegistryClient {
                                               const std::string& reference);
 
   // Streams the blob into `sink` and verifies its size and digest. The
-  // sink is Reset() first if it holds bytes. On a digest mismatch the sink
-  // is Reset() and the error is DataLoss.
+  // sink is Reset() first if it holds bytes, and again on any failure; a
+  // digest or size mismatch is DataLoss.
   absl::Status FetchBlob(const std::string& host, const std::string& repository,
                          const std::string& digest, int64_t size,
                          BlobSink* sink);

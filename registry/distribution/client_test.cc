@@ -1,0 +1,506 @@
+// The client against the real docker-registry (images pushed by skopeo) and
+// against a misbehaving stand-in (testdata/blob_server.py) for broken
+// transfers, retries and the Bearer token flow.
+#include "registry/distribution/client.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "registry/unpack/layer.h"
+#include "registry/unpack/sha256.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_matchers.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace crate::registry {
+namespace {
+
+using ::crate::fixtures::LocalRegistry;
+using ::crate::fixtures::PushTestImages;
+using ::crate::fixtures::RegistryOptions;
+using ::crate::fixtures::TestImage;
+using ::crate::fixtures::TestImages;
+using ::crate::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::string TestTmp() {
+  const char* d = getenv("TEST_TMPDIR");
+  return d != nullptr ? d : "/tmp";
+}
+
+RegistryConfig FastConfig(const std::string& certs_dir) {
+  RegistryConfig c;
+  c.certs_dir = certs_dir;
+  c.initial_backoff = absl::Milliseconds(10);
+  c.max_backoff = absl::Milliseconds(50);
+  return c;
+}
+
+std::unique_ptr<RegistryClient> NewClient(const RegistryConfig& c) {
+  absl::StatusOr<std::unique_ptr<RegistryClient>> client =
+      RegistryClient::Create(c);
+  EXPECT_OK(client.status());
+  return client.ok() ? std::move(*client) : nullptr;
+}
+
+// Applies a layer held in memory.
+absl::StatusOr<ApplyResult> ApplyBytes(const std::string& bytes,
+                                       const std::string& dir,
+                                       WhiteoutMode mode) {
+  size_t pos = 0;
+  LayerReader reader = [&](char* buf, size_t len) -> absl::StatusOr<size_t> {
+    size_t n = std::min(len, bytes.size() - pos);
+    memcpy(buf, bytes.data() + pos, n);
+    pos += n;
+    return n;
+  };
+  ApplyOptions o;
+  o.whiteouts = mode;
+  o.apply_owners = false;  // The sandbox is not real root.
+  o.create_devices = false;
+  return ApplyLayer(reader, dir, o);
+}
+
+// One registry with every test image, shared by the tests of the suite.
+class PlainRegistryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<LocalRegistry>> r = LocalRegistry::Start();
+    if (!r.ok()) {
+      *setup_error_ = r.status();
+      return;
+    }
+    registry_ = std::move(*r);
+    absl::StatusOr<TestImages> images = PushTestImages(*registry_);
+    if (!images.ok()) {
+      *setup_error_ = images.status();
+      return;
+    }
+    images_ = new TestImages(std::move(*images));
+  }
+  static void TearDownTestSuite() {
+    if (registry_) EXPECT_OK(registry_->Stop());
+    registry_.reset();
+    delete images_;
+    images_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_OK(*setup_error_);
+    ASSERT_OK_AND_ASSIGN(tmp_, MakeTempDir("client"));
+    client_ = NewClient(FastConfig(JoinPath(tmp_, "certs.d")));
+    ASSERT_NE(client_, nullptr);
+  }
+  void TearDown() override { EXPECT_OK(RemoveTree(tmp_)); }
+
+  const TestImage& Image(const std::string& name) {
+    return images_->images.at(name);
+  }
+
+  static inline std::unique_ptr<LocalRegistry> registry_;
+  static inline TestImages* images_ = nullptr;
+  static inline absl::Status* setup_error_ = new absl::Status();
+  std::string tmp_;
+  std::unique_ptr<RegistryClient> client_;
+};
+
+TEST_F(PlainRegistryTest, ManifestsPushedBySkopeo) {
+  for (const char* name : {"busybox", "busybox-zstd", "busybox-uncompressed",
+                           "busybox-v2s2", "layers", "multiarch"}) {
+    SCOPED_TRACE(name);
+    const TestImage& img = Image(name);
+    ASSERT_OK_AND_ASSIGN(
+        FetchedManifest m,
+        client_->GetManifest(registry_->host(), img.repository, img.tag));
+    EXPECT_EQ(m.digest, img.digest);
+    EXPECT_EQ(m.media_type, img.media_type);
+    ASSERT_OK_AND_ASSIGN(
+        FetchedManifest by_digest,
+        client_->GetManifest(registry_->host(), img.repository, img.digest));
+    EXPECT_EQ(by_digest.bytes, m.bytes);
+  }
+}
+
+TEST_F(PlainRegistryTest, UnknownManifestAndBlobAreNotFound) {
+  EXPECT_THAT(client_->GetManifest(registry_->host(), "crate-test/busybox",
+                                   "no-such-tag"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("crate-test/busybox:no-such-tag"),
+                             HasSubstr("MANIFEST_UNKNOWN"))));
+  StringSink sink;
+  std::string digest = "sha256:" + std::string(64, '0');
+  EXPECT_THAT(client_->FetchBlob(registry_->host(), "crate-test/busybox",
+                                 digest, -1, &sink),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(digest)));
+  ASSERT_OK_AND_ASSIGN(
+      bool exists,
+      client_->BlobExists(registry_->host(), "crate-test/busybox", digest));
+  EXPECT_FALSE(exists);
+}
+
+TEST_F(PlainRegistryTest, ParallelFetchReusesConnectionsAndUnpacks) {
+  const TestImage& img = Image("layers");
+  const nlohmann::json& desc = images_->json["images"]["layers"];
+  std::vector<StringSink> sinks(desc["layers"].size());
+  std::vector<BlobRequest> requests;
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    const nlohmann::json& l = desc["layers"][i];
+    requests.push_back({registry_->host(), img.repository,
+                        l["digest"].get<std::string>(),
+                        l["size"].get<int64_t>(), &sinks[i]});
+  }
+  // The config too, so that there are more blobs than connections.
+  StringSink config;
+  requests.push_back({registry_->host(), img.repository,
+                      desc["config"]["digest"].get<std::string>(),
+                      desc["config"]["size"].get<int64_t>(), &config});
+  for (const absl::Status& s : client_->FetchBlobs(requests)) ASSERT_OK(s);
+  // Twice, to see connections kept alive across requests.
+  for (const absl::Status& s : client_->FetchBlobs(requests)) ASSERT_OK(s);
+  RegistryClient::Stats stats = client_->stats();
+  EXPECT_LE(stats.connections, 3u + 2u) << stats.requests << " requests";
+  EXPECT_EQ(stats.retries, 0u);
+
+  std::string rootfs = JoinPath(tmp_, "rootfs");
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    ASSERT_OK_AND_ASSIGN(ApplyResult r, ApplyBytes(sinks[i].data(), rootfs,
+                                                   WhiteoutMode::kFlatten));
+    EXPECT_EQ(r.diff_id, desc["layers"][i]["diff_id"].get<std::string>());
+  }
+  // The merged tree is what the fixture says a correct unpacker makes.
+  for (const auto& [path, item] : desc["files"].items()) {
+    SCOPED_TRACE(path);
+    std::string p = JoinPath(rootfs, path);
+    struct stat st;
+    ASSERT_EQ(lstat(p.c_str(), &st), 0);
+    std::string type = item["type"];
+    if (type == "dir") EXPECT_TRUE(S_ISDIR(st.st_mode));
+    if (type == "symlink") EXPECT_TRUE(S_ISLNK(st.st_mode));
+    if (type == "file" || type == "hardlink") {
+      ASSERT_TRUE(S_ISREG(st.st_mode));
+      ASSERT_OK_AND_ASSIGN(std::string data, ReadFile(p, 64 << 20));
+      EXPECT_EQ(Sha256::Of(data),
+                "sha256:" + item["sha256"].get<std::string>());
+    }
+    if (type != "symlink") {
+      EXPECT_EQ(absl::StrCat(absl::Hex(st.st_mode & 07777, absl::kZeroPad4)),
+                absl::StrCat(absl::Hex(
+                    std::stoi(item["mode"].get<std::string>(), nullptr, 8),
+                    absl::kZeroPad4)));
+    }
+  }
+  for (const auto& path : desc["absent"]) {
+    EXPECT_FALSE(PathExists(JoinPath(rootfs, path.get<std::string>()))) << path;
+  }
+}
+
+TEST_F(PlainRegistryTest, WrongSizeIsDataLoss) {
+  const nlohmann::json& l = images_->json["images"]["busybox"]["layers"][0];
+  StringSink sink;
+  EXPECT_THAT(client_->FetchBlob(registry_->host(), "crate-test/busybox",
+                                 l["digest"].get<std::string>(),
+                                 l["size"].get<int64_t>() - 1, &sink),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(l["digest"].get<std::string>())));
+  EXPECT_EQ(sink.Offset(), 0u);
+}
+
+TEST_F(PlainRegistryTest, PushCopiesAnImageWithCrossRepoMount) {
+  const TestImage& img = Image("busybox");
+  const std::string host = registry_->host();
+  ASSERT_OK_AND_ASSIGN(FetchedManifest m,
+                       client_->GetManifest(host, img.repository, img.tag));
+  nlohmann::json manifest = nlohmann::json::parse(m.bytes);
+  StringSink config;
+  ASSERT_OK(client_->FetchBlob(host, img.repository,
+                               manifest["config"]["digest"],
+                               manifest["config"]["size"], &config));
+  const std::string dest = "crate-test/copy";
+  for (const auto& layer : manifest["layers"]) {
+    EXPECT_THAT(client_->UploadBlob(host, dest, layer["digest"], ""),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("does not hash to the digest")));
+    StringSink data;
+    ASSERT_OK(client_->FetchBlob(host, img.repository, layer["digest"],
+                                 layer["size"], &data));
+    ASSERT_OK(client_->UploadBlob(host, dest, layer["digest"], data.data(),
+                                  img.repository));
+  }
+  ASSERT_OK(client_->UploadBlob(host, dest, manifest["config"]["digest"],
+                                config.data()));
+  // Again: it exists now, so nothing is uploaded.
+  ASSERT_OK(client_->UploadBlob(host, dest, manifest["config"]["digest"],
+                                config.data()));
+  ASSERT_OK_AND_ASSIGN(
+      std::string digest,
+      client_->PutManifest(host, dest, "v1", m.bytes, m.media_type));
+  EXPECT_EQ(digest, m.digest);
+  ASSERT_OK_AND_ASSIGN(FetchedManifest back,
+                       client_->GetManifest(host, dest, "v1"));
+  EXPECT_EQ(back.digest, m.digest);
+  ASSERT_OK_AND_ASSIGN(
+      bool exists,
+      client_->BlobExists(host, dest, manifest["layers"][0]["digest"]));
+  EXPECT_TRUE(exists);
+}
+
+// Pushes a one-layer image with `client` and pulls it back.
+void PushAndPull(RegistryClient& client, const std::string& host) {
+  std::string layer = "not really a tar, but a blob";
+  std::string config = R"({"architecture":"amd64","os":"linux"})";
+  std::string layer_digest = Sha256::Of(layer);
+  std::string config_digest = Sha256::Of(config);
+  ASSERT_OK(client.UploadBlob(host, "crate-test/pushed", layer_digest, layer));
+  ASSERT_OK(
+      client.UploadBlob(host, "crate-test/pushed", config_digest, config));
+  nlohmann::json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config",
+       {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+        {"digest", config_digest},
+        {"size", config.size()}}},
+      {"layers",
+       {{{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
+         {"digest", layer_digest},
+         {"size", layer.size()}}}}};
+  std::string bytes = manifest.dump();
+  ASSERT_OK_AND_ASSIGN(
+      std::string digest,
+      client.PutManifest(host, "crate-test/pushed", "latest", bytes,
+                         "application/vnd.oci.image.manifest.v1+json"));
+  ASSERT_OK_AND_ASSIGN(FetchedManifest m,
+                       client.GetManifest(host, "crate-test/pushed", "latest"));
+  EXPECT_EQ(m.digest, digest);
+  EXPECT_EQ(m.media_type, "application/vnd.oci.image.manifest.v1+json");
+  StringSink sink;
+  ASSERT_OK(client.FetchBlob(host, "crate-test/pushed", layer_digest,
+                             layer.size(), &sink));
+  EXPECT_EQ(sink.data(), layer);
+}
+
+TEST(AuthRegistryTest, BasicAuthWithCredentialFile) {
+  RegistryOptions options;
+  options.auth = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start(options));
+  ASSERT_OK_AND_ASSIGN(std::string tmp, MakeTempDir("auth"));
+  RegistryConfig config = FastConfig(JoinPath(tmp, "certs.d"));
+
+  std::unique_ptr<RegistryClient> anonymous = NewClient(config);
+  EXPECT_THAT(
+      anonymous->GetManifest(registry->host(), "crate-test/x", "latest"),
+      StatusIs(absl::StatusCode::kUnauthenticated,
+               HasSubstr(registry->host() + "/crate-test/x:latest")));
+  EXPECT_THAT(anonymous->CheckLogin(registry->host(), {"crate", "wrong", ""}),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("\"crate\" was refused")));
+  EXPECT_OK(anonymous->CheckLogin(
+      registry->host(), {registry->user(), registry->password(), ""}));
+
+  // Credentials as `crate login` stores them, behind a docker config.
+  std::string own = JoinPath(tmp, "auth.json");
+  ASSERT_OK(CredentialStore::Store(
+      own, registry->host(), {registry->user(), registry->password(), ""}));
+  config.auth_files = {own, registry->auth_file()};
+  std::unique_ptr<RegistryClient> client = NewClient(config);
+  PushAndPull(*client, registry->host());
+  EXPECT_OK(registry->Stop());
+  EXPECT_OK(RemoveTree(tmp));
+}
+
+TEST(TlsRegistryTest, CaFromCertsDir) {
+  RegistryOptions options;
+  options.tls = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start(options));
+  ASSERT_OK_AND_ASSIGN(std::string tmp, MakeTempDir("tls"));
+  RegistryConfig config = FastConfig(JoinPath(tmp, "certs.d"));
+  config.max_attempts = 1;
+
+  std::unique_ptr<RegistryClient> untrusting = NewClient(config);
+  EXPECT_THAT(untrusting->GetManifest(registry->host(), "crate-test/x", "v"),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       AllOf(HasSubstr("not trusted"),
+                             HasSubstr(registry->host() + "/ca.crt"))));
+
+  std::string dir = JoinPath(config.certs_dir, registry->host());
+  ASSERT_OK(MakeDirs(dir));
+  ASSERT_OK_AND_ASSIGN(std::string ca, ReadFile(registry->ca_cert()));
+  ASSERT_OK(WriteFileAtomic(JoinPath(dir, "ca.crt"), ca));
+  std::unique_ptr<RegistryClient> client = NewClient(config);
+  PushAndPull(*client, registry->host());
+  EXPECT_OK(registry->Stop());
+  EXPECT_OK(RemoveTree(tmp));
+}
+
+// Runs testdata/blob_server.py; kills it when destroyed.
+class BlobServer {
+ public:
+  static std::unique_ptr<BlobServer> Start(const std::string& dir,
+                                           const std::string& blob) {
+    auto s = std::unique_ptr<BlobServer>(new BlobServer);
+    s->dir_ = dir;
+    EXPECT_OK(WriteFileAtomic(JoinPath(dir, "blob"), blob));
+    std::string script =
+        JoinPath(getenv("TEST_SRCDIR"),
+                 "crate/registry/distribution/testdata/blob_server.py");
+    std::string port_file = JoinPath(dir, "port");
+    s->log_ = JoinPath(dir, "log");
+    s->pid_ = fork();
+    if (s->pid_ == 0) {
+      execl("/usr/bin/python3", "python3", script.c_str(),
+            JoinPath(dir, "blob").c_str(), port_file.c_str(), s->log_.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 200 && !PathExists(port_file); ++i) {
+      absl::SleepFor(absl::Milliseconds(25));
+    }
+    absl::StatusOr<std::string> port = ReadFile(port_file);
+    EXPECT_OK(port.status());
+    s->host_ = absl::StrCat("127.0.0.1:", port.ok() ? *port : "0");
+    return s;
+  }
+  ~BlobServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  const std::string& host() const { return host_; }
+  // Logged requests for one repository's blob: their Range headers.
+  std::vector<std::string> Ranges(const std::string& repo) const {
+    std::vector<std::string> out;
+    absl::StatusOr<std::string> log = ReadFile(log_);
+    if (!log.ok()) return out;
+    for (absl::string_view line :
+         absl::StrSplit(*log, '\n', absl::SkipEmpty())) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      if (absl::StartsWith(j["path"].get<std::string>(), "/v2/" + repo + "/") &&
+          absl::StartsWith(
+              j["auth"].is_string() ? j["auth"].get<std::string>() : "",
+              "Bearer")) {
+        out.push_back(j["range"].is_string() ? j["range"].get<std::string>()
+                                             : "-");
+      }
+    }
+    return out;
+  }
+
+ private:
+  BlobServer() = default;
+  std::string dir_, log_, host_;
+  pid_t pid_ = -1;
+};
+
+class BlobServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(tmp_, MakeTempDir("blobs"));
+    blob_.resize(3 << 20);
+    for (size_t i = 0; i < blob_.size(); ++i) {
+      blob_[i] = static_cast<char>((i * 2654435761u) >> 13);
+    }
+    digest_ = Sha256::Of(blob_);
+    server_ = BlobServer::Start(tmp_, blob_);
+    client_ = NewClient(FastConfig(JoinPath(tmp_, "certs.d")));
+    ASSERT_NE(client_, nullptr);
+  }
+  void TearDown() override {
+    server_.reset();
+    EXPECT_OK(RemoveTree(tmp_));
+  }
+
+  std::string tmp_, blob_, digest_;
+  std::unique_ptr<BlobServer> server_;
+  std::unique_ptr<RegistryClient> client_;
+};
+
+TEST_F(BlobServerTest, TokenFlowAndCaching) {
+  StringSink a, b;
+  ASSERT_OK(
+      client_->FetchBlob(server_->host(), "ok", digest_, blob_.size(), &a));
+  ASSERT_OK(
+      client_->FetchBlob(server_->host(), "ok", digest_, blob_.size(), &b));
+  EXPECT_EQ(a.data(), blob_);
+  // One token for the scope, reused for the second fetch.
+  EXPECT_EQ(client_->stats().token_fetches, 1u);
+}
+
+TEST_F(BlobServerTest, BrokenTransferResumesWithRange) {
+  StringSink sink;
+  ASSERT_OK(client_->FetchBlob(server_->host(), "broken", digest_, blob_.size(),
+                               &sink));
+  EXPECT_EQ(sink.data(), blob_);
+  EXPECT_EQ(client_->stats().resumes, 1u);
+  std::vector<std::string> ranges = server_->Ranges("broken");
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0], "-");
+  EXPECT_EQ(ranges[1], absl::StrCat("bytes=", blob_.size() / 2, "-"));
+}
+
+TEST_F(BlobServerTest, IgnoredRangeStartsOver) {
+  StringSink sink;
+  ASSERT_OK(client_->FetchBlob(server_->host(), "norange", digest_,
+                               blob_.size(), &sink));
+  EXPECT_EQ(sink.data(), blob_);
+}
+
+TEST_F(BlobServerTest, ServerErrorsAreRetried) {
+  StringSink sink;
+  ASSERT_OK(client_->FetchBlob(server_->host(), "flaky", digest_, -1, &sink));
+  EXPECT_EQ(sink.data(), blob_);
+  EXPECT_GE(client_->stats().retries, 2u);
+}
+
+TEST_F(BlobServerTest, GivesUpAfterMaxAttempts) {
+  RegistryConfig c = FastConfig(JoinPath(tmp_, "certs.d"));
+  c.max_attempts = 2;
+  std::unique_ptr<RegistryClient> client = NewClient(c);
+  StringSink sink;
+  EXPECT_THAT(client->FetchBlob(server_->host(), "flaky", digest_, -1, &sink),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       AllOf(HasSubstr("503"), HasSubstr("try later"))));
+}
+
+TEST_F(BlobServerTest, CorruptBlobIsDataLossAndDiscarded) {
+  StringSink sink;
+  EXPECT_THAT(client_->FetchBlob(server_->host(), "corrupt", digest_,
+                                 blob_.size(), &sink),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(digest_), HasSubstr("hashing to"))));
+  EXPECT_EQ(sink.Offset(), 0u);
+}
+
+TEST_F(BlobServerTest, TokenEndpointRefusesBadCredentials) {
+  std::string auth = JoinPath(tmp_, "auth.json");
+  ASSERT_OK(
+      CredentialStore::Store(auth, server_->host(), {"alice", "nope", ""}));
+  RegistryConfig c = FastConfig(JoinPath(tmp_, "certs.d"));
+  c.auth_files = {auth};
+  std::unique_ptr<RegistryClient> client = NewClient(c);
+  StringSink sink;
+  EXPECT_THAT(client->FetchBlob(server_->host(), "ok", digest_, -1, &sink),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("credentials refused")));
+  EXPECT_OK(client->CheckLogin(server_->host(), {"alice", "secret", ""}));
+}
+
+}  // namespace
+}  // namespace crate::registry
