@@ -138,7 +138,7 @@ absl::StatusOr<UniqueFd> LoadDeviceProgram(
   int fd = static_cast<int>(Bpf(BPF_PROG_LOAD, &attr));
   if (fd < 0) {
     int err = errno;
-    absl::Status s = ErrnoToStatus(
+    absl::Status s = ::crate::ErrnoToStatus(
         err, absl::StrCat("bpf(BPF_PROG_LOAD) of the device filter (",
                           program.size(), " instructions)"));
     log.resize(strnlen(log.c_str(), log.size()));
