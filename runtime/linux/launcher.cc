@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/errno_status.h"
@@ -102,20 +107,32 @@ absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns) {
   return absl::OkStatus();
 }
 
-void CloseExtraFds(int preserve_fds, int keep_a, int keep_b) {
-  int first = 3 + preserve_fds;
-  // Mark instead of close: the fds the init still needs are CLOEXEC too.
-  for (int fd = first; fd < 1024; ++fd) {
-    if (fd == keep_a || fd == keep_b) continue;
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0 && !(flags & FD_CLOEXEC))
-      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+// The init must not keep what the caller had open: above all the lock on
+// the state directory, which would otherwise outlive the command that took
+// it. Fds 3 .. 3+preserve_fds-1 and those in `keep` survive.
+void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
+  keep.push_back(-1);
+  std::sort(keep.begin(), keep.end());
+  unsigned first = 3 + static_cast<unsigned>(preserve_fds);
+  for (int k : keep) {
+    if (k < 0 || static_cast<unsigned>(k) < first) continue;
+    if (static_cast<unsigned>(k) > first) {
+      syscall(SYS_close_range, first, static_cast<unsigned>(k) - 1, 0);
+    }
+    first = static_cast<unsigned>(k) + 1;
   }
+  syscall(SYS_close_range, first, ~0U, 0);
 }
 
 [[noreturn]] void InitMain(const CreateRequest& req, int sync_fd, int go_fd,
                            int state_dir_fd) {
   const LaunchPlan& plan = *req.plan;
+  // The caller may block signals it forwards; the process must not inherit
+  // that mask.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  CloseFdsExcept(req.preserve_fds, {sync_fd, go_fd, state_dir_fd});
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
   close(go_fd);
@@ -124,7 +141,6 @@ void CloseExtraFds(int preserve_fds, int keep_a, int keep_b) {
   if (!s.ok()) ChildFail(sync_fd, s);
   absl::StatusOr<std::string> exe = ResolveExecutable(plan.process);
   if (!exe.ok()) ChildFail(sync_fd, exe.status());
-  CloseExtraFds(req.preserve_fds, sync_fd, state_dir_fd);
   if (!WriteAll(sync_fd, &kReady, 1)) _exit(1);
   close(sync_fd);
 
@@ -135,6 +151,7 @@ void CloseExtraFds(int preserve_fds, int keep_a, int keep_b) {
   close(fifo);
   close(state_dir_fd);
 
+  for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
   s = BecomeProcessUser(plan.process);
   if (s.ok()) s = Exec(*exe, plan.process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");

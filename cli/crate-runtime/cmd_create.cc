@@ -1,0 +1,21 @@
+#include "cli/crate-runtime/commands.h"
+
+namespace crate::cli {
+
+int CmdCreate(const GlobalOptions& g, const Args& args) {
+  linux::CreateOptions o;
+  std::string unused_string;
+  bool unused_bool = false;
+  Flags flags;
+  AddCreateFlags(flags, &o, &unused_string, &unused_bool);
+  Args pos;
+  absl::Status s = ParseCommand("create", flags, args, 1, "container ID", &pos);
+  if (s.ok()) s = PrepareCreate(g, &o);
+  if (!s.ok()) return Fail(s);
+  o.id = pos[0];
+  absl::StatusOr<pid_t> pid = linux::Create(o);
+  if (!pid.ok()) return Fail(pid.status());
+  return 0;
+}
+
+}  // namespace crate::cli

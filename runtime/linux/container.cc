@@ -1,0 +1,299 @@
+#include "runtime/linux/container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "runtime/base/errno_status.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/linux/launcher.h"
+#include "runtime/linux/plan.h"
+#include "runtime/oci/spec.h"
+
+namespace crate::linux {
+namespace {
+
+bool HostCgroupV2() {
+  struct statfs st;
+  return statfs("/sys/fs/cgroup", &st) == 0 &&
+         st.f_type == 0x63677270;  // CGROUP2_SUPER_MAGIC
+}
+
+absl::StatusOr<std::string> AbsoluteDir(const std::string& dir) {
+  if (!dir.empty() && dir[0] == '/') return dir;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd)) == nullptr) return ErrnoStatus("getcwd");
+  if (dir.empty() || dir == ".") return std::string(cwd);
+  return JoinPath(cwd, dir);
+}
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+constexpr SignalName kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT},
+    {"ILL", SIGILL},   {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
+    {"IOT", SIGIOT},   {"BUS", SIGBUS},       {"FPE", SIGFPE},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT}, {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
+    {"POLL", SIGPOLL}, {"PWR", SIGPWR},       {"SYS", SIGSYS},
+};
+
+// Processes sharing the init's pid namespace (the container's, when it
+// has its own).
+std::vector<pid_t> PidsInNamespaceOf(pid_t init) {
+  std::vector<pid_t> out;
+  struct stat ns;
+  if (stat(absl::StrCat("/proc/", init, "/ns/pid").c_str(), &ns) != 0) {
+    return out;
+  }
+  struct stat self;
+  if (stat("/proc/self/ns/pid", &self) == 0 && self.st_ino == ns.st_ino) {
+    // Shares the host's pid namespace: only the init is known to be ours.
+    out.push_back(init);
+    return out;
+  }
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return out;
+  while (struct dirent* e = readdir(dir)) {
+    pid_t pid;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    struct stat st;
+    if (stat(absl::StrCat("/proc/", pid, "/ns/pid").c_str(), &st) == 0 &&
+        st.st_ino == ns.st_ino && st.st_dev == ns.st_dev) {
+      out.push_back(pid);
+    }
+  }
+  closedir(dir);
+  return out;
+}
+
+// Waits until the init is gone or a zombie, up to `timeout_ms`.
+bool WaitGone(const ContainerRecord& r, const std::string& dir,
+              int timeout_ms) {
+  for (int waited = 0; waited <= timeout_ms; waited += 5) {
+    if (CurrentStatus(r, dir) == oci::ContainerStatus::kStopped) return true;
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status WritePidFile(const std::string& path, pid_t pid) {
+  return WriteFileAtomic(path, absl::StrCat(pid), 0644);
+}
+
+absl::StatusOr<pid_t> Create(const CreateOptions& options) {
+  ASSIGN_OR_RETURN(std::string bundle, AbsoluteDir(options.bundle));
+  std::string config_path = JoinPath(bundle, "config.json");
+  absl::StatusOr<std::string> text = ReadFile(config_path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<oci::Spec> spec = oci::ParseSpec(*text);
+  if (!spec.ok()) return Annotate(spec.status(), config_path);
+  RETURN_IF_ERROR(Annotate(oci::ValidateForCreate(*spec), config_path));
+  if (spec->process->terminal && options.console_socket.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        config_path,
+        ": process.terminal is true, which needs --console-socket"));
+  }
+  if (!options.console_socket.empty()) {
+    // TODO(runtime): allocate the pty in the container and send its master
+    // over the console socket.
+    return absl::UnimplementedError("--console-socket is not supported yet");
+  }
+  PlanOptions plan_options;
+  plan_options.bundle = bundle;
+  plan_options.no_pivot = options.no_pivot;
+  plan_options.host_cgroup_v2 = HostCgroupV2();
+  ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(*spec, plan_options));
+  struct stat st;
+  if (stat(plan.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": root.path: rootfs \"", plan.rootfs,
+                     "\" is not a directory"));
+  }
+
+  ASSIGN_OR_RETURN(ContainerDir dir,
+                   ContainerDir::Create(options.root, options.id));
+  bool keep = false;
+  absl::Cleanup cleanup = [&] {
+    if (!keep) dir.Remove().IgnoreError();
+  };
+  CreateRequest req;
+  req.plan = &plan;
+  req.state_dir = dir.path();
+  req.preserve_fds = options.preserve_fds;
+  if (options.on_init_created) {
+    req.on_init_created = [&](pid_t pid) {
+      return options.on_init_created(pid, *spec);
+    };
+  }
+  ASSIGN_OR_RETURN(pid_t pid, CreateContainer(req));
+
+  ContainerRecord record;
+  record.state.oci_version = spec->oci_version;
+  record.state.id = options.id;
+  record.state.status = oci::ContainerStatus::kCreated;
+  record.state.pid = pid;
+  record.state.bundle = bundle;
+  record.state.annotations = spec->annotations;
+  record.init_start_time = ProcessStartTime(pid);
+  record.created = NowRfc3339();
+  record.rootfs = plan.rootfs;
+  record.cgroup_path = spec->linux ? spec->linux->cgroups_path : "";
+  record.owner = geteuid();
+  absl::Status s = dir.Save(record);
+  if (s.ok() && !options.pid_file.empty()) {
+    s = WritePidFile(options.pid_file, pid);
+  }
+  if (!s.ok()) {
+    kill(pid, SIGKILL);
+    return s;
+  }
+  keep = true;
+  return pid;
+}
+
+absl::Status Start(const std::string& root, const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  oci::ContainerStatus status = CurrentStatus(r, dir.path());
+  if (status != oci::ContainerStatus::kCreated) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot start a container that is ", oci::StatusName(status)));
+  }
+  return StartContainer(dir.path(), r.state.pid);
+}
+
+absl::StatusOr<ContainerRecord> GetState(const std::string& root,
+                                         const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  r.state.status = CurrentStatus(r, dir.path());
+  if (r.state.status == oci::ContainerStatus::kStopped) r.state.pid = 0;
+  return r;
+}
+
+absl::StatusOr<int> ParseSignal(absl::string_view name) {
+  int number;
+  if (absl::SimpleAtoi(name, &number)) {
+    if (number <= 0 || number > SIGRTMAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid signal \"", name, "\""));
+    }
+    return number;
+  }
+  std::string upper = absl::AsciiStrToUpper(name);
+  absl::string_view bare = upper;
+  absl::ConsumePrefix(&bare, "SIG");
+  for (const SignalName& s : kSignals) {
+    if (bare == s.name) return s.number;
+  }
+  if (absl::ConsumePrefix(&bare, "RTMIN")) {
+    int off = 0;
+    if (bare.empty() ||
+        (absl::ConsumePrefix(&bare, "+") && absl::SimpleAtoi(bare, &off))) {
+      if (SIGRTMIN + off <= SIGRTMAX) return SIGRTMIN + off;
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown signal \"", name, "\""));
+}
+
+absl::Status Kill(const std::string& root, const std::string& id, int signal,
+                  bool all) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  oci::ContainerStatus status = CurrentStatus(r, dir.path());
+  if (status == oci::ContainerStatus::kStopped) {
+    return absl::FailedPreconditionError("container not running");
+  }
+  // TODO(runtime): --all through the cgroup (freeze, signal, thaw).
+  std::vector<pid_t> pids =
+      all ? PidsInNamespaceOf(r.state.pid) : std::vector<pid_t>{r.state.pid};
+  for (pid_t pid : pids) {
+    if (::kill(pid, signal) != 0 && errno != ESRCH) {
+      return ErrnoStatus(absl::StrCat("kill ", pid));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Delete(const std::string& root, const std::string& id,
+                    bool force) {
+  absl::StatusOr<ContainerDir> dir = ContainerDir::Open(root, id);
+  if (!dir.ok()) {
+    if (force && dir.status().code() == absl::StatusCode::kNotFound) {
+      return absl::OkStatus();
+    }
+    return dir.status();
+  }
+  absl::StatusOr<ContainerRecord> r = dir->Load();
+  if (!r.ok()) {
+    // A directory without a record is what a failed create leaves while
+    // it still runs; anything else is debris that delete may clear.
+    if (force || r.status().code() == absl::StatusCode::kNotFound) {
+      return dir->Remove();
+    }
+    return r.status();
+  }
+  oci::ContainerStatus status = CurrentStatus(*r, dir->path());
+  if (status == oci::ContainerStatus::kRunning ||
+      status == oci::ContainerStatus::kPaused) {
+    if (!force) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot delete container \"", id,
+                       "\" that is not stopped: ", oci::StatusName(status)));
+    }
+  }
+  if (status != oci::ContainerStatus::kStopped) {
+    std::vector<pid_t> pids = PidsInNamespaceOf(r->state.pid);
+    if (pids.empty()) pids.push_back(r->state.pid);
+    for (pid_t pid : pids) ::kill(pid, SIGKILL);
+    if (!WaitGone(*r, dir->path(), 5000)) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("container \"", id, "\" init ", r->state.pid,
+                       " did not die after SIGKILL"));
+    }
+  }
+  // TODO(runtime): poststop hooks; cgroup removal through runtime/cgroups.
+  return dir->Remove();
+}
+
+absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListContainerIds(root));
+  std::vector<ContainerRecord> out;
+  for (const std::string& id : ids) {
+    std::string path = JoinPath(root, id);
+    absl::StatusOr<std::string> text = ReadFile(JoinPath(path, "state.json"));
+    if (!text.ok()) continue;  // Being created or deleted.
+    absl::StatusOr<ContainerRecord> r = ParseRecord(*text);
+    if (!r.ok()) continue;
+    r->state.status = CurrentStatus(*r, path);
+    if (r->state.status == oci::ContainerStatus::kStopped) r->state.pid = 0;
+    out.push_back(*std::move(r));
+  }
+  return out;
+}
+
+}  // namespace crate::linux

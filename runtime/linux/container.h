@@ -1,0 +1,65 @@
+// The container operations behind the runc-compatible command line: each
+// takes the runtime root and a container ID, locks the container's state
+// directory and acts. The command-line front end only parses flags and
+// prints.
+#ifndef CRATE_RUNTIME_LINUX_CONTAINER_H_
+#define CRATE_RUNTIME_LINUX_CONTAINER_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/linux/state_dir.h"
+#include "runtime/oci/spec.h"
+#include "runtime/oci/state.h"
+
+namespace crate::linux {
+
+struct CreateOptions {
+  std::string root;  // --root
+  std::string id;
+  std::string bundle;  // --bundle; made absolute here.
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+  // Called with the init's pid before it runs (cgroups).
+  std::function<absl::Status(pid_t, const oci::Spec&)> on_init_created;
+};
+
+// Reads and validates <bundle>/config.json, makes the state directory and
+// the container init, records it. On any error nothing is left behind.
+absl::StatusOr<pid_t> Create(const CreateOptions& options);
+
+// Lets a created container's process run.
+absl::Status Start(const std::string& root, const std::string& id);
+
+// The OCI state with the status as it is now.
+absl::StatusOr<ContainerRecord> GetState(const std::string& root,
+                                         const std::string& id);
+
+// "KILL", "SIGKILL", "9". kInvalidArgument names the bad value.
+absl::StatusOr<int> ParseSignal(absl::string_view name);
+
+// Signals the init, or with `all` every process of the container's pid
+// namespace. A stopped container is an error, as in runc.
+absl::Status Kill(const std::string& root, const std::string& id, int signal,
+                  bool all);
+
+// Removes a stopped (or never started) container; `force` kills a running
+// one first. A missing container is an error unless `force`.
+absl::Status Delete(const std::string& root, const std::string& id, bool force);
+
+// Every container under root, with its current status.
+absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root);
+
+// Writes the pid file atomically (runc writes it the same way).
+absl::Status WritePidFile(const std::string& path, pid_t pid);
+
+}  // namespace crate::linux
+
+#endif  // CRATE_RUNTIME_LINUX_CONTAINER_H_
