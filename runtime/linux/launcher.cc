@@ -89,6 +89,17 @@ std::string DescribeWait(int wstatus) {
   return "unknown status";
 }
 
+// The host ID that `id` of the container maps to; `fallback` without maps.
+unsigned HostId(const std::vector<oci::IdMapping>& maps, unsigned id,
+                unsigned fallback) {
+  for (const oci::IdMapping& m : maps) {
+    if (id >= m.container_id && id - m.container_id < m.size) {
+      return m.host_id + (id - m.container_id);
+    }
+  }
+  return fallback;
+}
+
 // Everything from here runs in the container init, a copy of the caller.
 absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns) {
   if (new_user_ns) {
@@ -146,8 +157,12 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
 
   // Blocks until `start` opens the other end.
   int fifo = openat(state_dir_fd, kExecFifoName, O_WRONLY | O_CLOEXEC);
-  if (fifo < 0) _exit(1);
-  if (!WriteAll(fifo, "0", 1)) _exit(1);
+  if (fifo < 0 || !WriteAll(fifo, "0", 1)) {
+    std::string msg =
+        absl::StrCat("crate-runtime: open exec fifo: ", strerror(errno), "\n");
+    WriteAll(STDERR_FILENO, msg.data(), msg.size());
+    _exit(1);
+  }
   close(fifo);
   close(state_dir_fd);
 
@@ -206,6 +221,15 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   std::string fifo = JoinPath(req.state_dir, kExecFifoName);
   if (mkfifo(fifo.c_str(), 0622) != 0) return ErrnoStatus("mkfifo", fifo);
   auto remove_fifo = [&] { unlink(fifo.c_str()); };
+  // The init opens it after becoming root of its user namespace, which may
+  // be another host user: it must own the FIFO (umask aside).
+  if (chmod(fifo.c_str(), 0622) != 0 ||
+      chown(fifo.c_str(), HostId(plan.uid_mappings, 0, geteuid()),
+            HostId(plan.gid_mappings, 0, getegid())) != 0) {
+    absl::Status s = ErrnoStatus("set owner of", fifo);
+    remove_fifo();
+    return s;
+  }
 
   UniqueFd state_dir(
       open(req.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# crate-runtime end to end: run, the create/start/state/kill/delete life
+# cycle, and bad bundles, through the binary as podman would use it.
+# Every container, mount and directory made here is removed on exit, also
+# when a check fails.
+set -uo pipefail
+
+CR="$(cd "$(dirname "$0")" && pwd)/../../cli/crate-runtime/crate-runtime"
+[ -x "$CR" ] || CR="${TEST_SRCDIR:-}/crate/cli/crate-runtime/crate-runtime"
+BUSYBOX="$(command -v busybox)"
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: needs root (namespaces, mounts)"
+  exit 0
+fi
+if [ -z "$BUSYBOX" ]; then
+  echo "busybox-static is needed (third_party/debian-packages.txt)" >&2
+  exit 1
+fi
+
+WORK="$(mktemp -d "${TEST_TMPDIR:-/tmp}/crate-runtime-e2e.XXXXXX")"
+# A container's root in a user namespace is another host user, who must be
+# able to reach the rootfs: TEST_TMPDIR under /root is not reachable.
+USERNS_WORK="$(mktemp -d /tmp/crate-runtime-e2e-userns.XXXXXX)"
+chmod 755 "$USERNS_WORK"
+ROOT="$WORK/state"
+FAILED=0
+
+cleanup() {
+  local id
+  for id in $("$CR" --root "$ROOT" list -q 2>/dev/null); do
+    "$CR" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+  done
+  # Nothing may stay mounted below WORK (the containers' mounts live in
+  # their own namespaces; this catches a leak into the host's).
+  if grep -q " $WORK" /proc/self/mountinfo; then
+    echo "FAIL: mounts left behind under $WORK" >&2
+    grep " $WORK" /proc/self/mountinfo >&2
+    FAILED=1
+  fi
+  rm -rf "$WORK" "$USERNS_WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  FAILED=1
+}
+
+expect_eq() {  # what expected actual
+  if [ "$2" != "$3" ]; then
+    fail "$1: expected [$2], got [$3]"
+  fi
+}
+
+expect_contains() {  # what needle haystack
+  case "$3" in
+    *"$2"*) ;;
+    *) fail "$1: expected to contain [$2], got [$3]" ;;
+  esac
+}
+
+# make_bundle DIR ARGS... : busybox rootfs, config from `crate-runtime spec`.
+make_bundle() {
+  local dir="$1"
+  shift
+  mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/sys"
+  cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
+  local t
+  for t in sh hostname echo true cat ls sleep id wc grep touch mount; do
+    ln -sf busybox "$dir/rootfs/bin/$t"
+  done
+  (cd "$dir" && "$CR" spec) || fail "spec in $dir"
+  local args
+  args="$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@")"
+  jq --argjson a "$args" '.process.terminal = false | .process.args = $a |
+      .hostname = "e2e-host"' "$dir/config.json" >"$dir/config.tmp" &&
+    mv "$dir/config.tmp" "$dir/config.json"
+}
+
+state_of() {
+  "$CR" --root "$ROOT" state "$1" 2>/dev/null | jq -r .status
+}
+
+test_version_and_features() {
+  local out
+  out="$("$CR" --version)"
+  expect_contains "--version" "crate-runtime version" "$out"
+  expect_contains "--version" "spec: 1.1.0" "$out"
+  out="$("$CR" features | jq -r '.linux.namespaces | join(",")')"
+  expect_contains "features" "pid,network,mount" "$out"
+}
+
+test_run_output_and_exit_code() {
+  local b="$WORK/run"
+  make_bundle "$b" sh -c 'echo "host=$(hostname) pid=$$ uid=$(id -u)"; exit 7'
+  local out code
+  out="$("$CR" --root "$ROOT" run -b "$b" r1 2>&1)"
+  code=$?
+  expect_eq "run output" "host=e2e-host pid=1 uid=0" "$out"
+  expect_eq "run exit code" 7 "$code"
+  [ ! -e "$ROOT/r1" ] || fail "run left its state directory behind"
+}
+
+test_run_sees_its_rootfs() {
+  local b="$WORK/rootfs"
+  make_bundle "$b" sh -c 'touch /x 2>/dev/null && echo rw || echo ro;
+      ls /dev | tr "\n" " "; grep -c " /proc proc " /proc/self/mounts'
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" r2 2>&1)"
+  expect_contains "read-only root" "ro" "$out"
+  local d
+  for d in fd full null ptmx pts random shm stderr stdin stdout tty urandom zero; do
+    expect_contains "/dev/$d" " $d " " $out"
+  done
+  expect_contains "proc mounted" "1" "$out"
+  out="$("$CR" --root "$ROOT" run --no-pivot -b "$b" r3 2>&1)"
+  expect_contains "no-pivot run" "ro" "$out"
+}
+
+test_lifecycle() {
+  local b="$WORK/life"
+  make_bundle "$b" sleep 1000
+  "$CR" --root "$ROOT" create -b "$b" --pid-file "$WORK/pid" c1 ||
+    fail "create"
+  expect_eq "state after create" created "$(state_of c1)"
+  local pid
+  pid="$(cat "$WORK/pid" 2>/dev/null)"
+  expect_eq "pid file" "$pid" "$("$CR" --root "$ROOT" state c1 | jq -r .pid)"
+  expect_contains "list" "c1" "$("$CR" --root "$ROOT" list)"
+  expect_eq "list json" created \
+    "$("$CR" --root "$ROOT" list --format json | jq -r '.[0].status')"
+  local out
+  out="$("$CR" --root "$ROOT" create -b "$b" c1 2>&1)"
+  [ $? -ne 0 ] || fail "a second create of c1 succeeded"
+  expect_contains "duplicate create" 'container "c1" already exists' "$out"
+
+  "$CR" --root "$ROOT" start c1 || fail "start"
+  expect_eq "state after start" running "$(state_of c1)"
+  out="$("$CR" --root "$ROOT" start c1 2>&1)"
+  [ $? -ne 0 ] || fail "a second start succeeded"
+  out="$("$CR" --root "$ROOT" delete c1 2>&1)"
+  [ $? -ne 0 ] || fail "delete of a running container succeeded"
+  expect_contains "delete running" "not stopped: running" "$out"
+
+  "$CR" --root "$ROOT" kill c1 KILL || fail "kill"
+  local i
+  for i in $(seq 50); do
+    [ "$(state_of c1)" = stopped ] && break
+    sleep 0.1
+  done
+  expect_eq "state after kill" stopped "$(state_of c1)"
+  out="$("$CR" --root "$ROOT" kill c1 TERM 2>&1)"
+  [ $? -ne 0 ] || fail "kill of a stopped container succeeded"
+  "$CR" --root "$ROOT" delete c1 || fail "delete"
+  [ ! -e "$ROOT/c1" ] || fail "delete left the state directory"
+  out="$("$CR" --root "$ROOT" state c1 2>&1)"
+  [ $? -ne 0 ] || fail "state of a deleted container succeeded"
+  expect_contains "state of deleted" 'container "c1" does not exist' "$out"
+}
+
+test_delete_force_and_created() {
+  local b="$WORK/force"
+  make_bundle "$b" sleep 1000
+  "$CR" --root "$ROOT" run -d -b "$b" f1 || fail "run -d"
+  expect_eq "detached" running "$(state_of f1)"
+  local pid
+  pid="$("$CR" --root "$ROOT" state f1 | jq -r .pid)"
+  "$CR" --root "$ROOT" delete --force f1 || fail "delete --force"
+  [ ! -e "$ROOT/f1" ] || fail "delete --force left the state directory"
+  [ ! -e "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status" ||
+    fail "process $pid survived delete --force"
+  # A container that was never started can be deleted without --force.
+  "$CR" --root "$ROOT" create -b "$b" f2 || fail "create f2"
+  "$CR" --root "$ROOT" delete f2 || fail "delete of a created container"
+}
+
+test_bad_config() {
+  local b="$WORK/bad"
+  make_bundle "$b" true
+  jq '.linux.namespaces[1].type = "foo"' "$b/config.json" >"$b/c" &&
+    mv "$b/c" "$b/config.json"
+  local out code
+  out="$("$CR" --root "$ROOT" --log "$WORK/log.json" --log-format json \
+    run -b "$b" bad1 2>&1)"
+  code=$?
+  [ "$code" -ne 0 ] || fail "bad config ran"
+  expect_contains "bad namespace" \
+    'linux.namespaces[1].type: unknown namespace "foo"' "$out"
+  [ ! -e "$ROOT/bad1" ] || fail "bad config left a state directory"
+  expect_eq "json log" error "$(jq -r .level "$WORK/log.json" | tail -1)"
+  expect_contains "json log msg" "unknown namespace" \
+    "$(jq -r .msg "$WORK/log.json" | tail -1)"
+  [ -n "$(jq -r .time "$WORK/log.json" | tail -1)" ] || fail "json log time"
+
+  jq '.linux.namespaces[1].type = "network" | .mounts[0].destination = "proc"' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" bad2 2>&1)"
+  expect_contains "relative mount" \
+    'mounts[0].destination: must be an absolute path, got "proc"' "$out"
+  [ ! -e "$ROOT/bad2" ] || fail "relative mount left a state directory"
+
+  jq '.mounts[0].destination = "/proc" | .process.args = "true"' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" bad3 2>&1)"
+  expect_contains "wrong type" \
+    'process.args: expected array of strings, got string "true"' "$out"
+
+  jq '.process.args = ["true"] | .linux.resources.memory.limit = -5' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" bad4 2>&1)"
+  expect_contains "impossible memory" \
+    'linux.resources.memory.limit: impossible value -5' "$out"
+
+  jq 'del(.linux.resources.memory) | .root.path = "nowhere"' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" bad5 2>&1)"
+  expect_contains "missing rootfs" "is not a directory" "$out"
+
+  jq '.root.path = "rootfs" | .process.args = ["no-such-program"]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" bad6 2>&1)"
+  expect_contains "missing program" \
+    'exec "no-such-program": executable file not found in $PATH' "$out"
+  local id
+  for id in bad2 bad3 bad4 bad5 bad6; do
+    [ ! -e "$ROOT/$id" ] || fail "$id left a state directory"
+  done
+  expect_eq "nothing listed" "" "$("$CR" --root "$ROOT" list -q)"
+}
+
+test_user_namespace() {
+  local b="$USERNS_WORK/bundle"
+  make_bundle "$b" sh -c 'id -u; cat /proc/self/uid_map'
+  jq '.linux.namespaces += [{"type": "user"}] |
+      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" u1 2>&1)"
+  expect_contains "user namespace uid" "0" "$out"
+  expect_contains "user namespace map" "200000" "$out"
+}
+
+for t in test_version_and_features test_run_output_and_exit_code \
+  test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
+  test_bad_config test_user_namespace; do
+  echo "== $t"
+  "$t"
+done
+if [ "$FAILED" -ne 0 ]; then
+  echo "FAILED" >&2
+  exit 1
+fi
+echo "PASSED"
