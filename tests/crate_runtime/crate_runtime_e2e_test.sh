@@ -110,7 +110,7 @@ test_run_sees_its_rootfs() {
   expect_contains "read-only root" "ro" "$out"
   local d
   for d in fd full null ptmx pts random shm stderr stdin stdout tty urandom zero; do
-    expect_contains "/dev/$d" " $d " " $out"
+    expect_contains "/dev/$d" " $d " " $(echo $out) "
   done
   expect_contains "proc mounted" "1" "$out"
   out="$("$CR" --root "$ROOT" run --no-pivot -b "$b" r3 2>&1)"
