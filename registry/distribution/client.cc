@@ -728,8 +728,10 @@ absl::Status RegistryClient::Impl::FetchBlob(const std::string& host,
                                              const std::string& digest,
                                              int64_t size, BlobSink* sink) {
   absl::Status s = FetchBlobOnce(host, repo, digest, size, sink);
-  // Half a blob is of no use to anyone: the next call starts over anyway.
-  if (!s.ok() && sink->Offset() > 0) sink->Reset().IgnoreError();
+  // Half a blob is of no use to a sink that cannot resume later.
+  if (!s.ok() && !sink->VerifiesDigest() && sink->Offset() > 0) {
+    sink->Reset().IgnoreError();
+  }
   return s;
 }
 
@@ -742,7 +744,11 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": not a sha256 digest"));
   }
-  if (sink->Offset() > 0) RETURN_IF_ERROR(sink->Reset());
+  const bool own_hash = !sink->VerifiesDigest();
+  if (own_hash && sink->Offset() > 0) RETURN_IF_ERROR(sink->Reset());
+  if (size >= 0 && sink->Offset() > static_cast<uint64_t>(size)) {
+    RETURN_IF_ERROR(sink->Reset());
+  }
   auto hasher = std::make_unique<Sha256>();
   for (int attempt = 1;; ++attempt) {
     uint64_t offset = sink->Offset();
@@ -768,7 +774,7 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
         return absl::DataLossError(
             absl::StrCat("more than the ", size, " bytes expected"));
       }
-      hasher->Update(data);
+      if (own_hash) hasher->Update(data);
       return sink->Write(data);
     };
     absl::StatusOr<Response> rr =
@@ -792,7 +798,7 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
     if (!Transient(r) || last) return ResponseError(what, req, r);
     Backoff(attempt);
   }
-  std::string got = hasher->Digest();
+  std::string got = own_hash ? hasher->Digest() : digest;
   if ((size >= 0 && sink->Offset() != static_cast<uint64_t>(size)) ||
       got != digest) {
     uint64_t n = sink->Offset();

@@ -76,6 +76,11 @@ class BlobSink {
   // Drops what was written (the server ignored Range, or the bytes did not
   // verify).
   virtual absl::Status Reset() = 0;
+  // True if the sink hashes the bytes and verifies them when it is
+  // committed (the content store's ingest). FetchBlob then resumes from a
+  // non-zero Offset() an earlier attempt left, keeps a partial blob after a
+  // failure for a later resume, and leaves the digest check to the sink.
+  virtual bool VerifiesDigest() const { return false; }
 };
 
 // A BlobSink into memory, for small blobs (configs) and tests.
@@ -118,9 +123,9 @@ class RegistryClient {
                                               const std::string& repository,
                                               const std::string& reference);
 
-  // Streams the blob into `sink` and verifies its size and digest. The
-  // sink is Reset() first if it holds bytes, and again on any failure; a
-  // digest or size mismatch is DataLoss.
+  // Streams the blob into `sink` and verifies its size and digest. Unless
+  // the sink VerifiesDigest(), it is Reset() first if it holds bytes, and
+  // again on any failure. A digest or size mismatch is DataLoss.
   absl::Status FetchBlob(const std::string& host, const std::string& repository,
                          const std::string& digest, int64_t size,
                          BlobSink* sink);

@@ -1,0 +1,43 @@
+// Downloads into the content store: the store's Ingest as a BlobSink.
+#ifndef CRATE_REGISTRY_DISTRIBUTION_INGEST_SINK_H_
+#define CRATE_REGISTRY_DISTRIBUTION_INGEST_SINK_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "registry/content/content_store.h"
+#include "registry/distribution/client.h"
+
+namespace crate::registry {
+
+// The ingest hashes what it is given and checks it on Commit, so the client
+// resumes a partial ingest an earlier (interrupted) pull left.
+class IngestSink : public BlobSink {
+ public:
+  explicit IngestSink(Ingest* ingest) : ingest_(ingest) {}
+  absl::Status Write(absl::string_view data) override {
+    return ingest_->Write(data);
+  }
+  uint64_t Offset() const override { return ingest_->offset(); }
+  absl::Status Reset() override { return ingest_->Truncate(); }
+  bool VerifiesDigest() const override { return true; }
+
+ private:
+  Ingest* ingest_;
+};
+
+// Makes the blob present in `store`: nothing to do if it is there already;
+// otherwise downloads it (resuming a partial ingest) and commits it, which
+// checks size and digest. `description` names the blob in errors ("layer 2
+// of 127.0.0.1:5000/x:latest"). The caller holds a Lease of the store.
+absl::Status FetchToStore(RegistryClient& client, ContentStore& store,
+                          const std::string& host,
+                          const std::string& repository,
+                          const std::string& digest, int64_t size,
+                          const std::string& description);
+
+}  // namespace crate::registry
+
+#endif  // CRATE_REGISTRY_DISTRIBUTION_INGEST_SINK_H_

@@ -1,0 +1,259 @@
+// Pull of a real multi-layer image (pushed by skopeo to docker-registry) into
+// the content store and snapshots, mounted as overlay; and the same layers
+// flattened, compared with what skopeo + umoci unpack.
+#include "registry/distribution/layer_pull.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "registry/distribution/ingest_sink.h"
+#include "registry/unpack/sha256.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_matchers.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace crate::registry {
+namespace {
+
+using ::crate::fixtures::LocalRegistry;
+using ::crate::fixtures::PushTestImages;
+using ::crate::fixtures::RunCommand;
+using ::crate::fixtures::TestImages;
+using ::crate::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// path -> "type mode uid:gid size sha256/target mtime", for comparing trees.
+void Describe(const std::string& root, const std::string& rel,
+              std::map<std::string, std::string>* out) {
+  std::string dir = rel.empty() ? root : JoinPath(root, rel);
+  absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
+  ASSERT_OK(names.status());
+  for (const std::string& n : *names) {
+    std::string r = rel.empty() ? n : JoinPath(rel, n);
+    std::string p = JoinPath(root, r);
+    struct stat st;
+    ASSERT_EQ(lstat(p.c_str(), &st), 0) << p;
+    std::string d =
+        absl::StrCat(st.st_mode & 07777, " ", st.st_uid, ":", st.st_gid, " ");
+    if (S_ISDIR(st.st_mode)) {
+      absl::StrAppend(&d, "dir");
+      Describe(root, r, out);
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t len = readlink(p.c_str(), target, sizeof(target));
+      absl::StrAppend(&d, "symlink ", std::string(target, len > 0 ? len : 0),
+                      " ", st.st_mtime);
+    } else if (S_ISREG(st.st_mode)) {
+      absl::StatusOr<std::string> data = ReadFile(p, 256 << 20);
+      ASSERT_OK(data.status());
+      absl::StrAppend(&d, "file ", st.st_size, " ", Sha256::Of(*data), " ",
+                      st.st_mtime, " links ", st.st_nlink);
+    } else {
+      absl::StrAppend(&d, "special ", st.st_mode, " ", st.st_rdev);
+    }
+    (*out)["/" + r] = d;
+  }
+}
+
+class LayerPullTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<LocalRegistry>> r = LocalRegistry::Start();
+    if (!r.ok()) {
+      *setup_error_ = r.status();
+      return;
+    }
+    registry_ = std::move(*r);
+    absl::StatusOr<TestImages> images = PushTestImages(*registry_);
+    if (!images.ok()) {
+      *setup_error_ = images.status();
+      return;
+    }
+    images_ = new TestImages(std::move(*images));
+  }
+  static void TearDownTestSuite() {
+    if (registry_) EXPECT_OK(registry_->Stop());
+    registry_.reset();
+    delete images_;
+  }
+
+  void SetUp() override {
+    ASSERT_OK(*setup_error_);
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (owners, whiteouts)";
+    ASSERT_OK_AND_ASSIGN(tmp_, MakeTempDir("layer_pull"));
+    RegistryConfig config;
+    config.certs_dir = JoinPath(tmp_, "certs.d");
+    ASSERT_OK_AND_ASSIGN(client_, RegistryClient::Create(config));
+    ASSERT_OK_AND_ASSIGN(ContentStore content,
+                         ContentStore::Open(JoinPath(tmp_, "content")));
+    content_ = std::make_unique<ContentStore>(std::move(content));
+    ASSERT_OK_AND_ASSIGN(snapshots_,
+                         SnapshotStore::Open(JoinPath(tmp_, "snapshots")));
+    const nlohmann::json& desc = images_->json["images"]["layers"];
+    std::vector<std::string> diff_ids;
+    for (const auto& l : desc["layers"]) diff_ids.push_back(l["diff_id"]);
+    ASSERT_OK_AND_ASSIGN(chain_ids_, ChainIds(diff_ids));
+    for (size_t i = 0; i < diff_ids.size(); ++i) {
+      LayerToPull l;
+      l.digest = desc["layers"][i]["digest"];
+      l.size = desc["layers"][i]["size"];
+      l.diff_id = diff_ids[i];
+      l.chain_id = chain_ids_[i];
+      l.description = absl::StrCat("layer ", i + 1, " of crate-test/layers");
+      layers_.push_back(l);
+    }
+  }
+  void TearDown() override {
+    if (!tmp_.empty()) EXPECT_OK(RemoveTree(tmp_));
+  }
+
+  PullTarget Target() {
+    return {client_.get(), content_.get(), snapshots_.get(), registry_->host(),
+            "crate-test/layers"};
+  }
+
+  static inline std::unique_ptr<LocalRegistry> registry_;
+  static inline TestImages* images_ = nullptr;
+  static inline absl::Status* setup_error_ = new absl::Status();
+  std::string tmp_;
+  std::unique_ptr<RegistryClient> client_;
+  std::unique_ptr<ContentStore> content_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  std::vector<std::string> chain_ids_;
+  std::vector<LayerToPull> layers_;
+};
+
+TEST_F(LayerPullTest, PullsIntoSnapshotsAndMountsOverlay) {
+  for (const absl::Status& s : PullLayers(Target(), layers_, {}, 3)) {
+    ASSERT_OK(s);
+  }
+  for (const LayerToPull& l : layers_) {
+    EXPECT_TRUE(content_->Has(*Digest::Parse(l.digest))) << l.digest;
+    EXPECT_TRUE(snapshots_->Exists(l.chain_id)) << l.chain_id;
+  }
+  // Everything is present: a second pull asks the registry nothing.
+  uint64_t requests = client_->stats().requests;
+  for (const absl::Status& s : PullLayers(Target(), layers_, {}, 3)) {
+    ASSERT_OK(s);
+  }
+  EXPECT_EQ(client_->stats().requests, requests);
+
+  if (!OverlaySupported()) GTEST_SKIP() << "no overlayfs";
+  ASSERT_OK_AND_ASSIGN(OverlayMount m, snapshots_->Prepare("c1", chain_ids_));
+  SyscallMounter mounter;
+  ASSERT_OK(mounter.Mount(m));
+  absl::Cleanup unmount = [&] { EXPECT_OK(mounter.Unmount(m.target)); };
+  const nlohmann::json& desc = images_->json["images"]["layers"];
+  for (const auto& [path, item] : desc["files"].items()) {
+    SCOPED_TRACE(path);
+    std::string p = JoinPath(m.target, path);
+    struct stat st;
+    ASSERT_EQ(lstat(p.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, item["uid"].get<uid_t>());
+    EXPECT_EQ(st.st_gid, item["gid"].get<gid_t>());
+    if (item["type"] != "symlink") {
+      EXPECT_EQ(st.st_mode & 07777,
+                std::stoul(item["mode"].get<std::string>(), nullptr, 8));
+    }
+    if (item.contains("sha256")) {
+      ASSERT_OK_AND_ASSIGN(std::string data, ReadFile(p, 64 << 20));
+      EXPECT_EQ(Sha256::Of(data),
+                "sha256:" + item["sha256"].get<std::string>());
+    }
+  }
+  for (const auto& path : desc["absent"]) {
+    EXPECT_FALSE(PathExists(JoinPath(m.target, path.get<std::string>())))
+        << path;
+  }
+}
+
+TEST_F(LayerPullTest, UnpacksFromTheStoreWhenTheBlobIsThere) {
+  for (const LayerToPull& l : layers_) {
+    ASSERT_OK(FetchToStore(*client_, *content_, registry_->host(),
+                           "crate-test/layers", l.digest, l.size,
+                           l.description));
+  }
+  uint64_t requests = client_->stats().requests;
+  for (const absl::Status& s : PullLayers(Target(), layers_, {}, 2)) {
+    ASSERT_OK(s);
+  }
+  EXPECT_EQ(client_->stats().requests, requests);
+  for (const LayerToPull& l : layers_) {
+    EXPECT_TRUE(snapshots_->Exists(l.chain_id));
+  }
+}
+
+TEST_F(LayerPullTest, WrongDiffIdLeavesNoSnapshot) {
+  LayerToPull l = layers_[0];
+  l.diff_id = "sha256:" + std::string(64, 'e');
+  EXPECT_THAT(PullLayer(Target(), l),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("but the image config says " + l.diff_id)));
+  EXPECT_FALSE(snapshots_->Exists(l.chain_id));
+  // The blob itself verified, so it stays for the next try.
+  EXPECT_TRUE(content_->Has(*Digest::Parse(l.digest)));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
+                       ListDir(JoinPath(snapshots_->root(), "snapshots")));
+  EXPECT_TRUE(names.empty());
+}
+
+TEST_F(LayerPullTest, FlattenMatchesUmoci) {
+  std::string oci = JoinPath(tmp_, "oci");
+  std::string bundle = JoinPath(tmp_, "bundle");
+  std::vector<std::string> copy = {"skopeo", "copy", "--quiet"};
+  for (const std::string& f : registry_->SkopeoFlags("src")) copy.push_back(f);
+  copy.push_back(absl::StrCat("docker://", registry_->host(),
+                              "/crate-test/layers:latest"));
+  copy.push_back("oci:" + oci + ":latest");
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_OK_AND_ASSIGN(fixtures::CommandResult c, RunCommand(copy));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  ASSERT_OK_AND_ASSIGN(
+      c, RunCommand({"umoci", "unpack", "--image", oci + ":latest", bundle}));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto peer = std::chrono::steady_clock::now() - start;
+
+  start = std::chrono::steady_clock::now();
+  for (const absl::Status& s : PullLayers(Target(), layers_, {}, 3)) {
+    ASSERT_OK(s);
+  }
+  auto ours = std::chrono::steady_clock::now() - start;
+  std::cout << "skopeo copy + umoci unpack: "
+            << std::chrono::duration<double, std::milli>(peer).count()
+            << " ms; crate pull into snapshots: "
+            << std::chrono::duration<double, std::milli>(ours).count()
+            << " ms (small image: start-up dominated)\n";
+
+  std::string flat = JoinPath(tmp_, "flat");
+  ApplyOptions o;
+  o.whiteouts = WhiteoutMode::kFlatten;
+  for (const LayerToPull& l : layers_) {
+    ASSERT_OK_AND_ASSIGN(UniqueFd fd,
+                         content_->OpenBlob(*Digest::Parse(l.digest)));
+    ASSERT_OK(ApplyLayerFromFd(fd.get(), flat, o).status());
+  }
+  std::map<std::string, std::string> want, got;
+  Describe(JoinPath(bundle, "rootfs"), "", &want);
+  Describe(flat, "", &got);
+  EXPECT_EQ(got, want);
+
+  // The plain-copy fallback over the snapshots gives the same tree.
+  ASSERT_OK_AND_ASSIGN(std::string copied,
+                       snapshots_->PrepareCopy("c2", chain_ids_));
+  std::map<std::string, std::string> fallback;
+  Describe(copied, "", &fallback);
+  EXPECT_EQ(fallback, want);
+}
+
+}  // namespace
+}  // namespace crate::registry
