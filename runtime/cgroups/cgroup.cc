@@ -264,6 +264,33 @@ absl::Status MakeCgroupDirs(
   return absl::OkStatus();
 }
 
+// A controller the kernel refuses (cpu while realtime tasks sit in the
+// parent, say) should not keep the others from being enabled.
+absl::Status EnableControllers(const std::string& dir) {
+  std::string available = JoinPath(dir, "cgroup.controllers");
+  std::string control = JoinPath(dir, "cgroup.subtree_control");
+  if (!PathExists(available) || !PathExists(control)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string names, ReadTrimmed(available));
+  ASSIGN_OR_RETURN(std::string enabled, ReadTrimmed(control));
+  std::vector<absl::string_view> on =
+      absl::StrSplit(enabled, ' ', absl::SkipWhitespace());
+  std::vector<std::string> missing;
+  for (absl::string_view c :
+       absl::StrSplit(names, ' ', absl::SkipWhitespace())) {
+    if (std::find(on.begin(), on.end(), c) == on.end()) {
+      missing.push_back(absl::StrCat("+", c));
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  // All at once is one write; only if the kernel refuses one of them, go
+  // one by one and keep whatever it takes.
+  if (WriteExistingFile(control, absl::StrJoin(missing, " ")).ok()) {
+    return absl::OkStatus();
+  }
+  for (const std::string& c : missing) (void)WriteExistingFile(control, c);
+  return absl::OkStatus();
+}
+
 absl::Status WaitFor(const std::function<absl::StatusOr<bool>()>& done,
                      absl::Duration timeout, absl::string_view what) {
   absl::Time deadline = absl::Now() + timeout;

@@ -4,7 +4,9 @@
 // host), so tests can point it at a temporary tree.
 //
 // Typical use by the launcher:
-//   ASSIGN_OR_RETURN(auto cg, cgroups::OpenCgroup({.path = "/crate/" + id}));
+//   cgroups::Options options;
+//   options.path = "/crate/" + id;           // linux.cgroupsPath
+//   ASSIGN_OR_RETURN(auto cg, cgroups::OpenCgroup(options));
 //   RETURN_IF_ERROR(cg->Create());
 //   RETURN_IF_ERROR(cg->Apply(resources));   // validated before any write
 //   RETURN_IF_ERROR(cg->AddPid(child_pid));

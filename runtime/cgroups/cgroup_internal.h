@@ -55,6 +55,11 @@ absl::Status MakeCgroupDirs(
     const std::function<absl::Status(const std::string&, const std::string&)>&
         after_mkdir);
 
+// cgroup2: enables in `dir`'s cgroup.subtree_control every controller
+// listed in its cgroup.controllers, so that children get them. Missing
+// files (a test tree, an old kernel) are skipped.
+absl::Status EnableControllers(const std::string& dir);
+
 // Polls `done` with growing sleeps until it returns true or the time is up.
 absl::Status WaitFor(const std::function<absl::StatusOr<bool>()>& done,
                      absl::Duration timeout, absl::string_view what);

@@ -180,6 +180,33 @@ TEST_F(LocalTest, V1LimitsFreezeKillDestroy) {
   }
 }
 
+TEST_F(LocalTest, DetectsThisHost) {
+  // The machines this runs on are v1/v2 hybrids (see DESIGN.md).
+  if (PathExists("/sys/fs/cgroup/unified/cgroup.controllers")) {
+    EXPECT_EQ(mode_, Mode::kHybrid);
+  }
+  EXPECT_THAT(
+      DetectMode("/proc"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/proc")));
+}
+
+TEST_F(LocalTest, HybridHugetlbGoesToCgroup2) {
+  if (mode_ != Mode::kHybrid || PathExists("/sys/fs/cgroup/hugetlb") ||
+      !PathExists("/sys/kernel/mm/hugepages/hugepages-2048kB")) {
+    GTEST_SKIP() << "needs hugetlb only in the cgroup2 half";
+  }
+  ASSERT_OK_AND_ASSIGN(auto cg, OpenCgroup({kDefaultRoot, Name()}));
+  ASSERT_OK(cg->Create());
+  Resources r;
+  r.hugepage_limits.push_back({"2MB", 4 << 20});
+  ASSERT_OK(cg->Apply(r));
+  EXPECT_EQ(Get(ReadFile(JoinPath("/sys/fs/cgroup/unified/" + Name(),
+                                  "hugetlb.2MB.max"))),
+            "4194304\n");
+  ASSERT_OK(cg->Destroy(false));
+  EXPECT_FALSE(PathExists("/sys/fs/cgroup/unified/" + Name()));
+}
+
 TEST_F(LocalTest, ForcedDestroyKillsTheRest) {
   ASSERT_OK_AND_ASSIGN(auto cg, OpenCgroup({kDefaultRoot, Name() + "/nested"}));
   ASSERT_OK(cg->Create());

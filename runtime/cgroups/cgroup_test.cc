@@ -178,9 +178,11 @@ TEST_F(V1Test, DestroyRemovesWhatItCreatedOnly) {
 
 TEST_F(V1Test, HybridJoinsUnified) {
   Put("unified/cgroup.controllers", "hugetlb\n");
+  Put("unified/cgroup.subtree_control", "");
   auto cg = Open("h", Mode::kHybrid);
   ASSERT_OK(cg->Create());
   EXPECT_TRUE(Exists("unified/h"));
+  EXPECT_EQ(Read("unified/cgroup.subtree_control"), "+hugetlb");
   Put("unified/h/hugetlb.2MB.max");
   Resources r;
   r.hugepage_limits.push_back({"2MB", 2 << 20});

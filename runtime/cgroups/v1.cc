@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -65,8 +66,11 @@ class V1Cgroup : public Cgroup {
                        const std::string& dir) -> absl::Status {
         return c == "cpuset" ? InheritCpuset(parent, dir) : absl::OkStatus();
       };
+      // The cgroup2 part of a hybrid host hands controllers down like v2.
+      std::function<absl::Status(const std::string&)> before;
+      if (c == kUnified) before = EnableControllers;
       RETURN_IF_ERROR(Annotate(
-          MakeCgroupDirs(JoinPath(root_, c), path_, &created_, nullptr, after),
+          MakeCgroupDirs(JoinPath(root_, c), path_, &created_, before, after),
           absl::StrCat("create cgroup ", path_)));
     }
     return absl::OkStatus();
