@@ -214,6 +214,9 @@ absl::StatusOr<SeccompProgram> CompileSeccomp(const SeccompConfig& config) {
       return ScmpError(rc, absl::StrCat("seccomp_arch_add ", name));
     }
   }
+  if (config.binary_tree) {
+    seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  }
   if (program.flags & SECCOMP_FILTER_FLAG_LOG) {
     seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_LOG, 1);
   }
@@ -268,10 +271,11 @@ absl::Status LoadSeccomp(const SeccompProgram& program) {
   struct sock_fprog prog;
   prog.len = static_cast<unsigned short>(program.filter.size());
   prog.filter = const_cast<struct sock_filter*>(program.filter.data());
-  if (program.filter.size() > 0xFFFF) {
+  // The kernel's limit for one classic BPF program (BPF_MAXINSNS).
+  if (program.filter.size() > 4096) {
     return absl::InvalidArgumentError(
         absl::StrCat("seccomp filter of ", program.filter.size(),
-                     " instructions is too long"));
+                     " instructions is longer than the kernel's 4096"));
   }
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, program.flags, &prog) !=
       0) {

@@ -71,6 +71,11 @@ struct SeccompConfig {
   std::vector<std::string> architectures;  // SCMP_ARCH_*; native is implied.
   std::vector<std::string> flags;          // SECCOMP_FILTER_FLAG_*.
   std::vector<SeccompSyscall> syscalls;
+  // Sort syscall numbers into a binary tree instead of a linear scan: a long
+  // allow-list then costs a few comparisons per syscall instead of hundreds,
+  // but compiling Docker's profile takes ~60 ms instead of ~16 ms here, so
+  // it is for long-running containers whose start-up time matters less.
+  bool binary_tree = false;
 };
 
 struct SeccompProgram {
