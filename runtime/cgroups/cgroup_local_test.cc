@@ -80,6 +80,14 @@ class Child {
   int go_ = -1;
 };
 
+int OpenNullAndZero() {
+  int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd < 0) return 10;
+  int zero_fd = open("/dev/zero", O_RDONLY);
+  if (zero_fd >= 0) return 11;
+  return errno == EPERM ? 0 : 12;
+}
+
 std::string Name() { return absl::StrCat("crate-test-", getpid()); }
 
 // Whatever a failed test left behind: thaw, kill, remove.
@@ -180,6 +188,29 @@ TEST_F(LocalTest, V1LimitsFreezeKillDestroy) {
   }
 }
 
+TEST_F(LocalTest, V1DeviceRules) {
+  if (!PathExists("/sys/fs/cgroup/devices")) GTEST_SKIP() << "no devices";
+  ASSERT_OK_AND_ASSIGN(auto cg, OpenCgroup({kDefaultRoot, Name()}));
+  ASSERT_OK(cg->Create());
+  Child child(OpenNullAndZero);
+  ASSERT_OK(cg->AddPid(child.pid()));
+  Resources r;
+  r.devices.resize(2);  // Deny all, then allow /dev/null.
+  r.devices[1].allow = true;
+  r.devices[1].type = "c";
+  r.devices[1].major = 1;
+  r.devices[1].minor = 3;
+  ASSERT_OK(cg->Apply(r));
+  EXPECT_EQ(Get(ReadFile(
+                JoinPath("/sys/fs/cgroup/devices/" + Name(), "devices.list"))),
+            "c 1:3 rwm\n");
+  child.Go();
+  int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_OK(cg->Destroy(false));
+}
+
 TEST_F(LocalTest, DetectsThisHost) {
   // The machines this runs on are v1/v2 hybrids (see DESIGN.md).
   if (PathExists("/sys/fs/cgroup/unified/cgroup.controllers")) {
@@ -219,14 +250,6 @@ TEST_F(LocalTest, ForcedDestroyKillsTheRest) {
   EXPECT_TRUE(WIFSIGNALED(b.Wait()));
   // The parent was made by this cgroup, so it goes too.
   EXPECT_FALSE(PathExists(JoinPath("/sys/fs/cgroup/pids", Name())));
-}
-
-int OpenNullAndZero() {
-  int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd < 0) return 10;
-  int zero_fd = open("/dev/zero", O_RDONLY);
-  if (zero_fd >= 0) return 11;
-  return errno == EPERM ? 0 : 12;
 }
 
 // The cgroup2 half of this hybrid host has the freezer, cgroup.kill and the
