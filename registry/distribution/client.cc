@@ -68,6 +68,8 @@ bool ValidDigest(absl::string_view d) {
   });
 }
 
+using Headers = std::map<std::string, std::string>;  // Lower-case names.
+
 struct Request {
   std::string method = "GET";
   std::string url;  // A path ("/v2/...") on the registry, or absolute.
@@ -75,12 +77,14 @@ struct Request {
   absl::optional<absl::string_view> body;
   size_t max_body = kMaxErrorBody;
   // Receives 2xx bodies when set; other bodies are kept in Response::body.
-  std::function<absl::Status(long code, absl::string_view data)> stream;
+  std::function<absl::Status(long code, const Headers& headers,
+                             absl::string_view data)>
+      stream;
 };
 
 struct Response {
   long code = 0;
-  std::map<std::string, std::string> headers;  // Lower-case names.
+  Headers headers;
   std::string body;
   CURLcode curl = CURLE_OK;
   std::string curl_error;
@@ -129,7 +133,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   curl_easy_getinfo(ctx->handle, CURLINFO_RESPONSE_CODE, &code);
   absl::string_view chunk(data, size * n);
   if (code >= 200 && code < 300 && ctx->request->stream) {
-    absl::Status s = ctx->request->stream(code, chunk);
+    absl::Status s = ctx->request->stream(code, ctx->response->headers, chunk);
     if (!s.ok()) {
       ctx->response->callback_error = s;
       return 0;
@@ -760,9 +764,25 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
       ++stats_.resumes;
     }
     bool first = true;
-    req.stream = [&](long code, absl::string_view data) -> absl::Status {
+    req.stream = [&](long code, const Headers& headers,
+                     absl::string_view data) -> absl::Status {
       if (first) {
         first = false;
+        if (code == 206) {
+          // "bytes <first>-<last>/<total>": it must go on where we are.
+          auto it = headers.find("content-range");
+          uint64_t start = 0;
+          absl::string_view range =
+              it == headers.end() ? absl::string_view() : it->second;
+          if (!absl::ConsumePrefix(&range, "bytes ") ||
+              !absl::SimpleAtoi(range.substr(0, range.find('-')), &start) ||
+              start != sink->Offset()) {
+            return absl::DataLossError(
+                absl::StrCat("asked for bytes from ", sink->Offset(),
+                             ", got Content-Range \"",
+                             it == headers.end() ? "" : it->second, "\""));
+          }
+        }
         if (code != 206 && sink->Offset() > 0) {
           // The server ignored Range: start over.
           RETURN_IF_ERROR(sink->Reset());

@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "registry/distribution/test_blob_server.h"
 #include "registry/unpack/layer.h"
 #include "registry/unpack/sha256.h"
 #include "runtime/base/file_util.h"
@@ -349,66 +350,6 @@ TEST(TlsRegistryTest, CaFromCertsDir) {
   EXPECT_OK(RemoveTree(tmp));
 }
 
-// Runs testdata/blob_server.py; kills it when destroyed.
-class BlobServer {
- public:
-  static std::unique_ptr<BlobServer> Start(const std::string& dir,
-                                           const std::string& blob) {
-    auto s = std::unique_ptr<BlobServer>(new BlobServer);
-    s->dir_ = dir;
-    EXPECT_OK(WriteFileAtomic(JoinPath(dir, "blob"), blob));
-    std::string script =
-        JoinPath(getenv("TEST_SRCDIR"),
-                 "crate/registry/distribution/testdata/blob_server.py");
-    std::string port_file = JoinPath(dir, "port");
-    s->log_ = JoinPath(dir, "log");
-    s->pid_ = fork();
-    if (s->pid_ == 0) {
-      execl("/usr/bin/python3", "python3", script.c_str(),
-            JoinPath(dir, "blob").c_str(), port_file.c_str(), s->log_.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 200 && !PathExists(port_file); ++i) {
-      absl::SleepFor(absl::Milliseconds(25));
-    }
-    absl::StatusOr<std::string> port = ReadFile(port_file);
-    EXPECT_OK(port.status());
-    s->host_ = absl::StrCat("127.0.0.1:", port.ok() ? *port : "0");
-    return s;
-  }
-  ~BlobServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  const std::string& host() const { return host_; }
-  // Logged requests for one repository's blob: their Range headers.
-  std::vector<std::string> Ranges(const std::string& repo) const {
-    std::vector<std::string> out;
-    absl::StatusOr<std::string> log = ReadFile(log_);
-    if (!log.ok()) return out;
-    for (absl::string_view line :
-         absl::StrSplit(*log, '\n', absl::SkipEmpty())) {
-      nlohmann::json j = nlohmann::json::parse(line);
-      if (absl::StartsWith(j["path"].get<std::string>(), "/v2/" + repo + "/") &&
-          absl::StartsWith(
-              j["auth"].is_string() ? j["auth"].get<std::string>() : "",
-              "Bearer")) {
-        out.push_back(j["range"].is_string() ? j["range"].get<std::string>()
-                                             : "-");
-      }
-    }
-    return out;
-  }
-
- private:
-  BlobServer() = default;
-  std::string dir_, log_, host_;
-  pid_t pid_ = -1;
-};
-
 class BlobServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -418,7 +359,7 @@ class BlobServerTest : public ::testing::Test {
       blob_[i] = static_cast<char>((i * 2654435761u) >> 13);
     }
     digest_ = Sha256::Of(blob_);
-    server_ = BlobServer::Start(tmp_, blob_);
+    ASSERT_OK_AND_ASSIGN(server_, testing::BlobServer::Start(tmp_, blob_));
     client_ = NewClient(FastConfig(JoinPath(tmp_, "certs.d")));
     ASSERT_NE(client_, nullptr);
   }
@@ -428,7 +369,7 @@ class BlobServerTest : public ::testing::Test {
   }
 
   std::string tmp_, blob_, digest_;
-  std::unique_ptr<BlobServer> server_;
+  std::unique_ptr<testing::BlobServer> server_;
   std::unique_ptr<RegistryClient> client_;
 };
 

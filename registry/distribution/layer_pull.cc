@@ -58,8 +58,14 @@ absl::Status StreamAndUnpack(const PullTarget& t, const LayerToPull& layer,
     // verified now, so unpack it from the store.
     return UnpackFromStore(t, layer, digest, fs_dir, options);
   }
-  RETURN_IF_ERROR(applied.status());
-  return CheckDiffId(layer, *applied);
+  absl::Status s =
+      applied.ok() ? CheckDiffId(layer, *applied) : applied.status();
+  if (!s.ok()) {
+    // A layer that cannot be unpacked (it escapes, it is a bomb, its DiffID
+    // is wrong) leaves the content store as it was before this pull.
+    t.content->Delete(digest).IgnoreError();
+  }
+  return s;
 }
 
 }  // namespace

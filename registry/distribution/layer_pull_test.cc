@@ -17,7 +17,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/distribution/ingest_sink.h"
+#include "registry/distribution/test_blob_server.h"
 #include "registry/unpack/sha256.h"
+#include "registry/unpack/test_tar.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
 #include "tests/fixtures/fixtures.h"
@@ -30,6 +32,7 @@ using ::crate::fixtures::PushTestImages;
 using ::crate::fixtures::RunCommand;
 using ::crate::fixtures::TestImages;
 using ::crate::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 // path -> "type mode uid:gid size sha256/target mtime", for comparing trees.
@@ -200,8 +203,8 @@ TEST_F(LayerPullTest, WrongDiffIdLeavesNoSnapshot) {
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr("but the image config says " + l.diff_id)));
   EXPECT_FALSE(snapshots_->Exists(l.chain_id));
-  // The blob itself verified, so it stays for the next try.
-  EXPECT_TRUE(content_->Has(*Digest::Parse(l.digest)));
+  // The pull leaves the content store as it found it.
+  EXPECT_FALSE(content_->Has(*Digest::Parse(l.digest)));
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
                        ListDir(JoinPath(snapshots_->root(), "snapshots")));
   EXPECT_TRUE(names.empty());
@@ -253,6 +256,136 @@ TEST_F(LayerPullTest, FlattenMatchesUmoci) {
   std::map<std::string, std::string> fallback;
   Describe(copied, "", &fallback);
   EXPECT_EQ(fallback, want);
+}
+
+// Layers served by the misbehaving stand-in registry.
+class StreamingPullTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (owners)";
+    ASSERT_OK_AND_ASSIGN(tmp_, MakeTempDir("streaming_pull"));
+    RegistryConfig config;
+    config.certs_dir = JoinPath(tmp_, "certs.d");
+    config.initial_backoff = absl::Milliseconds(10);
+    ASSERT_OK_AND_ASSIGN(client_, RegistryClient::Create(config));
+    ASSERT_OK_AND_ASSIGN(ContentStore content,
+                         ContentStore::Open(JoinPath(tmp_, "content")));
+    content_ = std::make_unique<ContentStore>(std::move(content));
+    ASSERT_OK_AND_ASSIGN(snapshots_,
+                         SnapshotStore::Open(JoinPath(tmp_, "snapshots")));
+    outside_ = JoinPath(tmp_, "outside");
+    ASSERT_OK(MakeDirs(outside_));
+  }
+  void TearDown() override {
+    server_.reset();
+    if (!tmp_.empty()) EXPECT_OK(RemoveTree(tmp_));
+  }
+
+  // Serves a gzip layer of `entries`; returns its descriptor.
+  LayerToPull Serve(const std::vector<testing::TarEntry>& entries) {
+    std::string tar = JoinPath(tmp_, "layer.tar");
+    std::string gz = JoinPath(tmp_, "layer.tar.gz");
+    EXPECT_OK(testing::WriteTar(tar, entries, testing::Compression::kNone));
+    EXPECT_OK(testing::WriteTar(gz, entries, testing::Compression::kGzip));
+    absl::StatusOr<std::string> plain = ReadFile(tar, 256 << 20);
+    absl::StatusOr<std::string> blob = ReadFile(gz, 256 << 20);
+    EXPECT_OK(blob.status());
+    absl::StatusOr<std::unique_ptr<testing::BlobServer>> server =
+        testing::BlobServer::Start(JoinPath(tmp_, "server"), *blob);
+    EXPECT_OK(server.status());
+    if (server.ok()) server_ = std::move(*server);
+    LayerToPull l;
+    l.digest = Sha256::Of(*blob);
+    l.size = static_cast<int64_t>(blob->size());
+    l.diff_id = Sha256::Of(*plain);
+    l.chain_id = l.diff_id;
+    l.description = "layer 1 of test";
+    return l;
+  }
+
+  PullTarget Target(const std::string& repo) {
+    return {client_.get(), content_.get(), snapshots_.get(), server_->host(),
+            repo};
+  }
+
+  std::vector<testing::TarEntry> BigLayer() {
+    // Incompressible enough to span many reads, so that the stream breaks
+    // in the middle of the tar.
+    std::string data(4 << 20, '\0');
+    uint32_t x = 1;
+    for (char& c : data) {
+      x = x * 1103515245 + 12345;
+      c = static_cast<char>(x >> 24);
+    }
+    return {testing::Dir("bin"), testing::File("bin/big", data, 0755),
+            testing::File("etc/hostname", "box\n")};
+  }
+
+  void ExpectUnpacked(const LayerToPull& l) {
+    EXPECT_TRUE(content_->Has(*Digest::Parse(l.digest)));
+    ASSERT_OK_AND_ASSIGN(std::string fs, snapshots_->FsDir(l.chain_id));
+    EXPECT_EQ(ReadFile(JoinPath(fs, "etc/hostname")).value_or(""), "box\n");
+    struct stat st;
+    ASSERT_EQ(stat(JoinPath(fs, "bin/big").c_str(), &st), 0);
+    EXPECT_EQ(st.st_size, 4 << 20);
+  }
+
+  std::string tmp_, outside_;
+  std::unique_ptr<RegistryClient> client_;
+  std::unique_ptr<ContentStore> content_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  std::unique_ptr<testing::BlobServer> server_;
+};
+
+TEST_F(StreamingPullTest, BrokenTransferResumesIntoTheSameUnpack) {
+  LayerToPull l = Serve(BigLayer());
+  ASSERT_OK(PullLayer(Target("broken"), l));
+  ExpectUnpacked(l);
+  EXPECT_EQ(client_->stats().resumes, 1u);
+}
+
+TEST_F(StreamingPullTest, IgnoredRangeFallsBackToTheStore) {
+  LayerToPull l = Serve(BigLayer());
+  ASSERT_OK(PullLayer(Target("norange"), l));
+  ExpectUnpacked(l);
+}
+
+TEST_F(StreamingPullTest, CorruptBlobLeavesNothing) {
+  LayerToPull l = Serve(BigLayer());
+  EXPECT_THAT(PullLayer(Target("corrupt"), l),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(l.digest)));
+  EXPECT_FALSE(content_->Has(*Digest::Parse(l.digest)));
+  EXPECT_FALSE(snapshots_->Exists(l.chain_id));
+}
+
+TEST_F(StreamingPullTest, EscapingLayerIsRefusedAndLeavesTheStoresAsTheyWere) {
+  LayerToPull l =
+      Serve({testing::Symlink("a", outside_), testing::File("a/evil", "x")});
+  EXPECT_THAT(PullLayer(Target("ok"), l),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       AllOf(HasSubstr("layer 1 of test"), HasSubstr("a/evil"),
+                             HasSubstr("reaches outside the layer"))));
+  EXPECT_FALSE(content_->Has(*Digest::Parse(l.digest)));
+  EXPECT_FALSE(snapshots_->Exists(l.chain_id));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, ListDir(outside_));
+  EXPECT_TRUE(names.empty());
+  ASSERT_OK_AND_ASSIGN(names,
+                       ListDir(JoinPath(snapshots_->root(), "snapshots")));
+  EXPECT_TRUE(names.empty());
+}
+
+TEST_F(StreamingPullTest, DecompressionBombIsRefused) {
+  testing::TarEntry zeros = testing::File("zeros", "");
+  zeros.zeros = 64 << 20;
+  LayerToPull l = Serve({zeros});
+  ApplyOptions o;
+  o.max_uncompressed_bytes = 16 << 20;
+  EXPECT_THAT(
+      PullLayer(Target("ok"), l, o),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               AllOf(HasSubstr(l.digest), HasSubstr("the configured limit"))));
+  EXPECT_FALSE(content_->Has(*Digest::Parse(l.digest)));
+  EXPECT_FALSE(snapshots_->Exists(l.chain_id));
 }
 
 }  // namespace
