@@ -105,6 +105,14 @@ std::string CapabilityName(int cap) {
   return absl::StrCat("CAP_", cap);
 }
 
+std::vector<std::string> KnownCapabilityNames() {
+  std::vector<std::string> out;
+  for (int i = 0; i <= kMaxKnownCapability; ++i) {
+    out.push_back(CapabilityName(i));
+  }
+  return out;
+}
+
 int LastCapability() {
   absl::StatusOr<std::string> s = ReadFile("/proc/sys/kernel/cap_last_cap");
   int n;

@@ -34,6 +34,9 @@ absl::StatusOr<int> CapabilityFromName(absl::string_view name);
 // 21 -> "CAP_SYS_ADMIN"; numbers without a name give "CAP_<n>".
 std::string CapabilityName(int cap);
 
+// "CAP_CHOWN" .. "CAP_CHECKPOINT_RESTORE", in number order (for features).
+std::vector<std::string> KnownCapabilityNames();
+
 // The running kernel's highest capability (/proc/sys/kernel/cap_last_cap),
 // or kMaxKnownCapability if that cannot be read.
 int LastCapability();

@@ -37,6 +37,8 @@ TEST(CapabilityNamesTest, KnownNumbersIncludingRecentOnes) {
   EXPECT_THAT(
       CapabilityFromName("CAP_FLY"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("CAP_FLY")));
+  EXPECT_EQ(KnownCapabilityNames().size(), 41u);
+  EXPECT_EQ(KnownCapabilityNames().back(), "CAP_CHECKPOINT_RESTORE");
   for (int i = 0; i <= kMaxKnownCapability; ++i) {
     EXPECT_EQ(Get(CapabilityFromName(CapabilityName(i))), i);
   }

@@ -28,9 +28,6 @@
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
 #endif
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 namespace crate {
 namespace security {
@@ -124,20 +121,51 @@ absl::StatusOr<std::vector<struct sock_filter>> Export(void* ctx) {
   return out;
 }
 
+const std::pair<const char*, SeccompAction> kActions[] = {
+    {"SCMP_ACT_KILL", SeccompAction::kKill},
+    {"SCMP_ACT_KILL_PROCESS", SeccompAction::kKillProcess},
+    {"SCMP_ACT_KILL_THREAD", SeccompAction::kKillThread},
+    {"SCMP_ACT_TRAP", SeccompAction::kTrap},
+    {"SCMP_ACT_ERRNO", SeccompAction::kErrno},
+    {"SCMP_ACT_TRACE", SeccompAction::kTrace},
+    {"SCMP_ACT_ALLOW", SeccompAction::kAllow},
+    {"SCMP_ACT_LOG", SeccompAction::kLog},
+    {"SCMP_ACT_NOTIFY", SeccompAction::kNotify},
+};
+
+const std::pair<const char*, SeccompOp> kOps[] = {
+    {"SCMP_CMP_NE", SeccompOp::kNotEqual},
+    {"SCMP_CMP_LT", SeccompOp::kLessThan},
+    {"SCMP_CMP_LE", SeccompOp::kLessEqual},
+    {"SCMP_CMP_EQ", SeccompOp::kEqualTo},
+    {"SCMP_CMP_GE", SeccompOp::kGreaterEqual},
+    {"SCMP_CMP_GT", SeccompOp::kGreaterThan},
+    {"SCMP_CMP_MASKED_EQ", SeccompOp::kMaskedEqual},
+};
+
+const std::pair<const char*, unsigned int> kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+};
+
+// The spec's architecture names; those libseccomp does not know are left
+// out of the features list at run time.
+constexpr const char* kArchs[] = {
+    "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",
+    "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",    "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",    "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",
+    "SCMP_ARCH_RISCV64",
+};
+
+constexpr char kProgramMagic[8] = {'C', 'R', 'B', 'P', 'F', '0', '0', '1'};
+
 }  // namespace
 
 absl::StatusOr<SeccompAction> SeccompActionFromName(absl::string_view name) {
-  static const std::pair<const char*, SeccompAction> kActions[] = {
-      {"SCMP_ACT_KILL", SeccompAction::kKill},
-      {"SCMP_ACT_KILL_PROCESS", SeccompAction::kKillProcess},
-      {"SCMP_ACT_KILL_THREAD", SeccompAction::kKillThread},
-      {"SCMP_ACT_TRAP", SeccompAction::kTrap},
-      {"SCMP_ACT_ERRNO", SeccompAction::kErrno},
-      {"SCMP_ACT_TRACE", SeccompAction::kTrace},
-      {"SCMP_ACT_ALLOW", SeccompAction::kAllow},
-      {"SCMP_ACT_LOG", SeccompAction::kLog},
-      {"SCMP_ACT_NOTIFY", SeccompAction::kNotify},
-  };
   for (const auto& [n, a] : kActions) {
     if (name == n) return a;
   }
@@ -146,15 +174,6 @@ absl::StatusOr<SeccompAction> SeccompActionFromName(absl::string_view name) {
 }
 
 absl::StatusOr<SeccompOp> SeccompOpFromName(absl::string_view name) {
-  static const std::pair<const char*, SeccompOp> kOps[] = {
-      {"SCMP_CMP_NE", SeccompOp::kNotEqual},
-      {"SCMP_CMP_LT", SeccompOp::kLessThan},
-      {"SCMP_CMP_LE", SeccompOp::kLessEqual},
-      {"SCMP_CMP_EQ", SeccompOp::kEqualTo},
-      {"SCMP_CMP_GE", SeccompOp::kGreaterEqual},
-      {"SCMP_CMP_GT", SeccompOp::kGreaterThan},
-      {"SCMP_CMP_MASKED_EQ", SeccompOp::kMaskedEqual},
-  };
   for (const auto& [n, op] : kOps) {
     if (name == n) return op;
   }
@@ -182,13 +201,8 @@ absl::StatusOr<uint32_t> SeccompArchFromName(absl::string_view name) {
 }
 
 absl::StatusOr<unsigned int> SeccompFlagFromName(absl::string_view name) {
-  if (name == "SECCOMP_FILTER_FLAG_TSYNC") return SECCOMP_FILTER_FLAG_TSYNC;
-  if (name == "SECCOMP_FILTER_FLAG_LOG") return SECCOMP_FILTER_FLAG_LOG;
-  if (name == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
-    return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-  }
-  if (name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") {
-    return SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  for (const auto& [n, bit] : kFlags) {
+    if (name == n) return bit;
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown seccomp flag '", name, "'"));
@@ -290,6 +304,58 @@ absl::Status LoadSeccomp(const SeccompProgram& program) {
     return s;
   }
   return absl::OkStatus();
+}
+
+SeccompFeatures GetSeccompFeatures() {
+  SeccompFeatures f;
+  for (const auto& a : kActions) {
+    if (a.second != SeccompAction::kNotify) f.actions.push_back(a.first);
+  }
+  for (const auto& o : kOps) f.operators.push_back(o.first);
+  for (const char* a : kArchs) {
+    if (SeccompArchFromName(a).ok()) f.archs.push_back(a);
+  }
+  for (const auto& fl : kFlags) f.known_flags.push_back(fl.first);
+  // The kernel checks the flags before it reads the filter, so a null
+  // filter fails with EFAULT for a flag it takes and EINVAL otherwise.
+  for (const auto& fl : kFlags) {
+    errno = 0;
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, fl.second, nullptr);
+    if (rc != 0 && errno == EFAULT) f.supported_flags.push_back(fl.first);
+  }
+  return f;
+}
+
+std::string EncodeSeccompProgram(const SeccompProgram& program) {
+  std::string out(kProgramMagic, sizeof(kProgramMagic));
+  uint32_t header[2] = {program.flags,
+                        static_cast<uint32_t>(program.filter.size())};
+  out.append(reinterpret_cast<const char*>(header), sizeof(header));
+  out.append(reinterpret_cast<const char*>(program.filter.data()),
+             program.filter.size() * sizeof(struct sock_filter));
+  return out;
+}
+
+absl::StatusOr<SeccompProgram> DecodeSeccompProgram(absl::string_view data) {
+  constexpr size_t kHeader = sizeof(kProgramMagic) + 2 * sizeof(uint32_t);
+  if (data.size() < kHeader ||
+      data.substr(0, sizeof(kProgramMagic)) !=
+          absl::string_view(kProgramMagic, sizeof(kProgramMagic))) {
+    return absl::DataLossError("seccomp program: bad header");
+  }
+  uint32_t header[2];
+  memcpy(header, data.data() + sizeof(kProgramMagic), sizeof(header));
+  size_t bytes = size_t{header[1]} * sizeof(struct sock_filter);
+  if (data.size() != kHeader + bytes) {
+    return absl::DataLossError(absl::StrCat("seccomp program: ", data.size(),
+                                            " bytes for ", header[1],
+                                            " instructions"));
+  }
+  SeccompProgram p;
+  p.flags = header[0];
+  p.filter.resize(header[1]);
+  memcpy(p.filter.data(), data.data() + kHeader, bytes);
+  return p;
 }
 
 }  // namespace security

@@ -96,6 +96,23 @@ absl::StatusOr<SeccompProgram> CompileSeccomp(const SeccompConfig& config);
 // seccomp(SECCOMP_SET_MODE_FILTER). Needs no_new_privs or CAP_SYS_ADMIN.
 absl::Status LoadSeccomp(const SeccompProgram& program);
 
+// What `crate-runtime features` reports under linux.seccomp.
+struct SeccompFeatures {
+  std::vector<std::string> actions;
+  std::vector<std::string> operators;
+  std::vector<std::string> archs;
+  std::vector<std::string> known_flags;
+  std::vector<std::string> supported_flags;  // By this kernel.
+};
+
+SeccompFeatures GetSeccompFeatures();
+
+// A compiled program as bytes and back, so that it can be compiled once
+// (at create) and loaded by a later process (at start) without libseccomp.
+// Native byte order: the bytes are for this machine only.
+std::string EncodeSeccompProgram(const SeccompProgram& program);
+absl::StatusOr<SeccompProgram> DecodeSeccompProgram(absl::string_view data);
+
 }  // namespace security
 }  // namespace crate
 

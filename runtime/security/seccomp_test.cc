@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -84,6 +85,41 @@ TEST(SeccompNamesTest, Parse) {
   EXPECT_EQ(*SeccompFlagFromName("SECCOMP_FILTER_FLAG_LOG"), 2u);
   EXPECT_THAT(SeccompFlagFromName("SECCOMP_FILTER_FLAG_X"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("_X")));
+}
+
+TEST(SeccompFeaturesTest, ListsWhatIsSupported) {
+  SeccompFeatures f = GetSeccompFeatures();
+  EXPECT_THAT(f.actions, Contains("SCMP_ACT_ERRNO"));
+  EXPECT_THAT(f.actions, Contains("SCMP_ACT_KILL_PROCESS"));
+  EXPECT_THAT(f.actions, ::testing::Not(Contains("SCMP_ACT_NOTIFY")));
+  EXPECT_THAT(f.operators, Contains("SCMP_CMP_MASKED_EQ"));
+  EXPECT_THAT(f.archs, Contains("SCMP_ARCH_X86_64"));
+  EXPECT_THAT(f.archs, Contains("SCMP_ARCH_AARCH64"));
+  EXPECT_THAT(f.known_flags, Contains("SECCOMP_FILTER_FLAG_LOG"));
+  // Linux 4.14+.
+  EXPECT_THAT(f.supported_flags, Contains("SECCOMP_FILTER_FLAG_LOG"));
+  EXPECT_THAT(f.supported_flags, Contains("SECCOMP_FILTER_FLAG_TSYNC"));
+}
+
+TEST(SeccompProgramTest, EncodeDecodeAndLoad) {
+  SeccompConfig c;
+  c.flags = {"SECCOMP_FILTER_FLAG_LOG"};
+  c.syscalls = {Rule({"getppid"}, SeccompAction::kErrno, 55)};
+  ASSERT_OK_AND_ASSIGN(SeccompProgram p, CompileSeccomp(c));
+  std::string bytes = EncodeSeccompProgram(p);
+  ASSERT_OK_AND_ASSIGN(SeccompProgram back, DecodeSeccompProgram(bytes));
+  EXPECT_EQ(back.flags, p.flags);
+  ASSERT_EQ(back.filter.size(), p.filter.size());
+  EXPECT_EQ(memcmp(back.filter.data(), p.filter.data(),
+                   p.filter.size() * sizeof(p.filter[0])),
+            0);
+  EXPECT_THAT(DecodeSeccompProgram(bytes.substr(0, bytes.size() - 1)),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("bytes for")));
+  EXPECT_THAT(DecodeSeccompProgram("nonsense"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("header")));
+  ChildResult r = LoadAndRun(
+      back, []() { return Expect(syscall(SYS_getppid), 55, "getppid"); });
+  EXPECT_EQ(r.message, "");
 }
 
 TEST(SeccompCompileTest, ErrorsNameSyscallAndField) {
