@@ -440,7 +440,7 @@ std::vector<std::string> DefaultCapabilities() {
 }
 
 SeccompConfig DefaultSeccompProfile(
-    const std::vector<std::string>& capabilities) {
+    const std::vector<std::string>& capabilities, bool compat_arches) {
   SeccompConfig config;
   config.default_action = SeccompAction::kErrno;
   config.default_errno_ret = EPERM;
@@ -449,6 +449,7 @@ SeccompConfig DefaultSeccompProfile(
 #elif defined(__aarch64__)
   config.architectures = {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"};
 #endif
+  if (!compat_arches) config.architectures.resize(1);
 
   SeccompSyscall allow;
   allow.action = SeccompAction::kAllow;

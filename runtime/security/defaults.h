@@ -20,9 +20,11 @@ std::vector<std::string> DefaultCapabilities();
 // syscalls that a capability guards are allowed only when `capabilities`
 // (the container's, as "CAP_*" names) has it, as Docker decides when it
 // writes the spec. Architectures are the host's family (x86_64 with x86 and
-// x32; aarch64 with arm).
+// x32; aarch64 with arm), so 32-bit programs run; without
+// `compat_arches` only native syscalls pass (others kill the thread), and
+// the filter compiles in ~2 ms instead of ~15-25 ms here.
 SeccompConfig DefaultSeccompProfile(
-    const std::vector<std::string>& capabilities);
+    const std::vector<std::string>& capabilities, bool compat_arches = true);
 
 }  // namespace security
 }  // namespace crate

@@ -254,6 +254,18 @@ TEST(DefaultProfileTest, DockerDefaults) {
   EXPECT_EQ(r.message, "");
 }
 
+TEST(DefaultProfileTest, NativeOnly) {
+  SeccompConfig c = DefaultSeccompProfile(DefaultCapabilities(),
+                                          /*compat_arches=*/false);
+  EXPECT_EQ(c.architectures.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(SeccompProgram p, CompileSeccomp(c));
+  ChildResult r = LoadAndRun(p, []() -> std::string {
+    return Expect(syscall(SYS_getpid), 0, "getpid") +
+           Expect(mount("none", "/tmp", "tmpfs", 0, nullptr), EPERM, "mount");
+  });
+  EXPECT_EQ(r.message, "");
+}
+
 TEST(DefaultProfileTest, SysAdminUnlocksMount) {
   std::vector<std::string> caps = DefaultCapabilities();
   caps.push_back("CAP_SYS_ADMIN");
