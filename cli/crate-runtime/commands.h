@@ -29,7 +29,10 @@ int CmdDelete(const GlobalOptions& g, const Args& args);
 int CmdList(const GlobalOptions& g, const Args& args);
 int CmdSpec(const GlobalOptions& g, const Args& args);
 int CmdFeatures(const GlobalOptions& g, const Args& args);
-// ps, exec, pause, resume, update: not there yet; says so.
+int CmdPause(const GlobalOptions& g, const Args& args);
+int CmdResume(const GlobalOptions& g, const Args& args);
+int CmdPs(const GlobalOptions& g, const Args& args);
+// exec, update, ...: not there yet; says so.
 int CmdNotYet(const std::string& name);
 
 // Reports the error and returns 1.

@@ -33,10 +33,13 @@ constexpr Command kCommands[] = {
     {"list", CmdList, "list containers"},
     {"spec", CmdSpec, "write a default config.json"},
     {"features", CmdFeatures, "print what this runtime supports"},
+    {"pause", CmdPause, "freeze every process of a container"},
+    {"resume", CmdResume, "thaw a paused container"},
+    {"ps", CmdPs, "list the processes of a container"},
 };
 
-constexpr const char* kNotYet[] = {"ps",     "exec",   "pause",      "resume",
-                                   "update", "events", "checkpoint", "restore"};
+constexpr const char* kNotYet[] = {"exec", "update", "events", "checkpoint",
+                                   "restore"};
 
 std::string DefaultRoot() {
   if (geteuid() == 0) return "/run/crate-runtime";

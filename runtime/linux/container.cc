@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -18,6 +20,8 @@
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/cgroups/cgroup.h"
+#include "runtime/linux/cgroup_config.h"
 #include "runtime/linux/launcher.h"
 #include "runtime/linux/plan.h"
 #include "runtime/oci/spec.h"
@@ -97,6 +101,47 @@ bool WaitGone(const ContainerRecord& r, const std::string& dir,
   return false;
 }
 
+absl::Status JoinCgroup(const std::string& path, pid_t pid,
+                        const cgroups::Resources* resources,
+                        std::unique_ptr<cgroups::Cgroup>* out) {
+  cgroups::Options options;
+  options.path = path;
+  absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> cg =
+      cgroups::OpenCgroup(options);
+  if (!cg.ok()) return cg.status();
+  RETURN_IF_ERROR((*cg)->Create());
+  *out = std::move(*cg);
+  if (resources != nullptr) {
+    RETURN_IF_ERROR((*out)->Apply(*resources));
+  }
+  return (*out)->AddPid(pid);
+}
+
+// The container's cgroup, or nullptr if it has none (rootless).
+std::unique_ptr<cgroups::Cgroup> OpenRecordCgroup(const ContainerRecord& r) {
+  if (r.cgroup_path.empty()) return nullptr;
+  cgroups::Options options;
+  options.path = r.cgroup_path;
+  absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> cg =
+      cgroups::OpenCgroup(options);
+  if (!cg.ok()) return nullptr;
+  return *std::move(cg);
+}
+
+// Running, refined by the freezer: paused.
+oci::ContainerStatus StatusWithFreezer(const ContainerRecord& r,
+                                       const std::string& dir) {
+  oci::ContainerStatus status = CurrentStatus(r, dir);
+  if (status != oci::ContainerStatus::kRunning) return status;
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg == nullptr) return status;
+  absl::StatusOr<cgroups::FreezerState> f = cg->GetFreezerState();
+  if (f.ok() && *f != cgroups::FreezerState::kThawed) {
+    return oci::ContainerStatus::kPaused;
+  }
+  return status;
+}
+
 }  // namespace
 
 absl::Status WritePidFile(const std::string& path, pid_t pid) {
@@ -139,15 +184,28 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   absl::Cleanup cleanup = [&] {
     if (!keep) dir.Remove().IgnoreError();
   };
+  std::string cgroup_path = CgroupPathFor(*spec, options.id);
+  const bool has_resources = spec->linux && spec->linux->resources;
+  const cgroups::Resources resources = CgroupResourcesFor(*spec);
+  std::unique_ptr<cgroups::Cgroup> cgroup;
+  absl::Cleanup destroy_cgroup = [&] {
+    if (!keep && cgroup) cgroup->Destroy(/*force=*/true).IgnoreError();
+  };
   CreateRequest req;
   req.plan = &plan;
   req.state_dir = dir.path();
   req.preserve_fds = options.preserve_fds;
-  if (options.on_init_created) {
-    req.on_init_created = [&](pid_t pid) {
-      return options.on_init_created(pid, *spec);
-    };
-  }
+  req.on_init_created = [&](pid_t pid) -> absl::Status {
+    absl::Status s = JoinCgroup(cgroup_path, pid,
+                                has_resources ? &resources : nullptr, &cgroup);
+    // Like runc: without privileges a cgroup is best effort unless the
+    // configuration asks for limits.
+    if (!s.ok() && (geteuid() == 0 || has_resources)) {
+      return Annotate(s, absl::StrCat("cgroup ", cgroup_path));
+    }
+    if (options.on_init_created) return options.on_init_created(pid, *spec);
+    return absl::OkStatus();
+  };
   ASSIGN_OR_RETURN(pid_t pid, CreateContainer(req));
 
   ContainerRecord record;
@@ -160,7 +218,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   record.init_start_time = ProcessStartTime(pid);
   record.created = NowRfc3339();
   record.rootfs = plan.rootfs;
-  record.cgroup_path = spec->linux ? spec->linux->cgroups_path : "";
+  record.cgroup_path = cgroup ? cgroup_path : "";
   record.owner = geteuid();
   absl::Status s = dir.Save(record);
   if (s.ok() && !options.pid_file.empty()) {
@@ -189,7 +247,7 @@ absl::StatusOr<ContainerRecord> GetState(const std::string& root,
                                          const std::string& id) {
   ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
   ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
-  r.state.status = CurrentStatus(r, dir.path());
+  r.state.status = StatusWithFreezer(r, dir.path());
   if (r.state.status == oci::ContainerStatus::kStopped) r.state.pid = 0;
   return r;
 }
@@ -228,7 +286,10 @@ absl::Status Kill(const std::string& root, const std::string& id, int signal,
   if (status == oci::ContainerStatus::kStopped) {
     return absl::FailedPreconditionError("container not running");
   }
-  // TODO(runtime): --all through the cgroup (freeze, signal, thaw).
+  if (all) {
+    std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+    if (cg != nullptr && cg->Exists()) return cg->Kill(signal);
+  }
   std::vector<pid_t> pids =
       all ? PidsInNamespaceOf(r.state.pid) : std::vector<pid_t>{r.state.pid};
   for (pid_t pid : pids) {
@@ -257,7 +318,7 @@ absl::Status Delete(const std::string& root, const std::string& id,
     }
     return r.status();
   }
-  oci::ContainerStatus status = CurrentStatus(*r, dir->path());
+  oci::ContainerStatus status = StatusWithFreezer(*r, dir->path());
   if (status == oci::ContainerStatus::kRunning ||
       status == oci::ContainerStatus::kPaused) {
     if (!force) {
@@ -266,7 +327,11 @@ absl::Status Delete(const std::string& root, const std::string& id,
                        "\" that is not stopped: ", oci::StatusName(status)));
     }
   }
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(*r);
   if (status != oci::ContainerStatus::kStopped) {
+    // A frozen process cannot die; the cgroup driver kills frozen first and
+    // thaws.
+    if (cg != nullptr && cg->Exists()) cg->Kill(SIGKILL).IgnoreError();
     std::vector<pid_t> pids = PidsInNamespaceOf(r->state.pid);
     if (pids.empty()) pids.push_back(r->state.pid);
     for (pid_t pid : pids) ::kill(pid, SIGKILL);
@@ -276,7 +341,11 @@ absl::Status Delete(const std::string& root, const std::string& id,
                        " did not die after SIGKILL"));
     }
   }
-  // TODO(runtime): poststop hooks; cgroup removal through runtime/cgroups.
+  if (cg != nullptr) {
+    RETURN_IF_ERROR(Annotate(cg->Destroy(/*force=*/true),
+                             absl::StrCat("cgroup ", r->cgroup_path)));
+  }
+  // TODO(runtime): poststop hooks.
   return dir->Remove();
 }
 
@@ -289,11 +358,57 @@ absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root) {
     if (!text.ok()) continue;  // Being created or deleted.
     absl::StatusOr<ContainerRecord> r = ParseRecord(*text);
     if (!r.ok()) continue;
-    r->state.status = CurrentStatus(*r, path);
+    r->state.status = StatusWithFreezer(*r, path);
     if (r->state.status == oci::ContainerStatus::kStopped) r->state.pid = 0;
     out.push_back(*std::move(r));
   }
   return out;
+}
+
+}  // namespace crate::linux
+
+namespace crate::linux {
+
+absl::Status Pause(const std::string& root, const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  oci::ContainerStatus status = StatusWithFreezer(r, dir.path());
+  if (status != oci::ContainerStatus::kRunning &&
+      status != oci::ContainerStatus::kCreated) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" is ", oci::StatusName(status),
+                     ", not running"));
+  }
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" has no cgroup to freeze"));
+  }
+  return cg->Freeze();
+}
+
+absl::Status Resume(const std::string& root, const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  if (StatusWithFreezer(r, dir.path()) != oci::ContainerStatus::kPaused) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" is not paused"));
+  }
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg == nullptr) return absl::InternalError("container has no cgroup");
+  return cg->Thaw();
+}
+
+absl::StatusOr<std::vector<pid_t>> Pids(const std::string& root,
+                                        const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg != nullptr && cg->Exists()) return cg->Pids();
+  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
+    return std::vector<pid_t>{};
+  }
+  return PidsInNamespaceOf(r.state.pid);
 }
 
 }  // namespace crate::linux

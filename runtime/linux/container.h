@@ -54,6 +54,14 @@ absl::Status Kill(const std::string& root, const std::string& id, int signal,
 // one first. A missing container is an error unless `force`.
 absl::Status Delete(const std::string& root, const std::string& id, bool force);
 
+// Freezes / thaws every process of the container through its cgroup.
+absl::Status Pause(const std::string& root, const std::string& id);
+absl::Status Resume(const std::string& root, const std::string& id);
+
+// Host pids of the container's processes, sorted.
+absl::StatusOr<std::vector<pid_t>> Pids(const std::string& root,
+                                        const std::string& id);
+
 // Every container under root, with its current status.
 absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root);
 

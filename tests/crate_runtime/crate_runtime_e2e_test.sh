@@ -23,6 +23,8 @@ WORK="$(mktemp -d "${TEST_TMPDIR:-/tmp}/crate-runtime-e2e.XXXXXX")"
 USERNS_WORK="$(mktemp -d /tmp/crate-runtime-e2e-userns.XXXXXX)"
 chmod 755 "$USERNS_WORK"
 ROOT="$WORK/state"
+# Container IDs are also cgroup names on the host: keep them unique.
+P="crate-e2e-$$-"
 FAILED=0
 
 cleanup() {
@@ -66,9 +68,10 @@ make_bundle() {
   mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/sys"
   cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
   local t
-  for t in sh hostname echo true cat ls sleep id wc grep touch mount; do
+  for t in sh hostname echo true cat ls sleep id wc grep touch mount head; do
     ln -sf busybox "$dir/rootfs/bin/$t"
   done
+  rm -f "$dir/config.json"
   (cd "$dir" && "$CR" spec) || fail "spec in $dir"
   local args
   args="$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@")"
@@ -94,11 +97,11 @@ test_run_output_and_exit_code() {
   local b="$WORK/run"
   make_bundle "$b" sh -c 'echo "host=$(hostname) pid=$$ uid=$(id -u)"; exit 7'
   local out code
-  out="$("$CR" --root "$ROOT" run -b "$b" r1 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}r1 2>&1)"
   code=$?
   expect_eq "run output" "host=e2e-host pid=1 uid=0" "$out"
   expect_eq "run exit code" 7 "$code"
-  [ ! -e "$ROOT/r1" ] || fail "run left its state directory behind"
+  [ ! -e "$ROOT/${P}r1" ] || fail "run left its state directory behind"
 }
 
 test_run_sees_its_rootfs() {
@@ -106,72 +109,72 @@ test_run_sees_its_rootfs() {
   make_bundle "$b" sh -c 'touch /x 2>/dev/null && echo rw || echo ro;
       ls /dev | tr "\n" " "; grep -c " /proc proc " /proc/self/mounts'
   local out
-  out="$("$CR" --root "$ROOT" run -b "$b" r2 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}r2 2>&1)"
   expect_contains "read-only root" "ro" "$out"
   local d
   for d in fd full null ptmx pts random shm stderr stdin stdout tty urandom zero; do
     expect_contains "/dev/$d" " $d " " $(echo $out) "
   done
   expect_contains "proc mounted" "1" "$out"
-  out="$("$CR" --root "$ROOT" run --no-pivot -b "$b" r3 2>&1)"
+  out="$("$CR" --root "$ROOT" run --no-pivot -b "$b" ${P}r3 2>&1)"
   expect_contains "no-pivot run" "ro" "$out"
 }
 
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
-  "$CR" --root "$ROOT" create -b "$b" --pid-file "$WORK/pid" c1 ||
+  "$CR" --root "$ROOT" create -b "$b" --pid-file "$WORK/pid" ${P}c1 ||
     fail "create"
-  expect_eq "state after create" created "$(state_of c1)"
+  expect_eq "state after create" created "$(state_of ${P}c1)"
   local pid
   pid="$(cat "$WORK/pid" 2>/dev/null)"
-  expect_eq "pid file" "$pid" "$("$CR" --root "$ROOT" state c1 | jq -r .pid)"
-  expect_contains "list" "c1" "$("$CR" --root "$ROOT" list)"
+  expect_eq "pid file" "$pid" "$("$CR" --root "$ROOT" state ${P}c1 | jq -r .pid)"
+  expect_contains "list" "${P}c1" "$("$CR" --root "$ROOT" list)"
   expect_eq "list json" created \
     "$("$CR" --root "$ROOT" list --format json | jq -r '.[0].status')"
   local out
-  out="$("$CR" --root "$ROOT" create -b "$b" c1 2>&1)"
-  [ $? -ne 0 ] || fail "a second create of c1 succeeded"
-  expect_contains "duplicate create" 'container "c1" already exists' "$out"
+  out="$("$CR" --root "$ROOT" create -b "$b" ${P}c1 2>&1)"
+  [ $? -ne 0 ] || fail "a second create of ${P}c1 succeeded"
+  expect_contains "duplicate create" "container \"${P}c1\" already exists" "$out"
 
-  "$CR" --root "$ROOT" start c1 || fail "start"
-  expect_eq "state after start" running "$(state_of c1)"
-  out="$("$CR" --root "$ROOT" start c1 2>&1)"
+  "$CR" --root "$ROOT" start ${P}c1 || fail "start"
+  expect_eq "state after start" running "$(state_of ${P}c1)"
+  out="$("$CR" --root "$ROOT" start ${P}c1 2>&1)"
   [ $? -ne 0 ] || fail "a second start succeeded"
-  out="$("$CR" --root "$ROOT" delete c1 2>&1)"
+  out="$("$CR" --root "$ROOT" delete ${P}c1 2>&1)"
   [ $? -ne 0 ] || fail "delete of a running container succeeded"
   expect_contains "delete running" "not stopped: running" "$out"
 
-  "$CR" --root "$ROOT" kill c1 KILL || fail "kill"
+  "$CR" --root "$ROOT" kill ${P}c1 KILL || fail "kill"
   local i
   for i in $(seq 50); do
-    [ "$(state_of c1)" = stopped ] && break
+    [ "$(state_of ${P}c1)" = stopped ] && break
     sleep 0.1
   done
-  expect_eq "state after kill" stopped "$(state_of c1)"
-  out="$("$CR" --root "$ROOT" kill c1 TERM 2>&1)"
+  expect_eq "state after kill" stopped "$(state_of ${P}c1)"
+  out="$("$CR" --root "$ROOT" kill ${P}c1 TERM 2>&1)"
   [ $? -ne 0 ] || fail "kill of a stopped container succeeded"
-  "$CR" --root "$ROOT" delete c1 || fail "delete"
-  [ ! -e "$ROOT/c1" ] || fail "delete left the state directory"
-  out="$("$CR" --root "$ROOT" state c1 2>&1)"
+  "$CR" --root "$ROOT" delete ${P}c1 || fail "delete"
+  [ ! -e "$ROOT/${P}c1" ] || fail "delete left the state directory"
+  out="$("$CR" --root "$ROOT" state ${P}c1 2>&1)"
   [ $? -ne 0 ] || fail "state of a deleted container succeeded"
-  expect_contains "state of deleted" 'container "c1" does not exist' "$out"
+  expect_contains "state of deleted" "container \"${P}c1\" does not exist" "$out"
 }
 
 test_delete_force_and_created() {
   local b="$WORK/force"
   make_bundle "$b" sleep 1000
-  "$CR" --root "$ROOT" run -d -b "$b" f1 || fail "run -d"
-  expect_eq "detached" running "$(state_of f1)"
+  "$CR" --root "$ROOT" run -d -b "$b" ${P}f1 || fail "run -d"
+  expect_eq "detached" running "$(state_of ${P}f1)"
   local pid
-  pid="$("$CR" --root "$ROOT" state f1 | jq -r .pid)"
-  "$CR" --root "$ROOT" delete --force f1 || fail "delete --force"
-  [ ! -e "$ROOT/f1" ] || fail "delete --force left the state directory"
+  pid="$("$CR" --root "$ROOT" state ${P}f1 | jq -r .pid)"
+  "$CR" --root "$ROOT" delete --force ${P}f1 || fail "delete --force"
+  [ ! -e "$ROOT/${P}f1" ] || fail "delete --force left the state directory"
   [ ! -e "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status" ||
     fail "process $pid survived delete --force"
   # A container that was never started can be deleted without --force.
-  "$CR" --root "$ROOT" create -b "$b" f2 || fail "create f2"
-  "$CR" --root "$ROOT" delete f2 || fail "delete of a created container"
+  "$CR" --root "$ROOT" create -b "$b" ${P}f2 || fail "create ${P}f2"
+  "$CR" --root "$ROOT" delete ${P}f2 || fail "delete of a created container"
 }
 
 test_bad_config() {
@@ -181,12 +184,12 @@ test_bad_config() {
     mv "$b/c" "$b/config.json"
   local out code
   out="$("$CR" --root "$ROOT" --log "$WORK/log.json" --log-format json \
-    run -b "$b" bad1 2>&1)"
+    run -b "$b" ${P}bad1 2>&1)"
   code=$?
   [ "$code" -ne 0 ] || fail "bad config ran"
   expect_contains "bad namespace" \
     'linux.namespaces[1].type: unknown namespace "foo"' "$out"
-  [ ! -e "$ROOT/bad1" ] || fail "bad config left a state directory"
+  [ ! -e "$ROOT/${P}bad1" ] || fail "bad config left a state directory"
   expect_eq "json log" error "$(jq -r .level "$WORK/log.json" | tail -1)"
   expect_contains "json log msg" "unknown namespace" \
     "$(jq -r .msg "$WORK/log.json" | tail -1)"
@@ -194,36 +197,37 @@ test_bad_config() {
 
   jq '.linux.namespaces[1].type = "network" | .mounts[0].destination = "proc"' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
-  out="$("$CR" --root "$ROOT" run -b "$b" bad2 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}bad2 2>&1)"
   expect_contains "relative mount" \
     'mounts[0].destination: must be an absolute path, got "proc"' "$out"
-  [ ! -e "$ROOT/bad2" ] || fail "relative mount left a state directory"
+  [ ! -e "$ROOT/${P}bad2" ] || fail "relative mount left a state directory"
 
   jq '.mounts[0].destination = "/proc" | .process.args = "true"' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
-  out="$("$CR" --root "$ROOT" run -b "$b" bad3 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}bad3 2>&1)"
   expect_contains "wrong type" \
     'process.args: expected array of strings, got string "true"' "$out"
 
   jq '.process.args = ["true"] | .linux.resources.memory.limit = -5' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
-  out="$("$CR" --root "$ROOT" run -b "$b" bad4 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}bad4 2>&1)"
   expect_contains "impossible memory" \
     'linux.resources.memory.limit: impossible value -5' "$out"
 
   jq 'del(.linux.resources.memory) | .root.path = "nowhere"' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
-  out="$("$CR" --root "$ROOT" run -b "$b" bad5 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}bad5 2>&1)"
   expect_contains "missing rootfs" "is not a directory" "$out"
 
   jq '.root.path = "rootfs" | .process.args = ["no-such-program"]' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
-  out="$("$CR" --root "$ROOT" run -b "$b" bad6 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}bad6 2>&1)"
   expect_contains "missing program" \
     'exec "no-such-program": executable file not found in $PATH' "$out"
   local id
-  for id in bad2 bad3 bad4 bad5 bad6; do
+  for id in ${P}bad2 ${P}bad3 ${P}bad4 ${P}bad5 ${P}bad6; do
     [ ! -e "$ROOT/$id" ] || fail "$id left a state directory"
+    [ ! -e "/sys/fs/cgroup/pids/$id" ] || fail "$id left a cgroup"
   done
   expect_eq "nothing listed" "" "$("$CR" --root "$ROOT" list -q)"
 }
@@ -236,12 +240,42 @@ test_user_namespace() {
       .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
   local out
-  out="$("$CR" --root "$ROOT" run -b "$b" u1 2>&1)"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}u1 2>&1)"
   expect_contains "user namespace uid" "0" "$out"
   expect_contains "user namespace map" "200000" "$out"
 }
 
-for t in test_version_and_features test_run_output_and_exit_code \
+test_cgroups() {
+  local b="$WORK/cgroup"
+  make_bundle "$b" sleep 1000
+  jq '.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 20' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local id="${P}cg1"
+  "$CR" --root "$ROOT" run -d -b "$b" "$id" || fail "run -d with limits"
+  local pid dir
+  pid="$("$CR" --root "$ROOT" state "$id" | jq -r .pid)"
+  dir="$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "/proc/$pid/cgroup")"
+  expect_eq "cgroup path" "/$id" "$dir"
+  expect_eq "pids.max" 20 "$(cat "/sys/fs/cgroup/pids/$id/pids.max" 2>/dev/null ||
+    cat "/sys/fs/cgroup/$id/pids.max" 2>/dev/null)"
+  expect_eq "ps json" "[$pid]" "$("$CR" --root "$ROOT" ps --format json "$id")"
+  "$CR" --root "$ROOT" pause "$id" || fail "pause"
+  expect_eq "paused" paused "$(state_of "$id")"
+  "$CR" --root "$ROOT" resume "$id" || fail "resume"
+  expect_eq "resumed" running "$(state_of "$id")"
+  "$CR" --root "$ROOT" kill --all "$id" KILL || fail "kill --all"
+  "$CR" --root "$ROOT" delete --force "$id" || fail "delete after kill --all"
+  [ ! -e "/sys/fs/cgroup/pids/$id" ] && [ ! -e "/sys/fs/cgroup/$id" ] ||
+    fail "delete left the cgroup"
+  # The default "deny all devices" rule still lets the container use /dev.
+  make_bundle "$b" sh -c 'echo x >/dev/null && head -c 1 /dev/zero | wc -c'
+  jq '.linux.resources.devices = [{"allow": false, "access": "rwm"}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  expect_eq "default devices allowed" 1 \
+    "$("$CR" --root "$ROOT" run -b "$b" "${P}cg2" 2>&1)"
+}
+
+for t in test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
