@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -178,6 +179,12 @@ TEST_F(LocalTest, V1LimitsFreezeKillDestroy) {
   EXPECT_THAT(cg->Destroy(/*force=*/false),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("processes still in it")));
+  r.memory->limit = -1;
+  r.memory->swap = -1;
+  ASSERT_OK(cg->Update(r));
+  ASSERT_OK_AND_ASSIGN(st, cg->ReadStats());
+  EXPECT_EQ(st.memory_limit, std::numeric_limits<uint64_t>::max());
+
   ASSERT_OK(cg->Kill(SIGKILL));
   int status = child.Wait();
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
@@ -267,6 +274,11 @@ TEST_F(LocalTest, V2OnUnifiedWithDeviceFilter) {
   EXPECT_EQ(Get(cg->GetFreezerState()), FreezerState::kFrozen);
   ASSERT_OK(cg->Thaw());
   EXPECT_EQ(Get(cg->GetFreezerState()), FreezerState::kThawed);
+  ASSERT_OK_AND_ASSIGN(auto missing,
+                       OpenCgroup({unified, Name() + "-none", Mode::kV2}));
+  EXPECT_THAT(
+      missing->GetFreezerState(),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("does not exist")));
 
   Resources r;
   DeviceRule deny_all;

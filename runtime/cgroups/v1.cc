@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ constexpr const char* kPidsFrom[] = {"pids", "freezer", "memory", "cpu",
                                      "devices"};
 
 constexpr char kUnified[] = "unified";
+
+constexpr uint64_t kV1Unlimited = 0x7FFFFFFFFFFFF000ULL;
 
 bool IsDir(const std::string& path) {
   struct stat st;
@@ -143,6 +146,11 @@ class V1Cgroup : public Cgroup {
     st.memory_max_usage =
         opt(ReadUint64(JoinPath(mem, "memory.max_usage_in_bytes")));
     st.memory_limit = opt(ReadUint64(JoinPath(mem, "memory.limit_in_bytes")));
+    // v1 shows "no limit" as the largest page-aligned signed value; report
+    // it the way v2's "max" is.
+    if (st.memory_limit && *st.memory_limit >= kV1Unlimited) {
+      st.memory_limit = std::numeric_limits<uint64_t>::max();
+    }
     std::string pids = Dir("pids");
     st.pids_current = opt(ReadUint64(JoinPath(pids, "pids.current")));
     st.pids_limit = opt(ReadUint64(JoinPath(pids, "pids.max")));

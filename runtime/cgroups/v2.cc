@@ -96,6 +96,7 @@ class V2Cgroup : public Cgroup {
 
   absl::StatusOr<FreezerState> GetFreezerState() const override {
     std::string freeze = JoinPath(Dir(), "cgroup.freeze");
+    if (!Exists()) return Missing("freezer state of");
     if (!PathExists(freeze)) {
       return absl::UnimplementedError(
           absl::StrCat("freezer state of cgroup ", path_, ": ", freeze,
@@ -164,8 +165,14 @@ class V2Cgroup : public Cgroup {
  private:
   std::string Dir() const { return JoinPath(root_, path_); }
 
+  absl::Status Missing(absl::string_view op) const {
+    return absl::NotFoundError(
+        absl::StrCat(op, " cgroup ", path_, ": ", Dir(), " does not exist"));
+  }
+
   absl::Status SetFrozen(bool frozen, absl::Duration timeout) {
     std::string freeze = JoinPath(Dir(), "cgroup.freeze");
+    if (!Exists()) return Missing(frozen ? "freeze" : "thaw");
     if (!PathExists(freeze)) {
       return absl::UnimplementedError(
           absl::StrCat("freeze cgroup ", path_, ": ", freeze,
