@@ -1,6 +1,7 @@
 #include "registry/unpack/snapshot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include "runtime/base/file_lock.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/unique_fd.h"
 
 namespace crate::registry {
 namespace {
@@ -42,16 +44,63 @@ std::string OverlayMount::Options() const {
                       ",upperdir=", upper_dir, ",workdir=", work_dir);
 }
 
+namespace {
+
+// The new mount API takes lower directories one at a time ("lowerdir+",
+// Linux 6.8), so the number of layers is not bounded by a page of options.
+absl::Status MountWithFsconfig(const OverlayMount& m) {
+  UniqueFd fs(fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fs) return ErrnoStatus("fsopen overlay for", m.target);
+  auto fail = [&](absl::string_view what) {
+    int err = errno;
+    // The kernel explains fsconfig failures in messages read from the fd.
+    char msg[512];
+    ssize_t n = read(fs.get(), msg, sizeof(msg) - 1);
+    absl::Status s = ErrnoToStatus(err, what, m.target);
+    if (n > 0) s = Annotate(s, std::string(msg, static_cast<size_t>(n)));
+    return s;
+  };
+  for (const std::string& dir : m.lower_dirs) {
+    if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir+", dir.c_str(), 0) !=
+        0) {
+      return fail(absl::StrCat("overlay lowerdir+ ", dir, " for"));
+    }
+  }
+  if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", m.upper_dir.c_str(),
+               0) != 0 ||
+      fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", m.work_dir.c_str(),
+               0) != 0) {
+    return fail("overlay upperdir/workdir for");
+  }
+  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    return fail("create overlay for");
+  }
+  UniqueFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
+  if (!mnt) return fail("fsmount overlay for");
+  if (move_mount(mnt.get(), "", AT_FDCWD, m.target.c_str(),
+                 MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    return ErrnoStatus("move_mount overlay to", m.target);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status SyscallMounter::Mount(const OverlayMount& m) {
   std::string options = m.Options();
   // mount(2) takes at most a page of options.
-  if (options.size() >= static_cast<size_t>(sysconf(_SC_PAGESIZE))) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("overlay mount at ", m.target, ": ", m.lower_dirs.size(),
-                     " layers make the options longer than a page"));
+  if (options.size() < static_cast<size_t>(sysconf(_SC_PAGESIZE))) {
+    if (mount("overlay", m.target.c_str(), "overlay", 0, options.c_str()) !=
+        0) {
+      return ErrnoStatus("mount overlay on", m.target);
+    }
+    return absl::OkStatus();
   }
-  if (mount("overlay", m.target.c_str(), "overlay", 0, options.c_str()) != 0) {
-    return ErrnoStatus("mount overlay on", m.target);
+  absl::Status s = MountWithFsconfig(m);
+  if (!s.ok()) {
+    return Annotate(s, absl::StrCat(m.lower_dirs.size(),
+                                    " layers are too many for mount(2) "
+                                    "options, and the new mount API failed"));
   }
   return absl::OkStatus();
 }

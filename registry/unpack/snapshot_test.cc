@@ -185,5 +185,32 @@ TEST_F(SnapshotTest, RemoveAndCleanup) {
   EXPECT_THAT(names, UnorderedElementsAre(std::string(64, 'b')));
 }
 
+TEST_F(SnapshotTest, ManyLayersMountThroughTheNewMountApi) {
+  if (geteuid() != 0 || !OverlaySupported()) {
+    GTEST_SKIP() << "needs root and overlayfs";
+  }
+  std::vector<std::string> chain;
+  for (int i = 0; i < 60; ++i) {
+    std::string id = absl::StrCat("sha256:", std::string(62, 'd'),
+                                  absl::Hex(i, absl::kZeroPad2));
+    ASSERT_OK(store_
+                  ->Ensure(id, FromTar({
+                                   File(absl::StrCat("f", i), "x"),
+                                   File("top", absl::StrCat(i)),
+                               }))
+                  .status());
+    chain.push_back(id);
+  }
+  ASSERT_OK_AND_ASSIGN(OverlayMount m, store_->Prepare("many", chain));
+  ASSERT_GT(m.Options().size(), 4096u);
+  SyscallMounter mounter;
+  ASSERT_OK(mounter.Mount(m));
+  absl::Cleanup unmount = [&] { EXPECT_OK(mounter.Unmount(m.target)); };
+  ASSERT_OK_AND_ASSIGN(std::string top, ReadFile(JoinPath(m.target, "top")));
+  EXPECT_EQ(top, "59");
+  EXPECT_TRUE(PathExists(JoinPath(m.target, "f0")));
+  EXPECT_TRUE(PathExists(JoinPath(m.target, "f59")));
+}
+
 }  // namespace
 }  // namespace crate::registry
