@@ -145,7 +145,7 @@ oci::ContainerStatus StatusWithFreezer(const ContainerRecord& r,
 }  // namespace
 
 absl::Status WritePidFile(const std::string& path, pid_t pid) {
-  return WriteFileAtomic(path, absl::StrCat(pid), 0644);
+  return WriteStateFile(path, absl::StrCat(pid), 0644);
 }
 
 absl::StatusOr<pid_t> Create(const CreateOptions& options) {

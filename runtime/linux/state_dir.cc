@@ -1,9 +1,11 @@
 #include "runtime/linux/state_dir.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -14,6 +16,7 @@
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/unique_fd.h"
 #include "runtime/linux/launcher.h"
 
 namespace crate::linux {
@@ -38,6 +41,30 @@ bool ReadStat(pid_t pid, char* state, uint64_t* start_time) {
 }
 
 }  // namespace
+
+absl::Status WriteStateFile(const std::string& path, absl::string_view data,
+                            mode_t mode) {
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  UniqueFd fd(
+      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) return ErrnoStatus("create", tmp);
+  while (!data.empty()) {
+    ssize_t n = write(fd.get(), data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      absl::Status s = ErrnoStatus("write", tmp);
+      unlink(tmp.c_str());
+      return s;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  if (fchmod(fd.get(), mode) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status s = ErrnoStatus("rename to " + path, tmp);
+    unlink(tmp.c_str());
+    return s;
+  }
+  return absl::OkStatus();
+}
 
 std::string RecordToJson(const ContainerRecord& r) {
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(
@@ -124,8 +151,8 @@ absl::StatusOr<ContainerDir> ContainerDir::Open(const std::string& root,
 }
 
 absl::Status ContainerDir::Save(const ContainerRecord& record) const {
-  return WriteFileAtomic(JoinPath(path_, kStateFile), RecordToJson(record),
-                         0600);
+  return WriteStateFile(JoinPath(path_, kStateFile), RecordToJson(record),
+                        0600);
 }
 
 absl::StatusOr<ContainerRecord> ContainerDir::Load() const {

@@ -58,6 +58,12 @@ class ContainerDir {
   FileLock lock_;
 };
 
+// Atomic replacement (temporary file + rename) without fsync: container
+// state lives on a tmpfs (/run) and means nothing after a reboot, while an
+// fsync costs milliseconds on every start where it is a disk.
+absl::Status WriteStateFile(const std::string& path, absl::string_view data,
+                            mode_t mode);
+
 // IDs of the containers under `root`, sorted. A missing root is empty.
 absl::StatusOr<std::vector<std::string>> ListContainerIds(
     const std::string& root);
