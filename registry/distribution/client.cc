@@ -75,6 +75,9 @@ struct Request {
   std::string url;  // A path ("/v2/...") on the registry, or absolute.
   std::vector<std::string> headers;
   absl::optional<absl::string_view> body;
+  // Or a body read from a file, for blobs too large to hold in memory.
+  int body_fd = -1;
+  uint64_t body_size = 0;
   size_t max_body = kMaxErrorBody;
   // Receives 2xx bodies when set; other bodies are kept in Response::body.
   std::function<absl::Status(long code, const Headers& headers,
@@ -107,6 +110,7 @@ struct TransferContext {
   CURL* handle;
   Request* request;
   Response* response;
+  uint64_t read_offset = 0;
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -125,6 +129,33 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
         std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
   }
   return size * n;
+}
+
+size_t OnRead(char* buf, size_t size, size_t n, void* user) {
+  auto* ctx = static_cast<TransferContext*>(user);
+  uint64_t left = ctx->request->body_size - ctx->read_offset;
+  size_t want = static_cast<size_t>(std::min<uint64_t>(size * n, left));
+  if (want == 0) return 0;
+  ssize_t got;
+  do {
+    got = pread(ctx->request->body_fd, buf, want,
+                static_cast<off_t>(ctx->read_offset));
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    ctx->response->callback_error =
+        got < 0 ? ErrnoStatus("read the upload body")
+                : absl::DataLossError("the upload body ended early");
+    return CURL_READFUNC_ABORT;
+  }
+  ctx->read_offset += static_cast<uint64_t>(got);
+  return static_cast<size_t>(got);
+}
+
+int OnSeek(void* user, curl_off_t offset, int origin) {
+  auto* ctx = static_cast<TransferContext*>(user);
+  if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
+  ctx->read_offset = static_cast<uint64_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
@@ -275,8 +306,13 @@ class RegistryClient::Impl {
   absl::Status FetchBlobOnce(const std::string& host, const std::string& repo,
                              const std::string& digest, int64_t size,
                              BlobSink* sink);
+  struct Body {
+    absl::string_view data;
+    int fd = -1;  // Instead of data when >= 0.
+    uint64_t size = 0;
+  };
   absl::Status UploadBlob(const std::string& host, const std::string& repo,
-                          const std::string& digest, absl::string_view data,
+                          const std::string& digest, const Body& body,
                           const std::string& mount_from);
   absl::StatusOr<std::string> PutManifest(const std::string& host,
                                           const std::string& repo,
@@ -408,6 +444,15 @@ Response RegistryClient::Impl::Perform(const Tls& tls, Request& req) {
   }
   if (req.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (req.body_fd >= 0) {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                     static_cast<curl_off_t>(req.body_size));
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, &OnRead);
+    curl_easy_setopt(h, CURLOPT_READDATA, &ctx);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &OnSeek);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, &ctx);
   } else if (req.method != "GET") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     absl::string_view body = req.body.value_or(absl::string_view());
@@ -846,44 +891,81 @@ absl::StatusOr<bool> RegistryClient::Impl::BlobExists(
 absl::Status RegistryClient::Impl::UploadBlob(const std::string& host,
                                               const std::string& repo,
                                               const std::string& digest,
-                                              absl::string_view data,
+                                              const Body& body,
                                               const std::string& mount_from) {
   std::string what =
       absl::StrCat("upload of blob ", digest, " to ", host, "/", repo);
-  if (!ValidDigest(digest) || Sha256::Of(data) != digest) {
+  if (!ValidDigest(digest) ||
+      (body.fd < 0 && Sha256::Of(body.data) != digest)) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": the data does not hash to the digest"));
   }
   std::vector<std::string> scopes = {"repository:" + repo + ":pull,push"};
-  Request post;
-  post.method = "POST";
-  post.url = absl::StrCat("/v2/", repo, "/blobs/uploads/");
-  if (!mount_from.empty()) {
-    scopes.push_back("repository:" + mount_from + ":pull");
-    absl::StrAppend(&post.url, "?mount=", UrlEscape(digest),
-                    "&from=", UrlEscape(mount_from));
-  } else {
+  if (mount_from.empty()) {
     ASSIGN_OR_RETURN(bool exists, BlobExists(host, repo, digest));
     if (exists) return absl::OkStatus();
+  } else {
+    scopes.push_back("repository:" + mount_from + ":pull");
   }
-  ASSIGN_OR_RETURN(Response r, Do(host, scopes, post));
-  if (r.curl == CURLE_OK && r.code == 201) return absl::OkStatus();  // Mounted.
-  if (r.curl != CURLE_OK || r.code != 202) return ResponseError(what, post, r);
-  std::string location = r.Header("location");
-  if (location.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(what, ": the registry gave no upload location"));
+  // An upload session does not survive a failed PUT: a retry starts over
+  // with a new POST.
+  for (int attempt = 1;; ++attempt) {
+    bool last = attempt >= config_.max_attempts;
+    Request post;
+    post.method = "POST";
+    post.url = absl::StrCat("/v2/", repo, "/blobs/uploads/");
+    if (!mount_from.empty()) {
+      absl::StrAppend(&post.url, "?mount=", UrlEscape(digest),
+                      "&from=", UrlEscape(mount_from));
+    }
+    absl::StatusOr<Response> r = Attempt(host, scopes, post);
+    if (!r.ok()) {
+      if (r.status().code() != absl::StatusCode::kUnavailable || last) {
+        return Annotate(r.status(), what);
+      }
+      Backoff(attempt);
+      continue;
+    }
+    if (r->curl == CURLE_OK && r->code == 201) return absl::OkStatus();
+    if (r->curl != CURLE_OK || r->code != 202) {
+      if (Transient(*r) && !last) {
+        Backoff(attempt);
+        continue;
+      }
+      return ResponseError(what, post, *r);
+    }
+    std::string location = r->Header("location");
+    if (location.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(what, ": the registry gave no upload location"));
+    }
+    Request put;
+    put.method = "PUT";
+    put.url = absl::StrCat(location,
+                           location.find('?') == std::string::npos ? "?" : "&",
+                           "digest=", UrlEscape(digest));
+    put.headers.push_back("Content-Type: application/octet-stream");
+    if (body.fd >= 0) {
+      put.body_fd = body.fd;
+      put.body_size = body.size;
+    } else {
+      put.body = body.data;
+    }
+    r = Attempt(host, scopes, put);
+    if (!r.ok()) {
+      if (r.status().code() != absl::StatusCode::kUnavailable || last) {
+        return Annotate(r.status(), what);
+      }
+      Backoff(attempt);
+      continue;
+    }
+    if (r->curl == CURLE_OK && r->code == 201) return absl::OkStatus();
+    if (Transient(*r) && !last) {
+      Backoff(attempt);
+      continue;
+    }
+    return ResponseError(what, put, *r);
   }
-  Request put;
-  put.method = "PUT";
-  put.url = absl::StrCat(location,
-                         location.find('?') == std::string::npos ? "?" : "&",
-                         "digest=", UrlEscape(digest));
-  put.headers.push_back("Content-Type: application/octet-stream");
-  put.body = data;
-  ASSIGN_OR_RETURN(r, Attempt(host, scopes, put));
-  if (r.curl != CURLE_OK || r.code != 201) return ResponseError(what, put, r);
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> RegistryClient::Impl::PutManifest(
@@ -988,7 +1070,20 @@ absl::Status RegistryClient::UploadBlob(const std::string& host,
                                         const std::string& digest,
                                         absl::string_view data,
                                         const std::string& mount_from) {
-  return impl_->UploadBlob(host, repository, digest, data, mount_from);
+  Impl::Body body;
+  body.data = data;
+  return impl_->UploadBlob(host, repository, digest, body, mount_from);
+}
+
+absl::Status RegistryClient::UploadBlobFromFd(const std::string& host,
+                                              const std::string& repository,
+                                              const std::string& digest, int fd,
+                                              uint64_t size,
+                                              const std::string& mount_from) {
+  Impl::Body body;
+  body.fd = fd;
+  body.size = size;
+  return impl_->UploadBlob(host, repository, digest, body, mount_from);
 }
 
 absl::StatusOr<std::string> RegistryClient::PutManifest(

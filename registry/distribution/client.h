@@ -147,6 +147,14 @@ class RegistryClient {
                           const std::string& digest, absl::string_view data,
                           const std::string& mount_from = "");
 
+  // The same, reading `size` bytes from `fd` (from offset 0, with pread)
+  // instead of memory: for layers. The registry checks the digest.
+  absl::Status UploadBlobFromFd(const std::string& host,
+                                const std::string& repository,
+                                const std::string& digest, int fd,
+                                uint64_t size,
+                                const std::string& mount_from = "");
+
   // PUT /v2/<repo>/manifests/<reference>. Returns the manifest's digest.
   absl::StatusOr<std::string> PutManifest(const std::string& host,
                                           const std::string& repository,

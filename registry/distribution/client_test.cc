@@ -3,6 +3,7 @@
 // transfers, retries and the Bearer token flow.
 #include "registry/distribution/client.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include "registry/unpack/sha256.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
+#include "runtime/base/unique_fd.h"
 #include "tests/fixtures/fixtures.h"
 
 namespace crate::registry {
@@ -260,6 +262,32 @@ TEST_F(PlainRegistryTest, PushCopiesAnImageWithCrossRepoMount) {
   EXPECT_TRUE(exists);
 }
 
+TEST_F(PlainRegistryTest, UploadsLargeBlobsFromAFile) {
+  std::string data(5 << 20, '\0');
+  uint32_t x = 7;
+  for (char& c : data) {
+    x = x * 1664525 + 1013904223;
+    c = static_cast<char>(x >> 24);
+  }
+  std::string path = JoinPath(tmp_, "blob");
+  ASSERT_OK(WriteFileAtomic(path, data));
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd.valid());
+  std::string digest = Sha256::Of(data);
+  ASSERT_OK(client_->UploadBlobFromFd(registry_->host(), "crate-test/big",
+                                      digest, fd.get(), data.size()));
+  StringSink back;
+  ASSERT_OK(client_->FetchBlob(registry_->host(), "crate-test/big", digest,
+                               data.size(), &back));
+  EXPECT_TRUE(back.data() == data);
+  // The registry checks what it receives against the digest.
+  std::string wrong = "sha256:" + std::string(64, '1');
+  EXPECT_THAT(client_->UploadBlobFromFd(registry_->host(), "crate-test/big",
+                                        wrong, fd.get(), data.size()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr(wrong), HasSubstr("DIGEST_INVALID"))));
+}
+
 // Pushes a one-layer image with `client` and pulls it back.
 void PushAndPull(RegistryClient& client, const std::string& host) {
   std::string layer = "not really a tar, but a blob";
@@ -321,6 +349,34 @@ TEST(AuthRegistryTest, BasicAuthWithCredentialFile) {
   config.auth_files = {own, registry->auth_file()};
   std::unique_ptr<RegistryClient> client = NewClient(config);
   PushAndPull(*client, registry->host());
+  EXPECT_OK(registry->Stop());
+  EXPECT_OK(RemoveTree(tmp));
+}
+
+TEST(TokenRegistryTest, BearerTokenFlowAgainstTheRealRegistry) {
+  RegistryOptions options;
+  options.token = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start(options));
+  ASSERT_OK_AND_ASSIGN(std::string tmp, MakeTempDir("token"));
+  RegistryConfig config = FastConfig(JoinPath(tmp, "certs.d"));
+
+  std::unique_ptr<RegistryClient> anonymous = NewClient(config);
+  EXPECT_THAT(anonymous->UploadBlob(registry->host(), "crate-test/t",
+                                    Sha256::Of("x"), "x"),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr(registry->host())));
+  EXPECT_THAT(anonymous->CheckLogin(registry->host(), {"crate", "wrong", ""}),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("credentials refused")));
+  EXPECT_OK(anonymous->CheckLogin(
+      registry->host(), {registry->user(), registry->password(), ""}));
+
+  config.auth_files = {registry->auth_file()};
+  std::unique_ptr<RegistryClient> client = NewClient(config);
+  PushAndPull(*client, registry->host());
+  // Tokens are cached per scope: push (pull,push) and pull scopes only.
+  EXPECT_LE(client->stats().token_fetches, 3u);
   EXPECT_OK(registry->Stop());
   EXPECT_OK(RemoveTree(tmp));
 }
