@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -468,6 +470,69 @@ TEST_F(ContentStoreTest, GarbageCollectWaitsForLeases) {
                   o),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("unreadable")));
   EXPECT_TRUE(store_->Has(d));
+}
+
+TEST_F(ContentStoreTest, ThreadsPullingTheSameBlobWriteOnce) {
+  const std::string data(50000, 't');
+  Digest d = Digest::Sha256Of(data);
+  std::atomic<int> writers{0}, skipped{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      IngestOptions o;
+      o.expected_digest = d;
+      o.expected_size = data.size();
+      auto ingest = store_->StartIngest(o);
+      if (absl::IsAlreadyExists(ingest.status())) {
+        ++skipped;
+        return;
+      }
+      if (!ingest.ok() || !(*ingest)->Write(data).ok() ||
+          !(*ingest)->Commit().ok()) {
+        ++failed;
+        return;
+      }
+      ++writers;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(writers, 1);
+  EXPECT_EQ(skipped, 3);
+  EXPECT_EQ(failed, 0);
+  EXPECT_TRUE(store_->Has(d));
+}
+
+TEST_F(ContentStoreTest, WriterKilledAtAnyPointNeverPublishesABadBlob) {
+  uint64_t committed = 0;
+  for (int round = 0; round < 6; ++round) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      for (int i = 0;; ++i) {
+        std::string data(40000 + i, static_cast<char>('a' + (round + i) % 26));
+        IngestOptions o;
+        o.expected_digest = Digest::Sha256Of(data);
+        o.expected_size = data.size();
+        auto ingest = store_->StartIngest(o);
+        if (absl::IsAlreadyExists(ingest.status())) continue;
+        if (!ingest.ok()) _exit(1);
+        for (size_t off = (*ingest)->offset(); off < data.size(); off += 4096) {
+          if (!(*ingest)->Write(absl::string_view(data).substr(off, 4096)).ok())
+            _exit(2);
+        }
+        if (!(*ingest)->Commit().ok()) _exit(3);
+      }
+    }
+    ::usleep(20000 + round * 15000);
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "writer failed: " << status;
+    ASSERT_OK_AND_ASSIGN(VerifyReport report, store_->Verify());
+    EXPECT_THAT(report.problems, IsEmpty());
+    committed = report.blobs_checked;
+  }
+  // The writers got far enough for the test to mean something.
+  EXPECT_GT(committed, 0u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "registry/image/image_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -269,6 +271,18 @@ absl::Status ImageStore::Save(const State& state) {
 
 absl::Status ImageStore::Mutate(const std::function<absl::Status(State&)>& fn) {
   ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(lock_path_));
+  // WriteFileAtomic's temporary files are only ever written under this
+  // lock, so any found now were left by a writer that died.
+  std::string dir = state_path_.substr(0, state_path_.rfind('/'));
+  std::string tmp_prefix =
+      state_path_.substr(state_path_.rfind('/') + 1) + ".tmp.";
+  if (auto names = ListDir(dir); names.ok()) {
+    for (const std::string& name : *names) {
+      if (absl::StartsWith(name, tmp_prefix)) {
+        ::unlink(JoinPath(dir, name).c_str());
+      }
+    }
+  }
   ASSIGN_OR_RETURN(State state, Load());
   RETURN_IF_ERROR(fn(state));
   return Save(state);

@@ -1,5 +1,6 @@
 #include "registry/image/image_store.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -353,6 +354,35 @@ TEST_F(ImageStoreTest, ConcurrentProcessesLoseNoUpdates) {
   ASSERT_OK_AND_ASSIGN(std::vector<ImageSummary> list, store_->List());
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].tags.size(), static_cast<size_t>(kProcs * kTags));
+}
+
+TEST_F(ImageStoreTest, KilledWriterLeavesAValidState) {
+  ImageRecord a = MakeRecord("a");
+  ASSERT_OK(store_->Put(a));
+  for (int round = 0; round < 5; ++round) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      auto store = ImageStore::Open(dir_);
+      if (!store.ok()) _exit(1);
+      for (int t = 0;; ++t) {
+        auto ref = Reference::Parse(absl::StrCat("r", round, ":t", t));
+        if (!ref.ok() || !store->Tag(*ref, a.manifest_digest).ok()) _exit(2);
+      }
+    }
+    ::usleep(20000 + round * 7000);
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "writer failed: " << status;
+    // Whatever instant the writer died at, the state is whole.
+    ASSERT_OK_AND_ASSIGN(std::vector<ImageSummary> list, store_->List());
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_GT(list[0].tags.size(), 0u);
+  }
+  // The next change sweeps temporary files a dead writer left.
+  ASSERT_OK(store_->Untag(Ref("r0:t0")).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> files, ListDir(dir_));
+  EXPECT_THAT(files, UnorderedElementsAre("images.json", "images.lock"));
 }
 
 }  // namespace

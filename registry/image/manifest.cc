@@ -122,6 +122,12 @@ absl::StatusOr<Index> IndexFromJson(const Json& j) {
         Descriptor d,
         ParseDescriptor((*manifests)[i], absl::StrCat("manifests[", i, "]")));
     if (IsSchema1MediaType(d.media_type)) return Schema1Error();
+    if ((IsManifestMediaType(d.media_type) || IsIndexMediaType(d.media_type)) &&
+        static_cast<uint64_t>(d.size) > kMaxManifestSize) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "manifests[", i, "].size: ", d.size,
+          " bytes is more than the manifest limit of ", kMaxManifestSize));
+    }
     index.manifests.push_back(std::move(d));
   }
   RETURN_IF_ERROR(

@@ -218,6 +218,11 @@ TEST(ManifestTest, RefusesBadDocuments) {
            R"(","size":1,"platform":{"os":"linux"}}]})",
        "", absl::StatusCode::kInvalidArgument,
        "manifests[0].platform: os and architecture are required"},
+      {R"({"schemaVersion":2,"mediaType":")" + std::string(kOciIndex) +
+           R"(","manifests":[{"mediaType":")" + std::string(kOciManifest) +
+           R"(","digest":")" + good_digest + R"(","size":5000000}]})",
+       "", absl::StatusCode::kResourceExhausted,
+       "manifests[0].size: 5000000 bytes is more than the manifest limit"},
       {std::string(kMaxManifestSize + 1, ' '), "",
        absl::StatusCode::kResourceExhausted,
        "4194305 bytes is more than the manifest limit"},
