@@ -155,7 +155,8 @@ class Copier {
       if (!src) return ErrnoStatus("open", rel);
       char v = 0;
       bool opaque =
-          fgetxattr(src.get(), "trusted.overlay.opaque", &v, 1) == 1 &&
+          (fgetxattr(src.get(), "trusted.overlay.opaque", &v, 1) == 1 ||
+           fgetxattr(src.get(), "user.overlay.opaque", &v, 1) == 1) &&
           v == 'y';
       if (exists && (opaque || !S_ISDIR(dst.st_mode))) {
         RETURN_IF_ERROR(RemoveAt(dst_dir, name, rel));
@@ -282,7 +283,10 @@ class Copier {
       for (ssize_t off = 0; len > 0 && off < len;) {
         const char* attr = names.data() + off;
         off += static_cast<ssize_t>(strlen(attr)) + 1;
-        if (absl::StartsWith(attr, "trusted.overlay.")) continue;
+        if (absl::StartsWith(attr, "trusted.overlay.") ||
+            absl::StartsWith(attr, "user.overlay.")) {
+          continue;
+        }
         ssize_t vlen = fgetxattr(src_fd, attr, nullptr, 0);
         if (vlen < 0) continue;
         std::string value(static_cast<size_t>(vlen), '\0');

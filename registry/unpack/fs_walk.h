@@ -29,9 +29,9 @@ absl::StatusOr<std::vector<std::string>> ListDirFd(int dir_fd,
 
 // Copies the tree at `src_dir` over the tree at `dst_dir`, reading overlayfs
 // whiteouts in the source (a 0/0 character device deletes the destination
-// entry; a directory with trusted.overlay.opaque=y replaces the destination
-// directory instead of merging into it). Keeps owners (as root), modes,
-// xattrs, times, hard links within the source, symlinks and devices.
+// entry; a directory with {trusted,user}.overlay.opaque=y replaces the
+// destination directory instead of merging into it). Keeps owners (as root),
+// modes, xattrs, times, hard links within the source, symlinks and devices.
 absl::Status CopyLayerOver(const std::string& src_dir,
                            const std::string& dst_dir);
 

@@ -293,8 +293,9 @@ class Extractor {
     UniqueFd dir(OpenBeneath(root_fd_, dir_rel, O_RDONLY | O_DIRECTORY));
     if (!dir) return ResolveError(errno, dir_rel);
     if (options_.whiteouts == WhiteoutMode::kOverlay) {
-      if (fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0) != 0) {
-        return ErrnoStatus("set trusted.overlay.opaque on", dir_rel);
+      if (fsetxattr(dir.get(), options_.opaque_xattr.c_str(), "y", 1, 0) != 0) {
+        return ErrnoStatus(absl::StrCat("set ", options_.opaque_xattr, " on"),
+                           dir_rel);
       }
       return absl::OkStatus();
     }
@@ -455,7 +456,10 @@ class Extractor {
     size_t size;
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
       // overlayfs reads these as its own metadata; a layer may not forge them.
-      if (absl::StartsWith(name, "trusted.overlay.")) continue;
+      if (absl::StartsWith(name, "trusted.overlay.") ||
+          absl::StartsWith(name, "user.overlay.")) {
+        continue;
+      }
       if (fsetxattr(fd, name, value, size, 0) != 0) {
         if (errno == ENOTSUP) continue;
         if (errno == EPERM && !options_.apply_owners) continue;

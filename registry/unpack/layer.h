@@ -41,6 +41,11 @@ struct ApplyOptions {
   bool apply_owners = ::geteuid() == 0;
   // Block and character devices need CAP_MKNOD; without it they are skipped.
   bool create_devices = ::geteuid() == 0;
+  // Where opaque directories are marked. Without root, overlayfs is mounted
+  // with `userxattr` in a user namespace and reads user.overlay.* instead.
+  // (Whiteout devices need no privilege since Linux 5.8.)
+  std::string opaque_xattr =
+      ::geteuid() == 0 ? "trusted.overlay.opaque" : "user.overlay.opaque";
 };
 
 struct ApplyResult {

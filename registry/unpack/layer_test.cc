@@ -162,6 +162,19 @@ TEST_F(LayerTest, OverlayWhiteoutsBecomeCharDevicesAndOpaqueXattrs) {
   EXPECT_TRUE(PathExists(JoinPath(target_, "dir/new")));
 }
 
+TEST_F(LayerTest, RootlessOpaqueDirectoriesUseUserXattrs) {
+  ApplyOptions o = Options();
+  o.opaque_xattr = "user.overlay.opaque";
+  ASSERT_OK(ApplyLayerFromFile(Tar({Dir("dir"), File("dir/.wh..wh..opq", "")}),
+                               target_, o)
+                .status());
+  char v[4] = {};
+  EXPECT_EQ(getxattr(JoinPath(target_, "dir").c_str(), "user.overlay.opaque", v,
+                     sizeof(v)),
+            1);
+  EXPECT_EQ(v[0], 'y');
+}
+
 TEST_F(LayerTest, ForgedOverlayXattrsAreDropped) {
   if (geteuid() != 0) GTEST_SKIP() << "needs trusted xattrs";
   TarEntry d = Dir("d");

@@ -41,7 +41,8 @@ absl::StatusOr<std::string> ChainHex(const std::string& chain_id) {
 
 std::string OverlayMount::Options() const {
   return absl::StrCat("lowerdir=", absl::StrJoin(lower_dirs, ":"),
-                      ",upperdir=", upper_dir, ",workdir=", work_dir);
+                      ",upperdir=", upper_dir, ",workdir=", work_dir,
+                      userxattr ? ",userxattr" : "");
 }
 
 namespace {
@@ -71,6 +72,10 @@ absl::Status MountWithFsconfig(const OverlayMount& m) {
       fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", m.work_dir.c_str(),
                0) != 0) {
     return fail("overlay upperdir/workdir for");
+  }
+  if (m.userxattr &&
+      fsconfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) {
+    return fail("overlay userxattr for");
   }
   if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     return fail("create overlay for");
@@ -244,6 +249,7 @@ absl::StatusOr<OverlayMount> SnapshotStore::Prepare(
   m.upper_dir = JoinPath(dir, "upper");
   m.work_dir = JoinPath(dir, "work");
   m.target = JoinPath(dir, "rootfs");
+  m.userxattr = geteuid() != 0;
   if (m.lower_dirs.empty()) {
     // overlayfs needs a lower layer; an image without layers gets an empty one.
     std::string empty = JoinPath(dir, "empty");

@@ -26,8 +26,10 @@ struct OverlayMount {
   std::string upper_dir;
   std::string work_dir;
   std::string target;  // Where the merged tree goes.
+  // Rootless: overlayfs in a user namespace reads user.overlay.* xattrs.
+  bool userxattr = false;
 
-  // "lowerdir=a:b,upperdir=u,workdir=w".
+  // "lowerdir=a:b,upperdir=u,workdir=w[,userxattr]".
   std::string Options() const;
 };
 
