@@ -88,10 +88,11 @@ absl::StatusOr<UniqueFd> LockRemovable(const std::string& path, bool wait) {
     }
     struct stat held, now;
     if (::fstat(fd.get(), &held) != 0) return ErrnoStatus("stat", path);
-    if (::stat(path.c_str(), &now) == 0 && now.st_ino == held.st_ino &&
-        now.st_dev == held.st_dev) {
-      return fd;
+    if (::stat(path.c_str(), &now) != 0) {
+      if (errno == ENOENT) continue;  // removed by its last holder
+      return ErrnoStatus("stat", path);
     }
+    if (now.st_ino == held.st_ino && now.st_dev == held.st_dev) return fd;
   }
 }
 
@@ -163,7 +164,16 @@ absl::Status Ingest::Write(absl::string_view data) {
                      " bytes; removed the partial download"));
   }
   std::string path = absl::StrCat(base_, kPartialSuffix);
-  RETURN_IF_ERROR(WriteAll(data_fd_.get(), data, path));
+  absl::Status written = WriteAll(data_fd_.get(), data, path);
+  if (!written.ok()) {
+    // A short write (ENOSPC) left bytes that were not hashed: cut them off
+    // so that the file and the hash still agree and a retry can resume.
+    if (::ftruncate(data_fd_.get(), static_cast<off_t>(offset_)) != 0 ||
+        ::lseek(data_fd_.get(), static_cast<off_t>(offset_), SEEK_SET) < 0) {
+      RemoveFiles();
+    }
+    return Annotate(written, expected_ ? Describe(*expected_) : "blob");
+  }
   digester_->Update(data);
   offset_ += data.size();
   return absl::OkStatus();
@@ -229,13 +239,12 @@ absl::StatusOr<Digest> Ingest::Commit(absl::optional<Digest> expected,
     status = ErrnoStatus("chmod", partial);
   } else if (::fsync(data_fd_.get()) != 0) {
     status = ErrnoStatus("fsync", partial);
-  } else if (PathExists(target)) {
-    // Same bytes, already there: nothing to publish.
-  } else if (!(status = MakeDirs(dir)).ok()) {
-  } else if (::rename(partial.c_str(), target.c_str()) != 0) {
-    status = ErrnoStatus(absl::StrCat("rename to ", target), partial);
-  } else {
-    status = FsyncDir(dir);
+  } else if (!PathExists(target)) {  // else: same bytes already published
+    status = MakeDirs(dir);
+    if (status.ok() && ::rename(partial.c_str(), target.c_str()) != 0) {
+      status = ErrnoStatus(absl::StrCat("rename to ", target), partial);
+    }
+    if (status.ok()) status = FsyncDir(dir);
   }
   RemoveFiles();
   if (!status.ok()) return Annotate(status, Describe(actual));

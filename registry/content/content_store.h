@@ -93,7 +93,9 @@ class Ingest {
   Ingest& operator=(const Ingest&) = delete;
 
   // Bytes already in the partial file: non-zero when resuming what an earlier
-  // (interrupted) writer left. Write continues from here.
+  // (interrupted) writer left. Write continues from here. It may equal the
+  // expected size (the earlier writer died just before Commit): then call
+  // Commit without fetching anything.
   uint64_t offset() const { return offset_; }
   const absl::optional<Digest>& expected_digest() const { return expected_; }
   int64_t expected_size() const { return expected_size_; }

@@ -535,5 +535,29 @@ TEST_F(ContentStoreTest, WriterKilledAtAnyPointNeverPublishesABadBlob) {
   EXPECT_GT(committed, 0u);
 }
 
+TEST_F(ContentStoreTest, CompletePartialCommitsWithoutMoreData) {
+  Digest d = Digest::Sha256Of("whole");
+  {
+    auto first = Start(d, 5);
+    ASSERT_OK(first->Write("whole"));
+    // Dies before Commit.
+  }
+  auto second = Start(d, 5);
+  EXPECT_EQ(second->offset(), 5u);
+  EXPECT_THAT(second->Commit(), IsOkAndHolds(d));
+}
+
+TEST_F(ContentStoreTest, OversizedPartialIsDiscarded) {
+  Digest d = Digest::Sha256Of("abc");
+  {
+    auto first = Start(d, -1);
+    ASSERT_OK(first->Write("abcdef"));
+  }
+  auto second = Start(d, 3);
+  EXPECT_EQ(second->offset(), 0u);
+  ASSERT_OK(second->Write("abc"));
+  EXPECT_THAT(second->Commit(), IsOkAndHolds(d));
+}
+
 }  // namespace
 }  // namespace crate::registry
