@@ -16,8 +16,7 @@ int CmdFeatures(const GlobalOptions& g, const Args& args) {
   bool v2 = statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == 0x63677270;
   support.cgroup_v2 = v2;
   support.cgroup_v1 = !v2;
-  // TODO(runtime): true once seccomp filters are applied.
-  support.seccomp = false;
+  support.seccomp = true;
   std::string out = oci::FeaturesJson(support) + "\n";
   fwrite(out.data(), 1, out.size(), stdout);
   return 0;

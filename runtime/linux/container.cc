@@ -24,7 +24,9 @@
 #include "runtime/linux/cgroup_config.h"
 #include "runtime/linux/launcher.h"
 #include "runtime/linux/plan.h"
+#include "runtime/linux/security_config.h"
 #include "runtime/oci/spec.h"
+#include "runtime/security/seccomp.h"
 
 namespace crate::linux {
 namespace {
@@ -178,6 +180,22 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
                      "\" is not a directory"));
   }
 
+  // Compiled before anything exists, so a bad filter leaves nothing behind
+  // and the init has only a syscall to make.
+  absl::optional<security::SeccompProgram> seccomp;
+  if (spec->linux && spec->linux->seccomp) {
+    absl::StatusOr<security::SeccompConfig> config =
+        ToSeccompConfig(*spec->linux->seccomp);
+    if (!config.ok()) return Annotate(config.status(), config_path);
+    absl::StatusOr<security::SeccompProgram> program =
+        security::CompileSeccomp(*config);
+    if (!program.ok()) {
+      return Annotate(program.status(),
+                      absl::StrCat(config_path, ": linux.seccomp"));
+    }
+    seccomp = *std::move(program);
+  }
+
   ASSIGN_OR_RETURN(ContainerDir dir,
                    ContainerDir::Create(options.root, options.id));
   bool keep = false;
@@ -195,6 +213,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   req.plan = &plan;
   req.state_dir = dir.path();
   req.preserve_fds = options.preserve_fds;
+  req.seccomp = seccomp ? &*seccomp : nullptr;
   req.on_init_created = [&](pid_t pid) -> absl::Status {
     absl::Status s = JoinCgroup(cgroup_path, pid,
                                 has_resources ? &resources : nullptr, &cgroup);

@@ -167,7 +167,7 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   close(state_dir_fd);
 
   for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
-  s = BecomeProcessUser(plan.process);
+  s = BecomeProcessUser(plan.process, req.seccomp);
   if (s.ok()) s = Exec(*exe, plan.process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");
   WriteAll(STDERR_FILENO, msg.data(), msg.size());

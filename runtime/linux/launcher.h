@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "runtime/linux/plan.h"
+#include "runtime/security/seccomp.h"
 
 namespace crate::linux {
 
@@ -31,6 +32,8 @@ struct CreateRequest {
   // Runs in the parent once the init exists and before it does anything:
   // the place to move it into its cgroup.
   std::function<absl::Status(pid_t)> on_init_created;
+  // Compiled beforehand: the init only loads it.
+  const security::SeccompProgram* seccomp = nullptr;
   // Extra fds (3 .. 3+preserve_fds-1) the process inherits.
   int preserve_fds = 0;
 };

@@ -3,11 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/capability.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <vector>
@@ -20,71 +17,15 @@
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/linux/security_config.h"
+#include "runtime/security/capabilities.h"
+#include "runtime/security/no_new_privs.h"
+#include "runtime/security/rlimits.h"
 
 namespace crate::linux {
-namespace {
-
-uint64_t CapMask(const std::vector<int>& caps) {
-  uint64_t mask = 0;
-  for (int c : caps) mask |= uint64_t{1} << c;
-  return mask;
-}
-
-int LastCap() {
-  static int last = [] {
-    auto text = ReadFile("/proc/sys/kernel/cap_last_cap");
-    int v = 0;
-    if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &v)) {
-      return v;
-    }
-    return CAP_LAST_CAP;
-  }();
-  return last;
-}
-
-absl::Status SetCaps(const oci::Capabilities& caps) {
-  uint64_t eff = CapMask(caps.effective);
-  uint64_t perm = CapMask(caps.permitted);
-  uint64_t inh = CapMask(caps.inheritable);
-  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2] = {};
-  data[0].effective = static_cast<uint32_t>(eff);
-  data[1].effective = static_cast<uint32_t>(eff >> 32);
-  data[0].permitted = static_cast<uint32_t>(perm);
-  data[1].permitted = static_cast<uint32_t>(perm >> 32);
-  data[0].inheritable = static_cast<uint32_t>(inh);
-  data[1].inheritable = static_cast<uint32_t>(inh >> 32);
-  if (syscall(SYS_capset, &header, data) != 0) {
-    return ErrnoStatus("capset");
-  }
-  for (int c : caps.ambient) {
-    // Like runc: an ambient capability the inheritable set lacks cannot be
-    // raised, and the spec's own examples ask for that; it is not fatal.
-    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::Status ApplyRlimits(const ProcessPlan& process) {
-  for (const oci::Rlimit& r : process.rlimits) {
-    struct rlimit lim = {static_cast<rlim_t>(r.soft),
-                         static_cast<rlim_t>(r.hard)};
-    if (setrlimit(r.resource, &lim) != 0) {
-      int err = errno;
-      std::string what =
-          absl::StrCat("setrlimit ", r.type, " to ", r.soft, "/", r.hard);
-      if (err == EPERM) {
-        struct rlimit cur;
-        getrlimit(r.resource, &cur);
-        absl::StrAppend(&what, " (current hard limit ", cur.rlim_max,
-                        "; raising it needs CAP_SYS_RESOURCE)");
-      }
-      return ErrnoToStatus(err, what);
-    }
-  }
-  return absl::OkStatus();
+  return security::SetRlimits(ToRlimits(process.rlimits));
 }
 
 absl::Status ApplyOomScoreAdj(const ProcessPlan& process) {
@@ -128,48 +69,44 @@ absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process) {
       absl::StrCat("exec \"", name, "\": executable file not found in $PATH"));
 }
 
-absl::Status BecomeProcessUser(const ProcessPlan& process) {
-  const absl::optional<oci::Capabilities>& caps = process.capabilities;
-  if (caps) {
-    uint64_t keep = CapMask(caps->bounding);
-    for (int c = 0; c <= LastCap(); ++c) {
-      if (keep & (uint64_t{1} << c)) continue;
-      if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL) {
-        return ErrnoStatus(
-            absl::StrCat("drop capability ", c, " from the bounding set"));
+absl::Status BecomeProcessUser(const ProcessPlan& process,
+                               const security::SeccompProgram* seccomp) {
+  // Without no_new_privs only a privileged process may load a filter, so
+  // it goes on before the user change; the profile must then allow what
+  // follows (Docker's does).
+  if (seccomp != nullptr && !process.no_new_privileges) {
+    RETURN_IF_ERROR(Annotate(security::LoadSeccomp(*seccomp), "seccomp"));
+  }
+  auto change_user = [&]() -> absl::Status {
+    std::vector<gid_t> groups(process.additional_gids.begin(),
+                              process.additional_gids.end());
+    if (setgroups(groups.size(), groups.data()) != 0) {
+      // A user namespace whose setgroups is "deny" cannot drop groups it
+      // never had; only a request for extra groups is an error there.
+      if (!(errno == EPERM && groups.empty())) {
+        return ErrnoStatus("setgroups");
       }
     }
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) {
-      return ErrnoStatus("prctl PR_SET_KEEPCAPS");
+    if (setresgid(process.gid, process.gid, process.gid) != 0) {
+      return ErrnoStatus(absl::StrCat("setresgid ", process.gid));
     }
-  }
-  std::vector<gid_t> groups(process.additional_gids.begin(),
-                            process.additional_gids.end());
-  if (setgroups(groups.size(), groups.data()) != 0) {
-    // A user namespace whose setgroups is "deny" cannot drop groups it
-    // never had; only a request for extra groups is an error there.
-    if (!(errno == EPERM && groups.empty())) {
-      return ErrnoStatus("setgroups");
+    if (setresuid(process.uid, process.uid, process.uid) != 0) {
+      return ErrnoStatus(absl::StrCat("setresuid ", process.uid));
     }
+    return absl::OkStatus();
+  };
+  if (process.capabilities) {
+    RETURN_IF_ERROR(security::ApplyCapabilitiesAroundUserChange(
+        ToCapabilities(*process.capabilities), change_user));
+  } else {
+    RETURN_IF_ERROR(change_user());
   }
-  if (setresgid(process.gid, process.gid, process.gid) != 0) {
-    return ErrnoStatus(absl::StrCat("setresgid ", process.gid));
-  }
-  if (setresuid(process.uid, process.uid, process.uid) != 0) {
-    return ErrnoStatus(absl::StrCat("setresuid ", process.uid));
-  }
-  if (caps) {
-    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) {
-      return ErrnoStatus("prctl PR_SET_KEEPCAPS");
-    }
-    RETURN_IF_ERROR(SetCaps(*caps));
-  }
-  if (process.no_new_privileges &&
-      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    return ErrnoStatus("prctl PR_SET_NO_NEW_PRIVS");
-  }
+  if (process.no_new_privileges) RETURN_IF_ERROR(security::SetNoNewPrivs());
   umask(process.umask.value_or(022));
   if (chdir(process.cwd.c_str()) != 0) return ErrnoStatus("chdir", process.cwd);
+  if (seccomp != nullptr && process.no_new_privileges) {
+    RETURN_IF_ERROR(Annotate(security::LoadSeccomp(*seccomp), "seccomp"));
+  }
   return absl::OkStatus();
 }
 

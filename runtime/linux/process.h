@@ -1,7 +1,5 @@
-// The last steps of the container init: limits, the user, capabilities and
-// the exec. Until runtime/security lands this applies the minimum itself:
-// setrlimit, capset/PR_CAPBSET_DROP/ambient, no_new_privs.
-// TODO(runtime): take seccomp and the capability logic from runtime/security.
+// The last steps of the container init: limits, the user, capabilities,
+// seccomp and the exec, through runtime/security.
 #ifndef CRATE_RUNTIME_LINUX_PROCESS_H_
 #define CRATE_RUNTIME_LINUX_PROCESS_H_
 
@@ -10,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/linux/plan.h"
+#include "runtime/security/seccomp.h"
 
 namespace crate::linux {
 
@@ -24,8 +23,10 @@ absl::Status ApplyOomScoreAdj(const ProcessPlan& process);
 // the runtime's), in the current root.
 absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process);
 
-// Bounding set, user and groups, capabilities, no_new_privs, umask, cwd.
-absl::Status BecomeProcessUser(const ProcessPlan& process);
+// Bounding set, user and groups, capabilities, no_new_privs, umask, cwd,
+// and the seccomp filter (compiled beforehand) if there is one.
+absl::Status BecomeProcessUser(const ProcessPlan& process,
+                               const security::SeccompProgram* seccomp);
 
 // Never returns on success.
 absl::Status Exec(const std::string& path, const ProcessPlan& process);

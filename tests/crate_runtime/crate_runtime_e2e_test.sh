@@ -68,7 +68,7 @@ make_bundle() {
   mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/sys"
   cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
   local t
-  for t in sh hostname echo true cat ls sleep id wc grep touch mount head; do
+  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir; do
     ln -sf busybox "$dir/rootfs/bin/$t"
   done
   rm -f "$dir/config.json"
@@ -275,7 +275,24 @@ test_cgroups() {
     "$("$CR" --root "$ROOT" run -b "$b" "${P}cg2" 2>&1)"
 }
 
-for t in test_cgroups test_version_and_features test_run_output_and_exit_code \
+test_security() {
+  local b="$WORK/security"
+  make_bundle "$b" sh -c 'grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status;
+      mkdir /tmp/x 2>&1 || true'
+  jq '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": 1}]} |
+      .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}sec1" 2>&1)"
+  # runc spec's set: AUDIT_WRITE, KILL, NET_BIND_SERVICE.
+  expect_contains "capabilities" "CapEff:	0000000020000420" "$out"
+  expect_contains "no_new_privs" "NoNewPrivs:	1" "$out"
+  expect_contains "seccomp" "Operation not permitted" "$out"
+}
+
+for t in test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
