@@ -525,7 +525,8 @@ RegistryClient::Impl::EnsureHost(const std::string& host) {
   ping.url = absl::StrCat("https://", ep.api_host, "/v2/");
   Response r = Perform(hs.tls, ping);
   if (r.curl == CURLE_PEER_FAILED_VERIFICATION) {
-    return absl::UnavailableError(
+    // Not transient: retrying cannot make the certificate trusted.
+    return absl::FailedPreconditionError(
         absl::StrCat("registry ", host, ": TLS certificate not trusted (",
                      r.curl_error, "); put its CA in ",
                      JoinPath(JoinPath(config_.certs_dir, host), "ca.crt")));

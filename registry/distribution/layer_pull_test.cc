@@ -85,7 +85,9 @@ class LayerPullTest : public ::testing::Test {
     images_ = new TestImages(std::move(*images));
   }
   static void TearDownTestSuite() {
-    if (registry_) EXPECT_OK(registry_->Stop());
+    if (registry_) {
+      EXPECT_OK(registry_->Stop());
+    }
     registry_.reset();
     delete images_;
   }
@@ -117,7 +119,9 @@ class LayerPullTest : public ::testing::Test {
     }
   }
   void TearDown() override {
-    if (!tmp_.empty()) EXPECT_OK(RemoveTree(tmp_));
+    if (!tmp_.empty()) {
+      EXPECT_OK(RemoveTree(tmp_));
+    }
   }
 
   PullTarget Target() {
@@ -278,7 +282,9 @@ class StreamingPullTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
-    if (!tmp_.empty()) EXPECT_OK(RemoveTree(tmp_));
+    if (!tmp_.empty()) {
+      EXPECT_OK(RemoveTree(tmp_));
+    }
   }
 
   // Serves a gzip layer of `entries`; returns its descriptor.

@@ -243,9 +243,11 @@ class Extractor {
     const char* hardlink = archive_entry_hardlink(e);
     mode_t type = archive_entry_filetype(e);
     struct stat st;
+    bool replaces_whiteout = false;
     if (fstatat(parent.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       bool keep =
           S_ISDIR(st.st_mode) && type == AE_IFDIR && hardlink == nullptr;
+      replaces_whiteout = S_ISCHR(st.st_mode) && st.st_rdev == 0;
       if (!keep) RETURN_IF_ERROR(RemoveAt(parent.get(), base, rel));
     } else if (errno != ENOENT) {
       return ErrnoStatus("stat", rel);
@@ -255,7 +257,13 @@ class Extractor {
 
     switch (type) {
       case AE_IFDIR:
-        return Directory(parent.get(), base, rel, parts.size(), e);
+        RETURN_IF_ERROR(Directory(parent.get(), base, rel, parts.size(), e));
+        // Deleted and created again in this layer: what lower layers had in
+        // it stays deleted, so the new directory is opaque.
+        if (replaces_whiteout && options_.whiteouts == WhiteoutMode::kOverlay) {
+          return Opaque(rel);
+        }
+        return absl::OkStatus();
       case AE_IFREG:
         return RegularFile(a, parent.get(), base, rel, e);
       case AE_IFLNK:

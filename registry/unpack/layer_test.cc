@@ -175,6 +175,19 @@ TEST_F(LayerTest, RootlessOpaqueDirectoriesUseUserXattrs) {
   EXPECT_EQ(v[0], 'y');
 }
 
+TEST_F(LayerTest, DirectoryRecreatedAfterItsWhiteoutIsOpaque) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs CAP_MKNOD and trusted xattrs";
+  ASSERT_OK(
+      ApplyLayerFromFile(Tar({File(".wh.d", ""), Dir("d"), File("d/new", "n")}),
+                         target_, Options())
+          .status());
+  char v[4] = {};
+  EXPECT_EQ(getxattr(JoinPath(target_, "d").c_str(), "trusted.overlay.opaque",
+                     v, sizeof(v)),
+            1);
+  EXPECT_TRUE(PathExists(JoinPath(target_, "d/new")));
+}
+
 TEST_F(LayerTest, ForgedOverlayXattrsAreDropped) {
   if (geteuid() != 0) GTEST_SKIP() << "needs trusted xattrs";
   TarEntry d = Dir("d");
