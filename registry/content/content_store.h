@@ -29,7 +29,7 @@
 //   // 200 instead of 206, call (*ingest)->Truncate() and write from 0.
 //   uint64_t offset = (*ingest)->offset();
 //   ... (*ingest)->Write(chunk) for each chunk ...
-//   RETURN_IF_ERROR((*ingest)->Commit());
+//   RETURN_IF_ERROR((*ingest)->Commit().status());
 //
 // Two writers of the same digest (threads or processes) are serialised by the
 // per-digest lock: the second StartIngest waits until the first commits, then
@@ -37,7 +37,9 @@
 // the second gets the lock and resumes from what the first wrote.
 //
 // All methods are safe to call from several threads and processes at once. An
-// Ingest object belongs to one thread.
+// Ingest object belongs to one thread. Locks are flock(2)s on descriptors
+// opened O_CLOEXEC: a child that forks without exec while an Ingest or Lease
+// is open shares the lock until it exits.
 #ifndef CRATE_REGISTRY_CONTENT_CONTENT_STORE_H_
 #define CRATE_REGISTRY_CONTENT_CONTENT_STORE_H_
 
@@ -223,8 +225,12 @@ class ContentStore {
 
   // Mark and sweep. Takes the exclusive GC lock (so no pull holding a Lease
   // is running), then calls `mark` for the set of live digests, then removes
-  // every other blob and the stale ingest files. Never call this while the
-  // same thread holds a Lease: it would wait for itself.
+  // every other blob and the stale ingest files. If `mark` fails nothing is
+  // removed. The set is asked for under the lock so that it cannot go stale
+  // between mark and sweep; with a fixed set, pass
+  // `[&]() -> absl::StatusOr<absl::flat_hash_set<Digest>> { return live; }`.
+  // Never call this while the same thread holds a Lease: it would wait for
+  // itself.
   absl::StatusOr<GcReport> GarbageCollect(
       const std::function<absl::StatusOr<absl::flat_hash_set<Digest>>()>& mark,
       const GcOptions& options = {});
