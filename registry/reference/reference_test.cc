@@ -295,7 +295,7 @@ TEST(ReferenceTest, DockerRefAddsLatestOnlyWithoutTagOrDigest) {
   }
 }
 
-TEST(ReferenceTest, WithHelpers) {
+TEST(ReferenceTest, WithTagDigestAndNameOnly) {
   ASSERT_OK_AND_ASSIGN(Reference r, Reference::Parse("busybox:1@" + kSha256F));
   EXPECT_EQ(r.NameOnly().String(), "docker.io/library/busybox");
   EXPECT_EQ(r.WithTag("2").String(), "docker.io/library/busybox:2");
