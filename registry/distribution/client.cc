@@ -300,6 +300,9 @@ class RegistryClient::Impl {
   absl::Status FetchBlob(const std::string& host, const std::string& repo,
                          const std::string& digest, int64_t size,
                          BlobSink* sink);
+  absl::StatusOr<ManifestInfo> HeadManifest(const std::string& host,
+                                            const std::string& repo,
+                                            const std::string& reference);
   absl::StatusOr<bool> BlobExists(const std::string& host,
                                   const std::string& repo,
                                   const std::string& digest);
@@ -773,6 +776,36 @@ absl::StatusOr<FetchedManifest> RegistryClient::Impl::GetManifest(
   return m;
 }
 
+absl::StatusOr<ManifestInfo> RegistryClient::Impl::HeadManifest(
+    const std::string& host, const std::string& repo,
+    const std::string& reference) {
+  std::string what = absl::StrCat(
+      "manifest ", host, "/", repo,
+      absl::StartsWith(reference, "sha256:") ? "@" : ":", reference);
+  Request req;
+  req.method = "HEAD";
+  req.url = absl::StrCat("/v2/", repo, "/manifests/", reference);
+  req.headers.push_back(absl::StrCat(
+      "Accept: ", absl::StrJoin(std::begin(kManifestMediaTypes),
+                                std::end(kManifestMediaTypes), ", ")));
+  ASSIGN_OR_RETURN(Response r, Do(host, {"repository:" + repo + ":pull"}, req));
+  if (r.code != 200 || r.curl != CURLE_OK) return ResponseError(what, req, r);
+  ManifestInfo info;
+  info.digest = r.Header("docker-content-digest");
+  if (!ValidDigest(info.digest)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": the registry sent no sha256 Docker-Content-Digest"));
+  }
+  if (absl::StartsWith(reference, "sha256:") && reference != info.digest) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": the registry says its digest is ", info.digest));
+  }
+  info.media_type = MediaTypeOf(r.Header("content-type"));
+  int64_t size;
+  if (absl::SimpleAtoi(r.Header("content-length"), &size)) info.size = size;
+  return info;
+}
+
 absl::Status RegistryClient::Impl::FetchBlob(const std::string& host,
                                              const std::string& repo,
                                              const std::string& digest,
@@ -1032,6 +1065,12 @@ absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
     const std::string& host, const std::string& repository,
     const std::string& reference) {
   return impl_->GetManifest(host, repository, reference);
+}
+
+absl::StatusOr<ManifestInfo> RegistryClient::HeadManifest(
+    const std::string& host, const std::string& repository,
+    const std::string& reference) {
+  return impl_->HeadManifest(host, repository, reference);
 }
 
 absl::Status RegistryClient::FetchBlob(const std::string& host,

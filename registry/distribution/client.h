@@ -60,6 +60,13 @@ Endpoint ResolveEndpoint(const std::string& host, const RegistryConfig& config);
 // Media types asked for when fetching a manifest, preferred first.
 extern const char* const kManifestMediaTypes[4];
 
+// What HEAD says about a manifest, without downloading it.
+struct ManifestInfo {
+  std::string digest;
+  std::string media_type;
+  int64_t size = -1;
+};
+
 struct FetchedManifest {
   std::string bytes;
   std::string media_type;
@@ -122,6 +129,13 @@ class RegistryClient {
   absl::StatusOr<FetchedManifest> GetManifest(const std::string& host,
                                               const std::string& repository,
                                               const std::string& reference);
+
+  // HEAD /v2/<repo>/manifests/<reference>: the digest a tag points to now
+  // (Docker Hub does not count HEAD against its pull rate limit). Fails if
+  // the registry sends no Docker-Content-Digest.
+  absl::StatusOr<ManifestInfo> HeadManifest(const std::string& host,
+                                            const std::string& repository,
+                                            const std::string& reference);
 
   // Streams the blob into `sink` and verifies its size and digest. Unless
   // the sink VerifiesDigest(), it is Reset() first if it holds bytes, and

@@ -133,6 +133,12 @@ TEST_F(PlainRegistryTest, ManifestsPushedBySkopeo) {
         FetchedManifest by_digest,
         client_->GetManifest(registry_->host(), img.repository, img.digest));
     EXPECT_EQ(by_digest.bytes, m.bytes);
+    ASSERT_OK_AND_ASSIGN(
+        ManifestInfo head,
+        client_->HeadManifest(registry_->host(), img.repository, img.tag));
+    EXPECT_EQ(head.digest, img.digest);
+    EXPECT_EQ(head.media_type, img.media_type);
+    EXPECT_EQ(head.size, static_cast<int64_t>(m.bytes.size()));
   }
 }
 
