@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <utility>
@@ -460,6 +461,46 @@ absl::StatusOr<Digest> ContentStore::WriteBlob(absl::string_view data,
   RETURN_IF_ERROR((*ingest)->Truncate());
   RETURN_IF_ERROR((*ingest)->Write(data));
   return (*ingest)->Commit();
+}
+
+absl::StatusOr<std::vector<IngestStatus>> ContentStore::ListIngests() const {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(IngestDir()));
+  std::vector<IngestStatus> out;
+  for (const std::string& name : names) {
+    if (!absl::EndsWith(name, kPartialSuffix)) continue;
+    IngestStatus st;
+    st.key = name.substr(0, name.size() - kPartialSuffix.size());
+    std::string base = JoinPath(IngestDir(), st.key);
+    struct stat data;
+    if (::stat(JoinPath(IngestDir(), name).c_str(), &data) != 0) continue;
+    st.offset = static_cast<uint64_t>(data.st_size);
+    st.updated = absl::TimeFromTimespec(data.st_mtim);
+    if (auto meta = ReadFile(absl::StrCat(base, kMetaSuffix), 1 << 16);
+        meta.ok()) {
+      nlohmann::json j = nlohmann::json::parse(*meta, nullptr, false);
+      if (j.is_object()) {
+        if (auto d = Digest::Parse(j.value("expected_digest", "")); d.ok()) {
+          st.expected_digest = *d;
+        }
+        st.expected_size = j.value("expected_size", int64_t{-1});
+        st.description = j.value("description", "");
+      }
+    }
+    // A shared, non-blocking probe: it fails only against a writer's
+    // exclusive lock, and never creates a lock file.
+    UniqueFd lock(
+        ::open(absl::StrCat(base, kLockSuffix).c_str(), O_RDONLY | O_CLOEXEC));
+    if (lock && ::flock(lock.get(), LOCK_SH | LOCK_NB) != 0 &&
+        errno == EWOULDBLOCK) {
+      st.active = true;
+    }
+    out.push_back(std::move(st));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const IngestStatus& a, const IngestStatus& b) {
+              return a.key < b.key;
+            });
+  return out;
 }
 
 absl::StatusOr<VerifyReport> ContentStore::Verify(bool remove_bad) {

@@ -177,6 +177,17 @@ struct GcReport {
   std::vector<std::string> removed_ingests;  // ingest keys
 };
 
+// A partial blob in ingest/, for progress reports and diagnostics.
+struct IngestStatus {
+  std::string key;  // "sha256-<hex>" or "anon-<random>"
+  absl::optional<Digest> expected_digest;
+  int64_t expected_size = -1;
+  std::string description;
+  uint64_t offset = 0;  // bytes written so far
+  absl::Time updated;   // last write
+  bool active = false;  // a live process holds its lock
+};
+
 class ContentStore {
  public:
   // Creates the layout under `root` if needed.
@@ -214,6 +225,9 @@ class ContentStore {
   // error `fn` returns. Files under blobs/ that are not digests are skipped.
   absl::Status Walk(
       const std::function<absl::Status(const BlobInfo&)>& fn) const;
+
+  // The ingests in progress or left for a resume, by key.
+  absl::StatusOr<std::vector<IngestStatus>> ListIngests() const;
 
   // fsck: rehashes every blob and reports those whose content does not
   // match their name, and stray files. With `remove_bad`, removes them, so

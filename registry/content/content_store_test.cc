@@ -559,5 +559,36 @@ TEST_F(ContentStoreTest, OversizedPartialIsDiscarded) {
   EXPECT_THAT(second->Commit(), IsOkAndHolds(d));
 }
 
+TEST_F(ContentStoreTest, ListsIngests) {
+  Digest d = Digest::Sha256Of("listed blob");
+  {
+    auto left = Start(d, 11);
+    ASSERT_OK(left->Write("listed"));
+  }
+  IngestOptions o;
+  o.description = "manifest of x:1";
+  ASSERT_OK_AND_ASSIGN(auto active, store_->StartIngest(o));
+  ASSERT_OK(active->Write("abc"));
+  ASSERT_OK_AND_ASSIGN(std::vector<IngestStatus> list, store_->ListIngests());
+  ASSERT_EQ(list.size(), 2u);
+  // "anon-..." sorts before "sha256-...".
+  EXPECT_TRUE(list[0].active);
+  EXPECT_EQ(list[0].offset, 3u);
+  EXPECT_EQ(list[0].description, "manifest of x:1");
+  EXPECT_FALSE(list[0].expected_digest.has_value());
+  EXPECT_FALSE(list[1].active);
+  EXPECT_EQ(list[1].key, "sha256-" + d.hex());
+  EXPECT_EQ(list[1].offset, 6u);
+  EXPECT_EQ(list[1].expected_size, 11);
+  EXPECT_EQ(list[1].expected_digest, d);
+  EXPECT_EQ(list[1].description, "test blob");
+  // The probe took no lock away from a writer.
+  ASSERT_OK(active->Write("def"));
+  ASSERT_OK(active->Commit().status());
+  auto resumed = Start(d, 11, /*wait=*/false);
+  ASSERT_NE(resumed, nullptr);
+  EXPECT_EQ(resumed->offset(), 6u);
+}
+
 }  // namespace
 }  // namespace crate::registry
