@@ -20,8 +20,10 @@
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/base/unique_fd.h"
 #include "runtime/cgroups/cgroup.h"
 #include "runtime/linux/cgroup_config.h"
+#include "runtime/linux/console.h"
 #include "runtime/linux/launcher.h"
 #include "runtime/linux/plan.h"
 #include "runtime/linux/security_config.h"
@@ -158,15 +160,15 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   absl::StatusOr<oci::Spec> spec = oci::ParseSpec(*text);
   if (!spec.ok()) return Annotate(spec.status(), config_path);
   RETURN_IF_ERROR(Annotate(oci::ValidateForCreate(*spec), config_path));
-  if (spec->process->terminal && options.console_socket.empty()) {
+  if (spec->process->terminal && options.console_socket.empty() &&
+      options.console_fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         config_path,
         ": process.terminal is true, which needs --console-socket"));
   }
-  if (!options.console_socket.empty()) {
-    // TODO(runtime): allocate the pty in the container and send its master
-    // over the console socket.
-    return absl::UnimplementedError("--console-socket is not supported yet");
+  if (!spec->process->terminal && !options.console_socket.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        config_path, ": --console-socket given but process.terminal is false"));
   }
   PlanOptions plan_options;
   plan_options.bundle = bundle;
@@ -214,6 +216,13 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   req.state_dir = dir.path();
   req.preserve_fds = options.preserve_fds;
   req.seccomp = seccomp ? &*seccomp : nullptr;
+  UniqueFd console;
+  if (!options.console_socket.empty()) {
+    ASSIGN_OR_RETURN(console, ConnectConsoleSocket(options.console_socket));
+    req.console_socket = console.get();
+  } else if (options.console_fd >= 0) {
+    req.console_socket = options.console_fd;
+  }
   req.on_init_created = [&](pid_t pid) -> absl::Status {
     absl::Status s = JoinCgroup(cgroup_path, pid,
                                 has_resources ? &resources : nullptr, &cgroup);

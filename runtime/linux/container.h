@@ -24,6 +24,8 @@ struct CreateOptions {
   std::string bundle;  // --bundle; made absolute here.
   std::string pid_file;
   std::string console_socket;
+  // Instead of console_socket: an already connected socket (run's own).
+  int console_fd = -1;
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;

@@ -24,6 +24,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/base/unique_fd.h"
+#include "runtime/linux/console.h"
 #include "runtime/linux/process.h"
 #include "runtime/linux/rootfs.h"
 
@@ -101,7 +102,8 @@ unsigned HostId(const std::vector<oci::IdMapping>& maps, unsigned id,
 }
 
 // Everything from here runs in the container init, a copy of the caller.
-absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns) {
+absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
+                             int console_socket) {
   if (new_user_ns) {
     // Root of the new namespace, so that what follows is done as its root.
     if (setresgid(0, 0, 0) != 0) return ErrnoStatus("setresgid 0");
@@ -113,6 +115,10 @@ absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns) {
   RETURN_IF_ERROR(PrepareRootfs(plan));
   RETURN_IF_ERROR(EnterRootfs(plan));
   RETURN_IF_ERROR(FinishRootfs(plan));
+  if (plan.process.terminal && console_socket >= 0) {
+    RETURN_IF_ERROR(SetupConsole(console_socket, plan.process.console_size));
+    close(console_socket);
+  }
   RETURN_IF_ERROR(ApplyIdentity(plan));
   RETURN_IF_ERROR(ApplyRlimits(plan.process));
   return absl::OkStatus();
@@ -143,12 +149,13 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  CloseFdsExcept(req.preserve_fds, {sync_fd, go_fd, state_dir_fd});
+  CloseFdsExcept(req.preserve_fds,
+                 {sync_fd, go_fd, state_dir_fd, req.console_socket});
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
   close(go_fd);
-  absl::Status s =
-      InitBeforeReady(plan, (plan.clone_flags & CLONE_NEWUSER) != 0);
+  absl::Status s = InitBeforeReady(
+      plan, (plan.clone_flags & CLONE_NEWUSER) != 0, req.console_socket);
   if (!s.ok()) ChildFail(sync_fd, s);
   absl::StatusOr<std::string> exe = ResolveExecutable(plan.process);
   if (!exe.ok()) ChildFail(sync_fd, exe.status());

@@ -32,6 +32,9 @@ struct CreateRequest {
   // Runs in the parent once the init exists and before it does anything:
   // the place to move it into its cgroup.
   std::function<absl::Status(pid_t)> on_init_created;
+  // With process.terminal: where the pty master goes (connected socket,
+  // owned by the caller).
+  int console_socket = -1;
   // Compiled beforehand: the init only loads it.
   const security::SeccompProgram* seccomp = nullptr;
   // Extra fds (3 .. 3+preserve_fds-1) the process inherits.

@@ -228,6 +228,7 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
   plan.process.no_new_privileges = p.no_new_privileges;
   plan.process.oom_score_adj = p.oom_score_adj;
   plan.process.terminal = p.terminal;
+  plan.process.console_size = p.console_size;
   return plan;
 }
 

@@ -73,6 +73,7 @@ struct ProcessPlan {
   bool no_new_privileges = false;
   absl::optional<int> oom_score_adj;
   bool terminal = false;
+  absl::optional<oci::ConsoleSize> console_size;
 };
 
 struct LaunchPlan {

@@ -68,7 +68,7 @@ make_bundle() {
   mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/sys"
   cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
   local t
-  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir; do
+  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir tty stty; do
     ln -sf busybox "$dir/rootfs/bin/$t"
   done
   rm -f "$dir/config.json"
@@ -292,7 +292,54 @@ test_security() {
   expect_contains "seccomp" "Operation not permitted" "$out"
 }
 
-for t in test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+test_terminal() {
+  local b="$WORK/tty"
+  make_bundle "$b" sh -c 'tty; stty size; exit 4'
+  jq '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out code
+  # Foreground: crate-runtime relays the pty to its own stdio.
+  out="$(timeout 20 "$CR" --root "$ROOT" run -b "$b" "${P}tty1" </dev/null | tr -d '\r')"
+  code=${PIPESTATUS[0]}
+  expect_contains "pty in foreground run" "/dev/pts/0" "$out"
+  expect_contains "console size" "30 100" "$out"
+  # --console-socket: the master goes to whoever listens there (under
+  # /tmp: a socket path has to fit in 108 bytes).
+  cat >"$WORK/recv.py" <<'PY'
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+open(sys.argv[2], "w").close()
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(256, socket.CMSG_LEN(4))
+fds = array.array("i")
+fds.frombytes(anc[0][2][:4])
+out = b""
+while True:
+    try:
+        d = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.write(msg.decode() + " " + out.decode().replace("\r", ""))
+PY
+  python3 "$WORK/recv.py" "$USERNS_WORK/console.sock" "$WORK/listening" >"$WORK/console.out" &
+  local recv=$!
+  local i
+  for i in $(seq 50); do [ -e "$WORK/listening" ] && break; sleep 0.1; done
+  "$CR" --root "$ROOT" create -b "$b" --console-socket "$USERNS_WORK/console.sock" "${P}tty2" ||
+    fail "create with --console-socket"
+  "$CR" --root "$ROOT" start "${P}tty2" || fail "start with a console"
+  for i in $(seq 50); do [ "$(state_of "${P}tty2")" = stopped ] && break; sleep 0.1; done
+  "$CR" --root "$ROOT" delete --force "${P}tty2"
+  wait "$recv"
+  expect_contains "console socket" "/dev/pts/0 /dev/pts/0" "$(cat "$WORK/console.out")"
+}
+
+for t in test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
