@@ -1073,6 +1073,23 @@ absl::StatusOr<ManifestInfo> RegistryClient::HeadManifest(
   return impl_->HeadManifest(host, repository, reference);
 }
 
+namespace {
+std::string ManifestReference(const Reference& ref) {
+  if (ref.has_digest()) return ref.digest()->ToString();
+  return ref.has_tag() ? ref.tag() : std::string(kDefaultTag);
+}
+}  // namespace
+
+absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
+    const Reference& ref) {
+  return impl_->GetManifest(ref.domain(), ref.path(), ManifestReference(ref));
+}
+
+absl::StatusOr<ManifestInfo> RegistryClient::HeadManifest(
+    const Reference& ref) {
+  return impl_->HeadManifest(ref.domain(), ref.path(), ManifestReference(ref));
+}
+
 absl::Status RegistryClient::FetchBlob(const std::string& host,
                                        const std::string& repository,
                                        const std::string& digest, int64_t size,

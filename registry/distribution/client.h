@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "registry/distribution/auth.h"
+#include "registry/reference/reference.h"
 
 namespace crate::registry {
 
@@ -129,6 +130,11 @@ class RegistryClient {
   absl::StatusOr<FetchedManifest> GetManifest(const std::string& host,
                                               const std::string& repository,
                                               const std::string& reference);
+
+  // The same for a parsed image reference: its domain, path, and digest if
+  // it has one, else its tag ("latest" if neither).
+  absl::StatusOr<FetchedManifest> GetManifest(const Reference& ref);
+  absl::StatusOr<ManifestInfo> HeadManifest(const Reference& ref);
 
   // HEAD /v2/<repo>/manifests/<reference>: the digest a tag points to now
   // (Docker Hub does not count HEAD against its pull rate limit). Fails if

@@ -139,6 +139,15 @@ TEST_F(PlainRegistryTest, ManifestsPushedBySkopeo) {
     EXPECT_EQ(head.digest, img.digest);
     EXPECT_EQ(head.media_type, img.media_type);
     EXPECT_EQ(head.size, static_cast<int64_t>(m.bytes.size()));
+    ASSERT_OK_AND_ASSIGN(Reference ref, Reference::ParseDockerRef(absl::StrCat(
+                                            registry_->host(), "/",
+                                            img.repository, ":", img.tag)));
+    ASSERT_OK_AND_ASSIGN(FetchedManifest by_ref, client_->GetManifest(ref));
+    EXPECT_EQ(by_ref.digest, img.digest);
+    ASSERT_OK_AND_ASSIGN(
+        ManifestInfo head_by_digest,
+        client_->HeadManifest(ref.WithDigest(*Digest::Parse(img.digest))));
+    EXPECT_EQ(head_by_digest.digest, img.digest);
   }
 }
 

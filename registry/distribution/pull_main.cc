@@ -1,6 +1,6 @@
 // pull-layers: pulls an image's layers into a content store and snapshots,
 // for debugging and for tests/bench/pull_bench.sh (--crate-pull).
-//   pull-layers HOST/REPOSITORY[:TAG|@DIGEST] DESTDIR
+//   pull-layers IMAGE DESTDIR       (IMAGE as docker names it)
 // DESTDIR gets content/ and snapshots/. The manifest handling is minimal
 // (first linux entry of the host architecture in an index); the image
 // library's models do this properly for `crate pull`.
@@ -31,25 +31,14 @@ std::string HostArch() {
 }
 
 absl::Status Pull(const std::string& image, const std::string& dest) {
-  size_t slash = image.find('/');
-  if (slash == std::string::npos) {
-    return absl::InvalidArgumentError("image must be HOST/REPOSITORY[:TAG]");
-  }
-  std::string host = image.substr(0, slash);
-  std::string rest = image.substr(slash + 1);
-  std::string repo = rest, ref = "latest";
-  if (size_t at = rest.find('@'); at != std::string::npos) {
-    repo = rest.substr(0, at);
-    ref = rest.substr(at + 1);
-  } else if (size_t colon = rest.rfind(':'); colon != std::string::npos) {
-    repo = rest.substr(0, colon);
-    ref = rest.substr(colon + 1);
-  }
+  ASSIGN_OR_RETURN(Reference ref, Reference::ParseDockerRef(image));
+  const std::string& host = ref.domain();
+  const std::string& repo = ref.path();
   RegistryConfig config;
   config.auth_files = {DockerConfigPath()};
   ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
                    RegistryClient::Create(config));
-  ASSIGN_OR_RETURN(FetchedManifest m, client->GetManifest(host, repo, ref));
+  ASSIGN_OR_RETURN(FetchedManifest m, client->GetManifest(ref));
   nlohmann::json j = nlohmann::json::parse(m.bytes);
   if (j.contains("manifests")) {
     std::string chosen;
@@ -105,7 +94,7 @@ absl::Status Pull(const std::string& image, const std::string& dest) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::cerr << "usage: pull-layers HOST/REPOSITORY[:TAG|@DIGEST] DESTDIR\n";
+    std::cerr << "usage: pull-layers IMAGE DESTDIR\n";
     return 2;
   }
   auto start = std::chrono::steady_clock::now();
