@@ -134,7 +134,9 @@ int CmdRun(const GlobalOptions& g, const Args& args) {
     absl::StatusOr<UniqueFd> m = linux::ReceiveFd(console_ours.get());
     if (m.ok()) master = *std::move(m);
   }
-  s = linux::Start(g.root, o.id);
+  std::string warning;
+  s = linux::Start(g.root, o.id, &warning);
+  if (!warning.empty()) LogWarning(warning);
   if (!s.ok()) {
     int code = Fail(s);
     (void)linux::Delete(g.root, o.id, /*force=*/true);
@@ -184,8 +186,10 @@ int CmdRun(const GlobalOptions& g, const Args& args) {
   }
   relay.Restore();
   if (!keep) {
-    s = linux::Delete(g.root, o.id, /*force=*/true);
+    warning.clear();
+    s = linux::Delete(g.root, o.id, /*force=*/true, &warning);
     if (!s.ok()) LogError(s.message());
+    if (!warning.empty()) LogWarning(warning);
   }
   return code;
 }

@@ -1,4 +1,5 @@
 #include "cli/crate-runtime/commands.h"
+#include "cli/crate-runtime/log.h"
 
 namespace crate::cli {
 
@@ -6,8 +7,10 @@ int CmdStart(const GlobalOptions& g, const Args& args) {
   Flags flags;
   Args pos;
   absl::Status s = ParseCommand("start", flags, args, 1, "container ID", &pos);
-  if (s.ok()) s = linux::Start(g.root, pos[0]);
+  std::string warning;
+  if (s.ok()) s = linux::Start(g.root, pos[0], &warning);
   if (!s.ok()) return Fail(s);
+  if (!warning.empty()) LogWarning(warning);
   return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "runtime/cgroups/cgroup.h"
 #include "runtime/linux/cgroup_config.h"
 #include "runtime/linux/console.h"
+#include "runtime/linux/hooks.h"
 #include "runtime/linux/launcher.h"
 #include "runtime/linux/plan.h"
 #include "runtime/linux/security_config.h"
@@ -234,6 +235,20 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     if (options.on_init_created) return options.on_init_created(pid, *spec);
     return absl::OkStatus();
   };
+  req.before_pivot = [&](pid_t pid) -> absl::StatusOr<std::string> {
+    oci::State state;
+    state.oci_version = spec->oci_version;
+    state.id = options.id;
+    state.status = oci::ContainerStatus::kCreating;
+    state.pid = pid;
+    state.bundle = bundle;
+    state.annotations = spec->annotations;
+    std::string json = oci::StateToJson(state, /*pretty=*/false);
+    RETURN_IF_ERROR(RunHooks(spec->hooks.prestart, json, "prestart"));
+    RETURN_IF_ERROR(
+        RunHooks(spec->hooks.create_runtime, json, "createRuntime"));
+    return json;
+  };
   ASSIGN_OR_RETURN(pid_t pid, CreateContainer(req));
 
   ContainerRecord record;
@@ -248,6 +263,8 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   record.rootfs = plan.rootfs;
   record.cgroup_path = cgroup ? cgroup_path : "";
   record.owner = geteuid();
+  record.poststart = spec->hooks.poststart;
+  record.poststop = spec->hooks.poststop;
   absl::Status s = dir.Save(record);
   if (s.ok() && !options.pid_file.empty()) {
     s = WritePidFile(options.pid_file, pid);
@@ -260,7 +277,8 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   return pid;
 }
 
-absl::Status Start(const std::string& root, const std::string& id) {
+absl::Status Start(const std::string& root, const std::string& id,
+                   std::string* warning) {
   ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
   ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
   oci::ContainerStatus status = CurrentStatus(r, dir.path());
@@ -268,7 +286,14 @@ absl::Status Start(const std::string& root, const std::string& id) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot start a container that is ", oci::StatusName(status)));
   }
-  return StartContainer(dir.path(), r.state.pid);
+  RETURN_IF_ERROR(StartContainer(dir.path(), r.state.pid));
+  if (!r.poststart.empty()) {
+    r.state.status = oci::ContainerStatus::kRunning;
+    absl::Status s = RunHooks(
+        r.poststart, oci::StateToJson(r.state, /*pretty=*/false), "poststart");
+    if (!s.ok() && warning != nullptr) *warning = std::string(s.message());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ContainerRecord> GetState(const std::string& root,
@@ -328,8 +353,8 @@ absl::Status Kill(const std::string& root, const std::string& id, int signal,
   return absl::OkStatus();
 }
 
-absl::Status Delete(const std::string& root, const std::string& id,
-                    bool force) {
+absl::Status Delete(const std::string& root, const std::string& id, bool force,
+                    std::string* warning) {
   absl::StatusOr<ContainerDir> dir = ContainerDir::Open(root, id);
   if (!dir.ok()) {
     if (force && dir.status().code() == absl::StatusCode::kNotFound) {
@@ -373,8 +398,15 @@ absl::Status Delete(const std::string& root, const std::string& id,
     RETURN_IF_ERROR(Annotate(cg->Destroy(/*force=*/true),
                              absl::StrCat("cgroup ", r->cgroup_path)));
   }
-  // TODO(runtime): poststop hooks.
-  return dir->Remove();
+  RETURN_IF_ERROR(dir->Remove());
+  if (!r->poststop.empty()) {
+    r->state.status = oci::ContainerStatus::kStopped;
+    r->state.pid = 0;
+    absl::Status s = RunHooks(
+        r->poststop, oci::StateToJson(r->state, /*pretty=*/false), "poststop");
+    if (!s.ok() && warning != nullptr) *warning = std::string(s.message());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root) {

@@ -37,8 +37,10 @@ struct CreateOptions {
 // the container init, records it. On any error nothing is left behind.
 absl::StatusOr<pid_t> Create(const CreateOptions& options);
 
-// Lets a created container's process run.
-absl::Status Start(const std::string& root, const std::string& id);
+// Lets a created container's process run. A failing poststart hook does
+// not fail the start (the spec says so); its error lands in `warning`.
+absl::Status Start(const std::string& root, const std::string& id,
+                   std::string* warning = nullptr);
 
 // The OCI state with the status as it is now.
 absl::StatusOr<ContainerRecord> GetState(const std::string& root,
@@ -53,8 +55,10 @@ absl::Status Kill(const std::string& root, const std::string& id, int signal,
                   bool all);
 
 // Removes a stopped (or never started) container; `force` kills a running
-// one first. A missing container is an error unless `force`.
-absl::Status Delete(const std::string& root, const std::string& id, bool force);
+// one first. A missing container is an error unless `force`. Poststop hook
+// failures are warnings, as for Start.
+absl::Status Delete(const std::string& root, const std::string& id, bool force,
+                    std::string* warning = nullptr);
 
 // Freezes / thaws every process of the container through its cgroup.
 absl::Status Pause(const std::string& root, const std::string& id);

@@ -25,6 +25,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/base/unique_fd.h"
 #include "runtime/linux/console.h"
+#include "runtime/linux/hooks.h"
 #include "runtime/linux/process.h"
 #include "runtime/linux/rootfs.h"
 
@@ -35,6 +36,7 @@ constexpr char kReady = 'R';
 constexpr char kError = 'E';
 constexpr char kPid = 'P';
 constexpr char kGo = 'G';
+constexpr char kHooks = 'H';
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -102,8 +104,25 @@ unsigned HostId(const std::vector<oci::IdMapping>& maps, unsigned id,
 }
 
 // Everything from here runs in the container init, a copy of the caller.
+// The parent's answer to kHooks: kGo, a length and the state document.
+absl::StatusOr<std::string> AwaitHookState(int sync_fd, int go_fd) {
+  if (!WriteAll(sync_fd, &kHooks, 1)) return ErrnoStatus("write to runtime");
+  char go = 0;
+  uint32_t size = 0;
+  if (ReadFull(go_fd, &go, 1) != 1 || go != kGo ||
+      ReadFull(go_fd, &size, sizeof(size)) != sizeof(size)) {
+    return absl::AbortedError("runtime went away during hooks");
+  }
+  std::string state(size, '\0');
+  if (ReadFull(go_fd, state.data(), size) != static_cast<ssize_t>(size)) {
+    return absl::AbortedError("runtime went away during hooks");
+  }
+  return state;
+}
+
 absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
-                             int console_socket) {
+                             int console_socket, int sync_fd, int go_fd,
+                             std::string* state_json) {
   if (new_user_ns) {
     // Root of the new namespace, so that what follows is done as its root.
     if (setresgid(0, 0, 0) != 0) return ErrnoStatus("setresgid 0");
@@ -113,6 +132,11 @@ absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
   umask(0);  // Modes of device nodes and mount targets are exact.
   RETURN_IF_ERROR(ApplyOomScoreAdj(plan.process));
   RETURN_IF_ERROR(PrepareRootfs(plan));
+  if (plan.hook_sync) {
+    ASSIGN_OR_RETURN(*state_json, AwaitHookState(sync_fd, go_fd));
+    RETURN_IF_ERROR(
+        RunHooks(plan.create_container_hooks, *state_json, "createContainer"));
+  }
   RETURN_IF_ERROR(EnterRootfs(plan));
   RETURN_IF_ERROR(FinishRootfs(plan));
   if (plan.process.terminal && console_socket >= 0) {
@@ -153,9 +177,11 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
                  {sync_fd, go_fd, state_dir_fd, req.console_socket});
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
+  std::string state_json;
+  absl::Status s =
+      InitBeforeReady(plan, (plan.clone_flags & CLONE_NEWUSER) != 0,
+                      req.console_socket, sync_fd, go_fd, &state_json);
   close(go_fd);
-  absl::Status s = InitBeforeReady(
-      plan, (plan.clone_flags & CLONE_NEWUSER) != 0, req.console_socket);
   if (!s.ok()) ChildFail(sync_fd, s);
   absl::StatusOr<std::string> exe = ResolveExecutable(plan.process);
   if (!exe.ok()) ChildFail(sync_fd, exe.status());
@@ -174,7 +200,8 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   close(state_dir_fd);
 
   for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
-  s = BecomeProcessUser(plan.process, req.seccomp);
+  s = RunHooks(plan.start_container_hooks, state_json, "startContainer");
+  if (s.ok()) s = BecomeProcessUser(plan.process, req.seccomp);
   if (s.ok()) s = Exec(*exe, plan.process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");
   WriteAll(STDERR_FILENO, msg.data(), msg.size());
@@ -182,9 +209,27 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
 }
 
 // Reads what the init (or the intermediate process) reports.
-absl::Status AwaitReady(int sync_fd, pid_t pid) {
+absl::Status AwaitReady(int sync_fd, int go_fd, pid_t pid,
+                        const CreateRequest& req) {
   char tag = 0;
   ssize_t n = ReadFull(sync_fd, &tag, 1);
+  if (n == 1 && tag == kHooks) {
+    absl::StatusOr<std::string> state =
+        req.before_pivot ? req.before_pivot(pid) : std::string("{}");
+    if (!state.ok()) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return state.status();
+    }
+    uint32_t size = static_cast<uint32_t>(state->size());
+    if (!WriteAll(go_fd, &kGo, 1) || !WriteAll(go_fd, &size, sizeof(size)) ||
+        !WriteAll(go_fd, state->data(), state->size())) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return ErrnoStatus("write to init");
+    }
+    n = ReadFull(sync_fd, &tag, 1);
+  }
   if (n == 1 && tag == kReady) return absl::OkStatus();
   std::string msg;
   if (n == 1 && tag == kError) {
@@ -344,8 +389,8 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
     kill_init();
     return s;
   }
-  go_write.Reset();
-  s = AwaitReady(sync_read.get(), pid);
+  if (!plan.hook_sync) go_write.Reset();
+  s = AwaitReady(sync_read.get(), go_write.get(), pid, req);
   if (!s.ok()) {
     remove_fifo();
     return s;

@@ -35,6 +35,10 @@ struct CreateRequest {
   // With process.terminal: where the pty master goes (connected socket,
   // owned by the caller).
   int console_socket = -1;
+  // With plan.hook_sync: runs in the parent while the init waits before
+  // pivot_root (prestart and createRuntime hooks); returns the state JSON
+  // the init hands to its own hooks.
+  std::function<absl::StatusOr<std::string>(pid_t)> before_pivot;
   // Compiled beforehand: the init only loads it.
   const security::SeccompProgram* seccomp = nullptr;
   // Extra fds (3 .. 3+preserve_fds-1) the process inherits.

@@ -214,6 +214,13 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
   plan.domainname = spec.domainname;
   plan.sysctl = lx.sysctl;
 
+  plan.create_container_hooks = spec.hooks.create_container;
+  plan.start_container_hooks = spec.hooks.start_container;
+  plan.hook_sync = !spec.hooks.prestart.empty() ||
+                   !spec.hooks.create_runtime.empty() ||
+                   !spec.hooks.create_container.empty() ||
+                   !spec.hooks.start_container.empty();
+
   const oci::Process& p = *spec.process;
   plan.process.args = p.args;
   plan.process.env = p.env;

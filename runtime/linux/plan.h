@@ -103,6 +103,13 @@ struct LaunchPlan {
   std::map<std::string, std::string> sysctl;
 
   ProcessPlan process;
+
+  // Hooks the init runs itself (paths in the container's namespaces).
+  std::vector<oci::Hook> create_container_hooks;
+  std::vector<oci::Hook> start_container_hooks;
+  // Whether the init stops before pivot_root for the runtime's prestart
+  // and createRuntime hooks and to learn the state document for its own.
+  bool hook_sync = false;
 };
 
 struct PlanOptions {

@@ -17,6 +17,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/base/unique_fd.h"
+#include "runtime/linux/hooks.h"
 #include "runtime/linux/launcher.h"
 
 namespace crate::linux {
@@ -74,6 +75,12 @@ std::string RecordToJson(const ContainerRecord& r) {
   j["rootfs"] = r.rootfs;
   j["cgroupPath"] = r.cgroup_path;
   j["owner"] = r.owner;
+  if (!r.poststart.empty()) {
+    j["poststart"] = nlohmann::ordered_json::parse(HooksToJson(r.poststart));
+  }
+  if (!r.poststop.empty()) {
+    j["poststop"] = nlohmann::ordered_json::parse(HooksToJson(r.poststop));
+  }
   return j.dump();
 }
 
@@ -96,6 +103,14 @@ absl::StatusOr<ContainerRecord> ParseRecord(absl::string_view text) {
   get("rootfs", &r.rootfs);
   get("cgroupPath", &r.cgroup_path);
   get("owner", &r.owner);
+  for (auto [key, out] : {std::make_pair("poststart", &r.poststart),
+                          std::make_pair("poststop", &r.poststop)}) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) continue;
+    absl::StatusOr<std::vector<oci::Hook>> hooks = HooksFromJson(it->dump());
+    if (!hooks.ok()) return Annotate(hooks.status(), key);
+    *out = *std::move(hooks);
+  }
   return r;
 }
 

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "runtime/base/file_lock.h"
+#include "runtime/oci/spec.h"
 #include "runtime/oci/state.h"
 
 namespace crate::linux {
@@ -26,6 +27,9 @@ struct ContainerRecord {
   std::string rootfs;
   std::string cgroup_path;
   uid_t owner = 0;
+  // Hooks run by later commands (start, delete).
+  std::vector<oci::Hook> poststart;
+  std::vector<oci::Hook> poststop;
 };
 
 std::string RecordToJson(const ContainerRecord& record);

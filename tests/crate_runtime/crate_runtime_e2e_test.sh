@@ -339,7 +339,40 @@ PY
   expect_contains "console socket" "/dev/pts/0 /dev/pts/0" "$(cat "$WORK/console.out")"
 }
 
-for t in test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+test_hooks() {
+  local b="$WORK/hooks"
+  make_bundle "$b" sh -c 'cat /tmp/start-state'
+  local h="$WORK/hook.sh"
+  printf '#!/bin/sh\ncat >"%s/hook-$1.json"\n' "$WORK" >"$h"
+  chmod +x "$h"
+  jq --arg h "$h" '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}] |
+      .hooks = {
+        "prestart": [{"path": $h, "args": ["hook", "prestart"]}],
+        "createRuntime": [{"path": $h, "args": ["hook", "createRuntime"]}],
+        "createContainer": [{"path": $h, "args": ["hook", "createContainer"]}],
+        "startContainer": [{"path": "/bin/sh",
+                            "args": ["sh", "-c", "cat >/tmp/start-state"]}],
+        "poststart": [{"path": $h, "args": ["hook", "poststart"]}],
+        "poststop": [{"path": $h, "args": ["hook", "poststop"]}]}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local id="${P}hk1" out
+  out="$("$CR" --root "$ROOT" run -b "$b" "$id" 2>&1)"
+  expect_eq "startContainer state" "$id" "$(echo "$out" | jq -r .id 2>/dev/null)"
+  local k
+  for k in prestart createRuntime createContainer poststart poststop; do
+    expect_eq "$k hook state" "$id" "$(jq -r .id "$WORK/hook-$k.json" 2>/dev/null)"
+  done
+  expect_eq "createRuntime status" creating "$(jq -r .status "$WORK/hook-createRuntime.json")"
+  expect_eq "poststop status" stopped "$(jq -r .status "$WORK/hook-poststop.json")"
+  # A failing createRuntime hook fails the create and leaves nothing.
+  jq '.hooks = {"createRuntime": [{"path": "/bin/false"}]}' "$b/config.json" >"$b/c" &&
+    mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}hk2" 2>&1)"
+  expect_contains "failing hook" "createRuntime hook /bin/false: exit status 1" "$out"
+  [ ! -e "$ROOT/${P}hk2" ] || fail "failing hook left a state directory"
+}
+
+for t in test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
