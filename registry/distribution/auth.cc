@@ -1,7 +1,11 @@
 #include "registry/distribution/auth.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -127,12 +132,31 @@ std::string DockerConfigPath() {
   return JoinPath(home != nullptr ? home : "/root", ".docker/config.json");
 }
 
+struct CredentialStore::HelperCache {
+  absl::Mutex mu;
+  std::map<std::string, absl::optional<Credentials>> answers
+      ABSL_GUARDED_BY(mu);
+};
+
 absl::StatusOr<CredentialStore> CredentialStore::Load(
     const std::vector<std::string>& paths) {
   CredentialStore store;
+  store.helper_cache_ = std::make_shared<HelperCache>();
   for (const std::string& path : paths) {
     if (path.empty()) continue;
     ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(path, /*missing_ok=*/true));
+    if (j.contains("credsStore") && j["credsStore"].is_string() &&
+        store.default_helper_.empty()) {
+      store.default_helper_ = j["credsStore"].get<std::string>();
+    }
+    if (j.contains("credHelpers") && j["credHelpers"].is_object()) {
+      for (const auto& [key, name] : j["credHelpers"].items()) {
+        if (!name.is_string()) continue;
+        std::string host = NormalizeAuthKey(key);
+        if (IsDockerHub(host)) host = "docker.io";
+        store.helpers_.emplace(host, name.get<std::string>());
+      }
+    }
     auto auths = j.find("auths");
     if (auths == j.end() || !auths->is_object()) continue;
     for (const auto& [key, entry] : auths->items()) {
@@ -170,9 +194,86 @@ absl::StatusOr<CredentialStore> CredentialStore::Load(
 absl::optional<Credentials> CredentialStore::Lookup(
     const std::string& host) const {
   std::string key = IsDockerHub(host) ? "docker.io" : host;
+  auto helper = helpers_.find(key);
+  std::string name =
+      helper != helpers_.end() ? helper->second : default_helper_;
+  if (!name.empty() && helper_cache_ != nullptr) {
+    absl::optional<Credentials> c;
+    absl::MutexLock l(&helper_cache_->mu);
+    auto cached = helper_cache_->answers.find(key);
+    if (cached != helper_cache_->answers.end()) {
+      c = cached->second;
+    } else {
+      c = FromHelper(name, key);
+      helper_cache_->answers[key] = c;
+    }
+    if (c.has_value()) return c;
+  }
   auto it = by_host_.find(key);
   if (it == by_host_.end()) return absl::nullopt;
   return it->second;
+}
+
+// docker-credential-<name> get: the server on stdin, JSON on stdout.
+absl::optional<Credentials> CredentialStore::FromHelper(
+    const std::string& helper, const std::string& host) const {
+  if (helper.find('/') != std::string::npos) return absl::nullopt;
+  std::string server = host == "docker.io" ? kDockerHubAuthKey : host;
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return absl::nullopt;
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    close(in[0]);
+    close(in[1]);
+    return absl::nullopt;
+  }
+  std::string program = "docker-credential-" + helper;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 2);
+    execlp(program.c_str(), program.c_str(), "get",
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  if (pid > 0) {
+    // A server name is far below the pipe buffer: this cannot block.
+    ssize_t w = write(in[1], server.data(), server.size());
+    (void)w;
+  }
+  close(in[1]);
+  std::string reply;
+  char buf[4096];
+  for (ssize_t n; pid > 0 && (n = read(out[0], buf, sizeof(buf))) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (reply.size() < (1 << 20)) reply.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  if (pid < 0) return absl::nullopt;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return absl::nullopt;
+  nlohmann::json j = nlohmann::json::parse(reply, nullptr, false);
+  if (!j.is_object()) return absl::nullopt;
+  Credentials c;
+  std::string user = j.value("Username", std::string());
+  std::string secret = j.value("Secret", std::string());
+  if (secret.empty()) return absl::nullopt;
+  // Docker's convention for an identity (refresh) token.
+  if (user == "<token>") {
+    c.identity_token = secret;
+  } else {
+    c.username = user;
+    c.password = secret;
+  }
+  return c;
 }
 
 absl::Status CredentialStore::Store(const std::string& path,

@@ -4,6 +4,7 @@
 #define CRATE_REGISTRY_DISTRIBUTION_AUTH_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,10 @@ struct Credentials {
 inline constexpr char kDockerHubAuthKey[] = "https://index.docker.io/v1/";
 
 // Reads {"auths": {"<host>": {"auth": "base64(user:pass)"}}} files, docker's
-// ~/.docker/config.json included. Files earlier in the list win.
+// ~/.docker/config.json included. Files earlier in the list win. Like
+// docker, "credHelpers" ({"<host>": "<name>"}) and "credsStore" ("<name>")
+// name docker-credential-<name> programs that are asked first; a helper
+// that is missing or knows nothing falls back to "auths".
 class CredentialStore {
  public:
   // Missing files are fine; unreadable or malformed ones are errors naming
@@ -66,7 +70,15 @@ class CredentialStore {
   static absl::Status Erase(const std::string& path, const std::string& host);
 
  private:
+  absl::optional<Credentials> FromHelper(const std::string& helper,
+                                         const std::string& host) const;
+
   std::map<std::string, Credentials> by_host_;
+  std::map<std::string, std::string> helpers_;  // host -> helper name
+  std::string default_helper_;                  // credsStore
+  // Helper answers, so that a program is run once per host, not per request.
+  struct HelperCache;
+  std::shared_ptr<HelperCache> helper_cache_;
 };
 
 // ~/.docker/config.json, or $DOCKER_CONFIG/config.json.
