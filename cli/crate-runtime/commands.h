@@ -32,6 +32,7 @@ int CmdFeatures(const GlobalOptions& g, const Args& args);
 int CmdPause(const GlobalOptions& g, const Args& args);
 int CmdResume(const GlobalOptions& g, const Args& args);
 int CmdPs(const GlobalOptions& g, const Args& args);
+int CmdExec(const GlobalOptions& g, const Args& args);
 // exec, update, ...: not there yet; says so.
 int CmdNotYet(const std::string& name);
 

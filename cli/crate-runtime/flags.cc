@@ -22,6 +22,10 @@ void Flags::String(const char* names, std::string* out, const char* help) {
 void Flags::Int(const char* names, int* out, const char* help) {
   Add(names, Kind::kInt, out, help);
 }
+void Flags::StringList(const char* names, std::vector<std::string>* out,
+                       const char* help) {
+  Add(names, Kind::kList, out, help);
+}
 void Flags::Bool(const char* names, bool* out, const char* help) {
   Add(names, Kind::kBool, out, help);
 }
@@ -88,6 +92,8 @@ absl::Status Flags::Parse(const std::vector<std::string>& args,
     }
     if (f->kind == Kind::kString) {
       *static_cast<std::string*>(f->out) = v;
+    } else if (f->kind == Kind::kList) {
+      static_cast<std::vector<std::string>*>(f->out)->push_back(v);
     } else if (!absl::SimpleAtoi(v, static_cast<int*>(f->out))) {
       return absl::InvalidArgumentError(absl::StrCat(
           "invalid value \"", v, "\" for flag -", name, ": not a number"));

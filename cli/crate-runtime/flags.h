@@ -18,6 +18,9 @@ class Flags {
   void String(const char* names, std::string* out, const char* help);
   void Int(const char* names, int* out, const char* help);
   void Bool(const char* names, bool* out, const char* help);
+  // May be given many times; each value is appended.
+  void StringList(const char* names, std::vector<std::string>* out,
+                  const char* help);
 
   // Parses args; flags and positional arguments may be mixed until "--".
   // With stop_at_positional, the first positional argument ends the flags
@@ -30,7 +33,7 @@ class Flags {
   std::string Help() const;
 
  private:
-  enum class Kind { kString, kInt, kBool };
+  enum class Kind { kString, kInt, kBool, kList };
   struct Flag {
     std::vector<std::string> names;
     Kind kind;

@@ -36,10 +36,10 @@ constexpr Command kCommands[] = {
     {"pause", CmdPause, "freeze every process of a container"},
     {"resume", CmdResume, "thaw a paused container"},
     {"ps", CmdPs, "list the processes of a container"},
+    {"exec", CmdExec, "run a further process in a container"},
 };
 
-constexpr const char* kNotYet[] = {"exec", "update", "events", "checkpoint",
-                                   "restore"};
+constexpr const char* kNotYet[] = {"update", "events", "checkpoint", "restore"};
 
 std::string DefaultRoot() {
   if (geteuid() == 0) return "/run/crate-runtime";

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/cleanup/cleanup.h"
@@ -469,6 +470,155 @@ absl::StatusOr<std::vector<pid_t>> Pids(const std::string& root,
     return std::vector<pid_t>{};
   }
   return PidsInNamespaceOf(r.state.pid);
+}
+
+}  // namespace crate::linux
+
+namespace crate::linux {
+
+absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(o.root, o.id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  oci::ContainerStatus status = StatusWithFreezer(r, dir.path());
+  if (status != oci::ContainerStatus::kRunning &&
+      status != oci::ContainerStatus::kCreated) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot exec in a ", oci::StatusName(status), " container"));
+  }
+  std::string config_path = JoinPath(r.state.bundle, "config.json");
+  ASSIGN_OR_RETURN(std::string text, ReadFile(config_path));
+  absl::StatusOr<oci::Spec> spec = oci::ParseSpec(text);
+  if (!spec.ok()) return Annotate(spec.status(), config_path);
+
+  oci::Process process;
+  if (!o.process_json.empty()) {
+    // The same checks as config.json's process, through its parser.
+    absl::StatusOr<oci::Spec> wrapped = oci::ParseSpec(absl::StrCat(
+        R"({"ociVersion":"1.0.0","process":)", o.process_json, "}"));
+    if (!wrapped.ok()) return Annotate(wrapped.status(), "--process");
+    process = *wrapped->process;
+  } else {
+    if (!spec->process) return absl::InvalidArgumentError("no process");
+    process = *spec->process;
+    process.args = o.args;
+    for (const std::string& e : o.env) {
+      std::string name = e.substr(0, e.find('='));
+      process.env.erase(std::remove_if(process.env.begin(), process.env.end(),
+                                       [&](const std::string& x) {
+                                         return x.compare(0, name.size() + 1,
+                                                          name + "=") == 0;
+                                       }),
+                        process.env.end());
+      process.env.push_back(e);
+    }
+    if (!o.cwd.empty()) process.cwd = o.cwd;
+    if (o.uid) process.user.uid = *o.uid;
+    if (o.gid) process.user.gid = *o.gid;
+    if (!o.additional_gids.empty()) {
+      process.user.additional_gids.assign(o.additional_gids.begin(),
+                                          o.additional_gids.end());
+    }
+    if (o.tty) process.terminal = *o.tty;
+    if (o.no_new_privs) process.no_new_privileges = true;
+    for (const std::string& name : o.add_caps) {
+      absl::optional<int> cap = oci::CapabilityFromName(name);
+      if (!cap) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--cap: unknown capability \"", name, "\""));
+      }
+      if (!process.capabilities) process.capabilities.emplace();
+      for (auto* set :
+           {&process.capabilities->bounding, &process.capabilities->effective,
+            &process.capabilities->permitted}) {
+        set->push_back(*cap);
+      }
+    }
+  }
+  if (process.args.empty()) {
+    return absl::InvalidArgumentError("exec needs a command (process.args)");
+  }
+  if (process.terminal && o.console_socket.empty() && o.console_fd < 0) {
+    return absl::InvalidArgumentError("a terminal needs --console-socket");
+  }
+  oci::Spec one;
+  one.oci_version = spec->oci_version;
+  one.process = process;
+  one.root = spec->root;
+  PlanOptions plan_options;
+  plan_options.bundle = r.state.bundle;
+  ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(one, plan_options));
+
+  absl::optional<security::SeccompProgram> seccomp;
+  if (spec->linux && spec->linux->seccomp) {
+    ASSIGN_OR_RETURN(security::SeccompConfig config,
+                     ToSeccompConfig(*spec->linux->seccomp));
+    ASSIGN_OR_RETURN(seccomp, security::CompileSeccomp(config));
+  }
+
+  ExecRequest req;
+  req.process = &plan.process;
+  req.seccomp = seccomp ? &*seccomp : nullptr;
+  req.preserve_fds = o.preserve_fds;
+  // Every namespace the init does not share with us, user first (it
+  // decides what the others allow), mount last (it changes our root).
+  pid_t init = r.state.pid;
+  for (oci::NamespaceType type :
+       {oci::NamespaceType::kUser, oci::NamespaceType::kIpc,
+        oci::NamespaceType::kUts, oci::NamespaceType::kNetwork,
+        oci::NamespaceType::kPid, oci::NamespaceType::kCgroup,
+        oci::NamespaceType::kTime, oci::NamespaceType::kMount}) {
+    const char* name = nullptr;
+    switch (type) {
+      case oci::NamespaceType::kUser:
+        name = "user";
+        break;
+      case oci::NamespaceType::kIpc:
+        name = "ipc";
+        break;
+      case oci::NamespaceType::kUts:
+        name = "uts";
+        break;
+      case oci::NamespaceType::kNetwork:
+        name = "net";
+        break;
+      case oci::NamespaceType::kPid:
+        name = "pid";
+        break;
+      case oci::NamespaceType::kCgroup:
+        name = "cgroup";
+        break;
+      case oci::NamespaceType::kTime:
+        name = "time";
+        break;
+      case oci::NamespaceType::kMount:
+        name = "mnt";
+        break;
+    }
+    std::string theirs = absl::StrCat("/proc/", init, "/ns/", name);
+    std::string ours = absl::StrCat("/proc/self/ns/", name);
+    struct stat a, b;
+    if (stat(theirs.c_str(), &a) != 0) continue;
+    if (stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino &&
+        a.st_dev == b.st_dev) {
+      continue;
+    }
+    req.joins.push_back({type, theirs});
+  }
+  UniqueFd console;
+  if (!o.console_socket.empty()) {
+    ASSIGN_OR_RETURN(console, ConnectConsoleSocket(o.console_socket));
+    req.console_socket = console.get();
+  } else {
+    req.console_socket = o.console_fd;
+  }
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  req.on_created = [&](pid_t pid) -> absl::Status {
+    if (cg == nullptr || !cg->Exists()) return absl::OkStatus();
+    return cg->AddPid(pid);
+  };
+  ASSIGN_OR_RETURN(pid_t pid, ExecInContainer(req));
+  if (!o.pid_file.empty()) RETURN_IF_ERROR(WritePidFile(o.pid_file, pid));
+  return pid;
 }
 
 }  // namespace crate::linux

@@ -60,6 +60,30 @@ absl::Status Kill(const std::string& root, const std::string& id, int signal,
 absl::Status Delete(const std::string& root, const std::string& id, bool force,
                     std::string* warning = nullptr);
 
+struct ExecOptions {
+  std::string root;
+  std::string id;
+  // The process: a runtime-spec process document (--process), else the
+  // container's own process with the overrides below.
+  std::string process_json;
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // Added to (and overriding) the config's.
+  std::string cwd;
+  absl::optional<uid_t> uid;
+  absl::optional<gid_t> gid;
+  std::vector<gid_t> additional_gids;
+  absl::optional<bool> tty;
+  std::vector<std::string> add_caps;  // "CAP_NET_ADMIN"
+  bool no_new_privs = false;
+  std::string pid_file;
+  std::string console_socket;
+  int console_fd = -1;
+  int preserve_fds = 0;
+};
+
+// Starts a process in a running container; returns its pid.
+absl::StatusOr<pid_t> Exec(const ExecOptions& options);
+
 // Freezes / thaws every process of the container through its cgroup.
 absl::Status Pause(const std::string& root, const std::string& id);
 absl::Status Resume(const std::string& root, const std::string& id);

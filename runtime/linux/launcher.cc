@@ -398,6 +398,112 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   return pid;
 }
 
+absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
+  int sync_pipe[2], go_pipe[2];
+  if (pipe2(sync_pipe, O_CLOEXEC) != 0) return ErrnoStatus("pipe");
+  UniqueFd sync_read(sync_pipe[0]), sync_write(sync_pipe[1]);
+  if (pipe2(go_pipe, O_CLOEXEC) != 0) return ErrnoStatus("pipe");
+  UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
+  fflush(nullptr);
+  pid_t mid = CloneProcess(0);
+  if (mid < 0) return ErrnoStatus("fork");
+  if (mid == 0) {
+    sync_read.Reset();
+    go_write.Reset();
+    int sync_fd = sync_write.get();
+    for (const NamespaceJoin& j : req.joins) {
+      int fd = open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) ChildFail(sync_fd, ErrnoStatus("open namespace", j.path));
+      if (setns(fd, CloneFlag(j.type)) != 0) {
+        ChildFail(
+            sync_fd,
+            ErrnoStatus(absl::StrCat("join ", oci::NamespaceTypeName(j.type),
+                                     " namespace"),
+                        j.path));
+      }
+      close(fd);
+    }
+    pid_t child = CloneProcess(0);
+    if (child < 0) ChildFail(sync_fd, ErrnoStatus("fork"));
+    if (child == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      CloseFdsExcept(req.preserve_fds,
+                     {sync_fd, go_read.get(), req.console_socket});
+      char go = 0;
+      if (ReadFull(go_read.get(), &go, 1) != 1 || go != kGo) _exit(1);
+      const ProcessPlan& p = *req.process;
+      absl::Status s;
+      if (setsid() < 0) s = ErrnoStatus("setsid");
+      if (s.ok() && p.terminal && req.console_socket >= 0) {
+        s = SetupConsole(req.console_socket, p.console_size);
+        close(req.console_socket);
+      }
+      if (s.ok()) s = ApplyRlimits(p);
+      absl::StatusOr<std::string> exe = ResolveExecutable(p);
+      if (s.ok()) s = exe.status();
+      for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
+      if (s.ok()) s = BecomeProcessUser(p, req.seccomp);
+      // Success closes the sync pipe by exec (CLOEXEC): EOF means started.
+      if (s.ok()) s = Exec(*exe, p);
+      ChildFail(sync_fd, s);
+    }
+    char msg[1 + sizeof(pid_t)];
+    msg[0] = kPid;
+    memcpy(msg + 1, &child, sizeof(pid_t));
+    WriteAll(sync_fd, msg, sizeof(msg));
+    _exit(0);
+  }
+  sync_write.Reset();
+  go_read.Reset();
+  char msg[1 + sizeof(pid_t)];
+  pid_t pid = 0;
+  ssize_t n = ReadFull(sync_read.get(), msg, 1);
+  if (n == 1 && msg[0] == kPid &&
+      ReadFull(sync_read.get(), msg + 1, sizeof(pid_t)) ==
+          static_cast<ssize_t>(sizeof(pid_t))) {
+    memcpy(&pid, msg + 1, sizeof(pid_t));
+  }
+  if (pid == 0) {
+    std::string err;
+    if (n == 1 && msg[0] == kError) {
+      char buf[4096];
+      ssize_t m;
+      while ((m = read(sync_read.get(), buf, sizeof(buf))) > 0) {
+        err.append(buf, static_cast<size_t>(m));
+      }
+    }
+    waitpid(mid, nullptr, 0);
+    return absl::FailedPreconditionError(
+        err.empty() ? "joining the container's namespaces failed" : err);
+  }
+  waitpid(mid, nullptr, 0);
+  absl::Status s;
+  if (req.on_created) s = req.on_created(pid);
+  if (s.ok() && !WriteAll(go_write.get(), &kGo, 1)) {
+    s = ErrnoStatus("write to process");
+  }
+  if (!s.ok()) {
+    kill(pid, SIGKILL);
+    return s;
+  }
+  go_write.Reset();
+  char tag = 0;
+  n = ReadFull(sync_read.get(), &tag, 1);
+  if (n == 1 && tag == kError) {
+    std::string err;
+    char buf[4096];
+    ssize_t m;
+    while ((m = read(sync_read.get(), buf, sizeof(buf))) > 0) {
+      err.append(buf, static_cast<size_t>(m));
+    }
+    waitpid(pid, nullptr, 0);  // Ours if we are the subreaper.
+    return absl::FailedPreconditionError(err);
+  }
+  return pid;
+}
+
 bool ExecFifoExists(const std::string& state_dir) {
   return PathExists(JoinPath(state_dir, kExecFifoName));
 }

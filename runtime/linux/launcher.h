@@ -53,6 +53,24 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& request);
 // passed it (or died), removes the FIFO.
 absl::Status StartContainer(const std::string& state_dir, pid_t pid);
 
+// A further process in a running container (`exec`): joins the init's
+// namespaces, applies the process settings and execs, without a FIFO.
+struct ExecRequest {
+  const ProcessPlan* process = nullptr;
+  // Namespaces of the container to enter (user first, mount last).
+  std::vector<NamespaceJoin> joins;
+  const security::SeccompProgram* seccomp = nullptr;
+  int console_socket = -1;
+  int preserve_fds = 0;
+  // Runs in the parent before the process does anything (its cgroup).
+  std::function<absl::Status(pid_t)> on_created;
+};
+
+// Returns the process's pid once it has exec'd (or the error that stopped
+// it). The process is a grandchild: the caller becomes its parent only as
+// a child subreaper (PR_SET_CHILD_SUBREAPER).
+absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& request);
+
 // Whether the FIFO is still there, i.e. the container was never started.
 bool ExecFifoExists(const std::string& state_dir);
 

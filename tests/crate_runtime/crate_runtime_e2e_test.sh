@@ -372,7 +372,37 @@ test_hooks() {
   [ ! -e "$ROOT/${P}hk2" ] || fail "failing hook left a state directory"
 }
 
-for t in test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+test_exec() {
+  local b="$WORK/exec"
+  make_bundle "$b" sleep 1000
+  local id="${P}ex1" out code
+  "$CR" --root "$ROOT" run -d -b "$b" "$id" || fail "run -d for exec"
+  out="$("$CR" --root "$ROOT" exec "$id" sh -c 'echo "$(hostname) $$"; cat /proc/1/cmdline; exit 5' | tr '\0' ' ')"
+  code=${PIPESTATUS[0]}
+  expect_eq "exec output" "e2e-host 2
+sleep 1000 " "$out"
+  expect_eq "exec exit code" 5 "$code"
+  out="$("$CR" --root "$ROOT" exec -e FOO=bar -u 1000:1000 --cwd /bin "$id" sh -c 'echo "$FOO $(id -u) $(pwd)"')"
+  expect_eq "exec env, user, cwd" "bar 1000 /bin" "$out"
+  out="$("$CR" --root "$ROOT" exec -t "$id" tty </dev/null | tr -d '\r')"
+  expect_eq "exec tty" "/dev/pts/0" "$out"
+  out="$("$CR" --root "$ROOT" exec "$id" no-such-program 2>&1)"
+  [ $? -ne 0 ] || fail "exec of a missing program succeeded"
+  expect_contains "exec missing" 'exec "no-such-program": executable file not found' "$out"
+  printf '{"user": {"uid": 0, "gid": 0}, "cwd": "/", "args": ["sh", "-c", "echo via-process"], "env": ["PATH=/bin"]}' >"$WORK/process.json"
+  expect_eq "exec --process" via-process \
+    "$("$CR" --root "$ROOT" exec --process "$WORK/process.json" "$id")"
+  "$CR" --root "$ROOT" exec -d --pid-file "$WORK/exec.pid" "$id" sleep 999 || fail "exec -d"
+  local expid
+  expid="$(cat "$WORK/exec.pid")"
+  expect_contains "exec -d joined the cgroup" "$expid" \
+    "$("$CR" --root "$ROOT" ps --format json "$id")"
+  "$CR" --root "$ROOT" delete --force "$id" || fail "delete after exec"
+  [ ! -e "/proc/$expid" ] || grep -q '^State:.*Z' "/proc/$expid/status" ||
+    fail "exec'd process $expid survived delete --force"
+}
+
+for t in test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
