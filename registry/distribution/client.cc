@@ -584,7 +584,19 @@ absl::StatusOr<std::string> RegistryClient::Impl::FetchToken(
     absl::StrAppend(&req.url, realm.find('?') == std::string::npos ? "?" : "&",
                     absl::StrJoin(query, "&"));
   }
-  if (creds.has_value() && !creds->username.empty()) {
+  std::string form;
+  if (creds.has_value() && !creds->identity_token.empty()) {
+    // An identity token is an OAuth2 refresh token: docker trades it for an
+    // access token with a form POST to the realm.
+    req.method = "POST";
+    req.url = realm;
+    form = absl::StrCat("grant_type=refresh_token&client_id=crate",
+                        "&service=", UrlEscape(c.Param("service")),
+                        "&scope=", UrlEscape(absl::StrJoin(scopes, " ")),
+                        "&refresh_token=", UrlEscape(creds->identity_token));
+    req.body = form;
+    req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+  } else if (creds.has_value() && !creds->username.empty()) {
     req.headers.push_back(
         "Authorization: Basic " +
         absl::Base64Escape(creds->username + ":" + creds->password));

@@ -500,6 +500,24 @@ TEST_F(BlobServerTest, CorruptBlobIsDataLossAndDiscarded) {
   EXPECT_EQ(sink.Offset(), 0u);
 }
 
+TEST_F(BlobServerTest, IdentityTokenIsTradedForAnAccessToken) {
+  std::string auth = JoinPath(tmp_, "auth.json");
+  ASSERT_OK(CredentialStore::Store(auth, server_->host(),
+                                   {"", "", "refresh-secret"}));
+  RegistryConfig c = FastConfig(JoinPath(tmp_, "certs.d"));
+  c.auth_files = {auth};
+  std::unique_ptr<RegistryClient> client = NewClient(c);
+  StringSink sink;
+  ASSERT_OK(client->FetchBlob(server_->host(), "ok", digest_, -1, &sink));
+  EXPECT_EQ(sink.data(), blob_);
+
+  ASSERT_OK(CredentialStore::Store(auth, server_->host(), {"", "", "stale"}));
+  client = NewClient(c);
+  EXPECT_THAT(client->FetchBlob(server_->host(), "ok", digest_, -1, &sink),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("credentials refused")));
+}
+
 TEST_F(BlobServerTest, TokenEndpointRefusesBadCredentials) {
   std::string auth = JoinPath(tmp_, "auth.json");
   ASSERT_OK(

@@ -66,6 +66,21 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET()
 
+    def do_POST(self):
+        """The OAuth2 refresh-token flow: only "refresh-secret" is valid."""
+        length = int(self.headers.get("Content-Length", "0"))
+        form = parse_qs(self.rfile.read(length).decode())
+        LOG.write(json.dumps({"path": "POST " + self.path, "range": None,
+                              "auth": None}) + "\n")
+        if (urlparse(self.path).path != "/token" or
+                form.get("grant_type") != ["refresh_token"] or
+                form.get("refresh_token") != ["refresh-secret"]):
+            return self.reply(401, b'{"error":"invalid_grant"}')
+        token = "T-" + form.get("scope", [""])[0]
+        return self.reply(200, json.dumps({"access_token": token,
+                                           "expires_in": 300}).encode(),
+                          {"Content-Type": "application/json"})
+
     def do_GET(self):
         url = urlparse(self.path)
         LOG.write(json.dumps({"path": url.path,
