@@ -394,5 +394,25 @@ TEST_F(StreamingPullTest, DecompressionBombIsRefused) {
   EXPECT_FALSE(snapshots_->Exists(l.chain_id));
 }
 
+TEST_F(StreamingPullTest, PartialIngestOfAnEarlierPullIsResumed) {
+  LayerToPull l = Serve(BigLayer());
+  ASSERT_OK_AND_ASSIGN(std::string blob,
+                       ReadFile(JoinPath(tmp_, "layer.tar.gz"), 256 << 20));
+  {
+    // An earlier pull that died halfway.
+    IngestOptions io;
+    io.expected_digest = *Digest::Parse(l.digest);
+    io.expected_size = l.size;
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ingest> ingest,
+                         content_->StartIngest(io));
+    ASSERT_OK(
+        ingest->Write(absl::string_view(blob).substr(0, blob.size() / 2)));
+  }
+  ASSERT_OK(PullLayer(Target("ok"), l));
+  ExpectUnpacked(l);
+  EXPECT_THAT(server_->Ranges("ok"), ::testing::ElementsAre(absl::StrCat(
+                                         "bytes=", blob.size() / 2, "-")));
+}
+
 }  // namespace
 }  // namespace crate::registry
