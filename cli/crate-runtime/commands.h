@@ -33,6 +33,7 @@ int CmdPause(const GlobalOptions& g, const Args& args);
 int CmdResume(const GlobalOptions& g, const Args& args);
 int CmdPs(const GlobalOptions& g, const Args& args);
 int CmdExec(const GlobalOptions& g, const Args& args);
+int CmdUpdate(const GlobalOptions& g, const Args& args);
 // exec, update, ...: not there yet; says so.
 int CmdNotYet(const std::string& name);
 

@@ -37,9 +37,10 @@ constexpr Command kCommands[] = {
     {"resume", CmdResume, "thaw a paused container"},
     {"ps", CmdPs, "list the processes of a container"},
     {"exec", CmdExec, "run a further process in a container"},
+    {"update", CmdUpdate, "change the resource limits of a container"},
 };
 
-constexpr const char* kNotYet[] = {"update", "events", "checkpoint", "restore"};
+constexpr const char* kNotYet[] = {"events", "checkpoint", "restore"};
 
 std::string DefaultRoot() {
   if (geteuid() == 0) return "/run/crate-runtime";

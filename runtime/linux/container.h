@@ -84,6 +84,11 @@ struct ExecOptions {
 // Starts a process in a running container; returns its pid.
 absl::StatusOr<pid_t> Exec(const ExecOptions& options);
 
+// Changes the limits of a running container's cgroup; only what is set
+// in `resources` is written.
+absl::Status Update(const std::string& root, const std::string& id,
+                    const oci::Resources& resources);
+
 // Freezes / thaws every process of the container through its cgroup.
 absl::Status Pause(const std::string& root, const std::string& id);
 absl::Status Resume(const std::string& root, const std::string& id);

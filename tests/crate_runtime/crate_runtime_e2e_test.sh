@@ -259,6 +259,13 @@ test_cgroups() {
   expect_eq "pids.max" 20 "$(cat "/sys/fs/cgroup/pids/$id/pids.max" 2>/dev/null ||
     cat "/sys/fs/cgroup/$id/pids.max" 2>/dev/null)"
   expect_eq "ps json" "[$pid]" "$("$CR" --root "$ROOT" ps --format json "$id")"
+  "$CR" --root "$ROOT" update --pids-limit 33 "$id" || fail "update"
+  expect_eq "updated pids.max" 33 "$(cat "/sys/fs/cgroup/pids/$id/pids.max" 2>/dev/null ||
+    cat "/sys/fs/cgroup/$id/pids.max" 2>/dev/null)"
+  local out
+  out="$(echo '{"memory": {"limit": -7}}' | "$CR" --root "$ROOT" update -r - "$id" 2>&1)"
+  [ $? -ne 0 ] || fail "impossible update accepted"
+  expect_contains "impossible update" "linux.resources.memory.limit: impossible value -7" "$out"
   "$CR" --root "$ROOT" pause "$id" || fail "pause"
   expect_eq "paused" paused "$(state_of "$id")"
   "$CR" --root "$ROOT" resume "$id" || fail "resume"
