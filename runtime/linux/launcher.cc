@@ -138,12 +138,13 @@ absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
         RunHooks(plan.create_container_hooks, *state_json, "createContainer"));
   }
   RETURN_IF_ERROR(EnterRootfs(plan));
+  // Sysctls go in before /proc/sys becomes read-only, as in runc.
+  RETURN_IF_ERROR(ApplyIdentity(plan));
   RETURN_IF_ERROR(FinishRootfs(plan));
   if (plan.process.terminal && console_socket >= 0) {
     RETURN_IF_ERROR(SetupConsole(console_socket, plan.process.console_size));
     close(console_socket);
   }
-  RETURN_IF_ERROR(ApplyIdentity(plan));
   RETURN_IF_ERROR(ApplyRlimits(plan.process));
   return absl::OkStatus();
 }

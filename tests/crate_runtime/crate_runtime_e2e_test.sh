@@ -120,6 +120,21 @@ test_run_sees_its_rootfs() {
   expect_contains "no-pivot run" "ro" "$out"
 }
 
+test_sysctl_masked_readonly() {
+  local b="$WORK/paths"
+  make_bundle "$b" sh -c 'cat /proc/sys/net/ipv4/ping_group_range;
+      echo x >/proc/sys/kernel/domainname 2>/dev/null && echo sys-rw || echo sys-ro;
+      wc -c </proc/keys'
+  jq '.linux.sysctl = {"net.ipv4.ping_group_range": "0 2147483647"}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}paths1" 2>&1 | tr '\t\n' '  ')"
+  # The sysctl is written before /proc/sys turns read-only (podman sets it).
+  expect_contains "sysctl" "0 2147483647" "$out"
+  expect_contains "read-only /proc/sys" "sys-ro" "$out"
+  expect_contains "masked /proc/keys" "sys-ro 0" "$out"
+}
+
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
@@ -409,7 +424,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
