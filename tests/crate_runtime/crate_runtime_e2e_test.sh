@@ -135,6 +135,28 @@ test_sysctl_masked_readonly() {
   expect_contains "masked /proc/keys" "sys-ro 0" "$out"
 }
 
+test_join_namespaces() {
+  local b="$WORK/joinA"
+  make_bundle "$b" sleep 1000
+  local a="${P}jA"
+  "$CR" --root "$ROOT" run -d -b "$b" "$a" || fail "run -d of the first container"
+  local pid
+  pid="$("$CR" --root "$ROOT" state "$a" | jq -r .pid)"
+  local b2="$WORK/joinB"
+  make_bundle "$b2" sh -c 'cat /proc/1/cmdline | tr "\0" " "; hostname'
+  jq --arg p "/proc/$pid/ns" '.linux.namespaces = [
+        {"type": "pid", "path": ($p + "/pid")},
+        {"type": "network", "path": ($p + "/net")},
+        {"type": "uts", "path": ($p + "/uts")},
+        {"type": "ipc"}, {"type": "mount"}] | del(.hostname)' \
+    "$b2/config.json" >"$b2/c" && mv "$b2/c" "$b2/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b2" "${P}jB" 2>&1 | tr '\n' ' ')"
+  expect_contains "joined pid namespace" "sleep 1000" "$out"
+  expect_contains "joined uts namespace" "e2e-host" "$out"
+  "$CR" --root "$ROOT" delete --force "$a" || fail "delete of the first container"
+}
+
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
@@ -424,7 +446,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
