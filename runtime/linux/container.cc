@@ -217,6 +217,9 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   req.plan = &plan;
   req.state_dir = dir.path();
   req.preserve_fds = options.preserve_fds;
+  if (!options.no_new_keyring) {
+    req.session_keyring = absl::StrCat("_ses.", options.id);
+  }
   req.seccomp = seccomp ? &*seccomp : nullptr;
   UniqueFd console;
   if (!options.console_socket.empty()) {
