@@ -33,6 +33,17 @@ std::string Child(const std::string& dir, const std::string& name) {
 
 }  // namespace
 
+bool HaveRealRoot() {
+  if (geteuid() != 0) return false;
+  // The initial user namespace maps all of the 32-bit ID space onto itself.
+  absl::StatusOr<std::string> map = ReadFile("/proc/self/uid_map");
+  if (!map.ok()) return true;  // No user namespaces at all.
+  std::vector<std::string> fields =
+      absl::StrSplit(*map, absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+  return fields.size() == 3 && fields[0] == "0" && fields[1] == "0" &&
+         fields[2] == "4294967295";
+}
+
 int OpenBeneath(int root_fd, const std::string& rel, int flags) {
   if (!g_no_openat2.load(std::memory_order_relaxed)) {
     struct open_how how = {};
@@ -124,6 +135,14 @@ absl::Status RemoveAt(int dir_fd, const std::string& name,
 
 namespace {
 
+// In a user namespace an owner outside the ID mapping (EINVAL) is left to
+// the caller.
+absl::Status ChownError(const std::string& rel) {
+  int err = errno;
+  if (err == EINVAL && !HaveRealRoot()) return absl::OkStatus();
+  return ErrnoToStatus(err, "chown", rel);
+}
+
 class Copier {
  public:
   explicit Copier(int dst_root) : dst_root_(dst_root) {}
@@ -195,7 +214,7 @@ class Copier {
     }
     if (geteuid() == 0 && fchownat(dst_dir, name.c_str(), st.st_uid, st.st_gid,
                                    AT_SYMLINK_NOFOLLOW) != 0) {
-      return ErrnoStatus("chown", rel);
+      RETURN_IF_ERROR(ChownError(rel));
     }
     if (!S_ISLNK(st.st_mode) &&
         fchmodat(dst_dir, name.c_str(), st.st_mode & 07777, 0) != 0) {
@@ -272,7 +291,7 @@ class Copier {
   absl::Status Metadata(int src_fd, int dst_fd, const struct stat& st,
                         const std::string& rel) {
     if (geteuid() == 0 && fchown(dst_fd, st.st_uid, st.st_gid) != 0) {
-      return ErrnoStatus("chown", rel);
+      RETURN_IF_ERROR(ChownError(rel));
     }
     if (fchmod(dst_fd, st.st_mode & 07777) != 0)
       return ErrnoStatus("chmod", rel);

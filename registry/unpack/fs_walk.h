@@ -11,6 +11,9 @@
 
 namespace crate::registry {
 
+// Root in the initial user namespace (not root of a user namespace).
+bool HaveRealRoot();
+
 // openat2(root_fd, rel, flags) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS:
 // fails with EXDEV when `rel` would leave `root_fd` (by "..", an absolute
 // name or a symlink). Where the kernel lacks openat2, walks the path one

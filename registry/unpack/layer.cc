@@ -452,7 +452,10 @@ class Extractor {
     if (!options_.apply_owners) return absl::OkStatus();
     if (fchownat(fd, name, static_cast<uid_t>(archive_entry_uid(e)),
                  static_cast<gid_t>(archive_entry_gid(e)), flags) != 0) {
-      return ErrnoStatus("chown", rel);
+      // EINVAL: the owner is not mapped in this user namespace.
+      int err = errno;
+      if (err == EINVAL && !HaveRealRoot()) return absl::OkStatus();
+      return ErrnoToStatus(err, "chown", rel);
     }
     return absl::OkStatus();
   }

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "registry/unpack/fs_walk.h"
 
 namespace crate::registry {
 
@@ -36,16 +37,18 @@ struct ApplyOptions {
   WhiteoutMode whiteouts = WhiteoutMode::kOverlay;
   // Refuse a layer whose decompressed tar stream is larger than this.
   uint64_t max_uncompressed_bytes = uint64_t{32} << 30;
-  // Owners from the tar are applied (lchown) only when running as root;
-  // otherwise files belong to the caller.
+  // Owners from the tar are applied (lchown) when running as root, also as
+  // root of a user namespace, where an owner outside its ID mapping is left
+  // to the caller (as podman's ignore_chown_errors does).
   bool apply_owners = ::geteuid() == 0;
-  // Block and character devices need CAP_MKNOD; without it they are skipped.
-  bool create_devices = ::geteuid() == 0;
-  // Where opaque directories are marked. Without root, overlayfs is mounted
-  // with `userxattr` in a user namespace and reads user.overlay.* instead.
+  // Block and character devices need CAP_MKNOD in the initial user
+  // namespace; without it they are skipped.
+  bool create_devices = HaveRealRoot();
+  // Where opaque directories are marked. Rootless, overlayfs is mounted with
+  // `userxattr` in a user namespace and reads user.overlay.* instead.
   // (Whiteout devices need no privilege since Linux 5.8.)
   std::string opaque_xattr =
-      ::geteuid() == 0 ? "trusted.overlay.opaque" : "user.overlay.opaque";
+      HaveRealRoot() ? "trusted.overlay.opaque" : "user.overlay.opaque";
 };
 
 struct ApplyResult {

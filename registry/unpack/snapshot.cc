@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "registry/unpack/fs_walk.h"
+#include "registry/unpack/layer.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_lock.h"
 #include "runtime/base/file_util.h"
@@ -249,7 +250,7 @@ absl::StatusOr<OverlayMount> SnapshotStore::Prepare(
   m.upper_dir = JoinPath(dir, "upper");
   m.work_dir = JoinPath(dir, "work");
   m.target = JoinPath(dir, "rootfs");
-  m.userxattr = geteuid() != 0;
+  m.userxattr = !HaveRealRoot();
   if (m.lower_dirs.empty()) {
     // overlayfs needs a lower layer; an image without layers gets an empty one.
     std::string empty = JoinPath(dir, "empty");

@@ -1,7 +1,11 @@
 #include "registry/unpack/snapshot.h"
 
+#include <grp.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -210,6 +214,97 @@ TEST_F(SnapshotTest, ManyLayersMountThroughTheNewMountApi) {
   EXPECT_EQ(top, "59");
   EXPECT_TRUE(PathExists(JoinPath(m.target, "f0")));
   EXPECT_TRUE(PathExists(JoinPath(m.target, "f59")));
+}
+
+// Rootless: an unprivileged user, root only of its own user namespace,
+// unpacks two layers (whiteout devices, user.overlay.opaque) and mounts
+// them with overlayfs's userxattr.
+TEST(RootlessSnapshotTest, UnpackAndMountInAUserNamespace) {
+  if (geteuid() != 0 || !OverlaySupported()) {
+    GTEST_SKIP() << "needs root to set up an unprivileged user";
+  }
+  // Under /tmp: the test's own temporary directory is below /root.
+  char dir_template[] = "/tmp/crate-rootless-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  std::string dir = dir_template;
+  absl::Cleanup remove = [&] { EXPECT_OK(RemoveTree(dir)); };
+  ASSERT_EQ(chmod(dir.c_str(), 0755), 0);
+  std::string lower = JoinPath(dir, "lower.tar");
+  std::string upper = JoinPath(dir, "upper.tar");
+  ASSERT_OK(WriteTar(lower,
+                     {Dir("etc"), File("etc/gone", "g"), File("etc/kept", "k"),
+                      Dir("opaque"), File("opaque/old", "o")},
+                     Compression::kGzip));
+  ASSERT_OK(WriteTar(upper,
+                     {File("etc/.wh.gone", ""), Dir("opaque"),
+                      File("opaque/.wh..wh..opq", ""), File("opaque/new", "n")},
+                     Compression::kGzip));
+  std::string root = JoinPath(dir, "store");
+  ASSERT_OK(MakeDirs(root));
+  const uid_t kNobody = 65534;
+  ASSERT_EQ(chown(root.c_str(), kNobody, kNobody), 0);
+
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto fail = [&](const std::string& what) {
+      std::string msg = what + "\n";
+      ssize_t n = write(fds[1], msg.data(), msg.size());
+      (void)n;
+      _exit(1);
+    };
+    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 ||
+        setuid(kNobody) != 0) {
+      fail("drop to nobody");
+    }
+    // setuid made the process undumpable, which leaves /proc/self to root.
+    prctl(PR_SET_DUMPABLE, 1);
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail("unshare");
+    if (!WriteExistingFile("/proc/self/setgroups", "deny").ok() ||
+        !WriteExistingFile("/proc/self/uid_map", "0 65534 1").ok() ||
+        !WriteExistingFile("/proc/self/gid_map", "0 65534 1").ok()) {
+      fail("id maps");
+    }
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      fail("private mounts");
+    }
+    absl::StatusOr<std::unique_ptr<SnapshotStore>> store =
+        SnapshotStore::Open(root);
+    if (!store.ok()) fail(std::string(store.status().message()));
+    for (const auto& [id, tar] :
+         {std::make_pair(kChainA, lower), std::make_pair(kChainB, upper)}) {
+      std::string path = tar;
+      absl::StatusOr<std::string> fs =
+          (*store)->Ensure(id, [&](const std::string& fs_dir) {
+            return ApplyLayerFromFile(path, fs_dir, ApplyOptions()).status();
+          });
+      if (!fs.ok()) fail(std::string(fs.status().message()));
+    }
+    absl::StatusOr<OverlayMount> m = (*store)->Prepare("c", {kChainA, kChainB});
+    if (!m.ok()) fail(std::string(m.status().message()));
+    if (!m->userxattr) fail("userxattr not chosen");
+    SyscallMounter mounter;
+    absl::Status s = mounter.Mount(*m);
+    if (!s.ok()) fail(std::string(s.message()));
+    if (PathExists(JoinPath(m->target, "etc/gone"))) fail("etc/gone visible");
+    if (!PathExists(JoinPath(m->target, "etc/kept"))) fail("etc/kept missing");
+    if (PathExists(JoinPath(m->target, "opaque/old")))
+      fail("opaque/old visible");
+    if (!PathExists(JoinPath(m->target, "opaque/new")))
+      fail("opaque/new missing");
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string msg;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) msg.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << msg;
 }
 
 }  // namespace
