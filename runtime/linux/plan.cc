@@ -138,8 +138,8 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
         step.fstype = "cgroup2";
         step.source = "cgroup";
       } else {
-        // TODO(runtime): mount the container's own v1 controllers (tmpfs +
-        // one bind per controller) once the cgroup driver reports them.
+        // TODO(runtime): with a cgroup namespace, mount the hierarchies
+        // themselves instead of binding the init's cgroups.
         step.cgroup_bind_fallback = true;
         step.bind = true;
         step.source = "/sys/fs/cgroup";

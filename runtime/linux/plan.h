@@ -30,8 +30,9 @@ struct MountStep {
   bool propagation_recursive = false;
   unsigned long recursive_set = 0;  // mount_setattr(AT_RECURSIVE), MS_* bits.
   unsigned long recursive_clear = 0;
-  // A cgroup mount on a host without a unified hierarchy: bind the host's
-  // /sys/fs/cgroup read-only instead of mounting cgroup v1 controllers.
+  // A cgroup mount on a host without a unified hierarchy at its root: a
+  // tmpfs with one bind per host hierarchy of the init's own cgroup (the
+  // source and recursive fields are then unused).
   bool cgroup_bind_fallback = false;
   // sysfs in a user namespace without its own network namespace cannot be
   // mounted; fall back to binding the host's /sys as runc does.

@@ -10,10 +10,15 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
@@ -102,7 +107,96 @@ absl::StatusOr<std::string> MakeBindTarget(const std::string& root,
   return target;
 }
 
+// A "cgroup" mount on a v1 or hybrid host, as runc makes it: a tmpfs at
+// the destination and, for each hierarchy the host mounts under
+// /sys/fs/cgroup, a bind of the init's own cgroup there, so the container
+// sees its limits (memory.limit_in_bytes) and not the host's tree.
+absl::Status MountCgroupTree(const std::string& root, const MountStep& m) {
+  ASSIGN_OR_RETURN(std::string target, SecureMkdirAll(root, m.destination));
+  if (mount("tmpfs", target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            "mode=755") != 0) {
+    return ErrnoStatus("mount tmpfs on", target);
+  }
+  // "4:memory:/crate/abc", "1:name=systemd:/", "0::/crate/abc".
+  ASSIGN_OR_RETURN(std::string cgroups, ReadFile("/proc/self/cgroup"));
+  std::map<std::set<std::string>, std::string> path_of;
+  std::set<std::string> tokens;
+  for (absl::string_view line : absl::StrSplit(cgroups, '\n')) {
+    std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
+    if (f.size() != 3) continue;
+    std::set<std::string> key;
+    for (absl::string_view c : absl::StrSplit(f[1], ',', absl::SkipEmpty())) {
+      key.insert(std::string(c));
+      tokens.insert(std::string(c));
+    }
+    path_of[key] = f[2];
+  }
+  ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
+  const std::string host_base = "/sys/fs/cgroup/";
+  for (absl::string_view line : absl::StrSplit(mountinfo, '\n')) {
+    // id parent dev root mountpoint opts [optional...] - fstype source super
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    size_t dash = 0;
+    while (dash < f.size() && f[dash] != "-") ++dash;
+    if (f.size() < 5 || dash + 3 >= f.size()) continue;
+    const std::string& fstype = f[dash + 1];
+    const std::string& mount_root = f[3];
+    const std::string& point = f[4];
+    if ((fstype != "cgroup" && fstype != "cgroup2") ||
+        !absl::StartsWith(point, host_base)) {
+      continue;
+    }
+    std::string name = point.substr(host_base.size());
+    if (name.empty() || name.find('/') != std::string::npos) continue;
+    std::set<std::string> key;
+    if (fstype == "cgroup") {
+      for (absl::string_view o : absl::StrSplit(f[dash + 3], ',')) {
+        if (tokens.count(std::string(o)) != 0) key.insert(std::string(o));
+      }
+    }
+    auto it = path_of.find(key);
+    if (it == path_of.end()) continue;
+    std::string rel = it->second;
+    if (mount_root != "/" && absl::StartsWith(rel, mount_root)) {
+      rel = rel.substr(mount_root.size());
+    }
+    std::string source = JoinPath(point, rel);
+    std::string dest = JoinPath(target, name);
+    if (mkdir(dest.c_str(), 0755) != 0 && errno != EEXIST) {
+      return ErrnoStatus("mkdir", dest);
+    }
+    if (mount(source.c_str(), dest.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      return ErrnoStatus(Describe("bind mount", source, ""), dest);
+    }
+    RETURN_IF_ERROR(Remount(dest, m.flags & ~(MS_BIND | MS_REC)));
+  }
+  // The host's aliases of co-mounted controllers ("cpu" -> "cpu,cpuacct").
+  absl::StatusOr<std::vector<std::string>> entries = ListDir("/sys/fs/cgroup");
+  if (entries.ok()) {
+    for (const std::string& e : *entries) {
+      char link[256];
+      std::string host = host_base + e;
+      ssize_t n = readlink(host.c_str(), link, sizeof(link) - 1);
+      if (n <= 0) continue;
+      link[n] = '\0';
+      std::string dest = JoinPath(target, e);
+      if (symlink(link, dest.c_str()) != 0 && errno != EEXIST) {
+        return ErrnoStatus("symlink", dest);
+      }
+    }
+  }
+  if (m.flags & MS_RDONLY) {
+    if (mount(nullptr, target.c_str(), nullptr,
+              MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "mode=755") != 0) {
+      return ErrnoStatus("remount read-only", target);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DoMount(const std::string& root, const MountStep& m) {
+  if (m.cgroup_bind_fallback) return MountCgroupTree(root, m);
   std::string target;
   if (m.bind) {
     ASSIGN_OR_RETURN(target, MakeBindTarget(root, m.source, m.destination));

@@ -296,6 +296,8 @@ test_cgroups() {
   expect_eq "pids.max" 20 "$(cat "/sys/fs/cgroup/pids/$id/pids.max" 2>/dev/null ||
     cat "/sys/fs/cgroup/$id/pids.max" 2>/dev/null)"
   expect_eq "ps json" "[$pid]" "$("$CR" --root "$ROOT" ps --format json "$id")"
+  expect_eq "container sees its own limit" 20 \
+    "$("$CR" --root "$ROOT" exec "$id" cat /sys/fs/cgroup/pids/pids.max)"
   "$CR" --root "$ROOT" update --pids-limit 33 "$id" || fail "update"
   expect_eq "updated pids.max" 33 "$(cat "/sys/fs/cgroup/pids/$id/pids.max" 2>/dev/null ||
     cat "/sys/fs/cgroup/$id/pids.max" 2>/dev/null)"
