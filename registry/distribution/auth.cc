@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,7 +221,11 @@ absl::optional<Credentials> CredentialStore::FromHelper(
   if (helper.find('/') != std::string::npos) return absl::nullopt;
   std::string server = host == "docker.io" ? kDockerHubAuthKey : host;
   int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return absl::nullopt;
+  // A socket rather than a pipe for the helper's stdin: a helper that exits
+  // without reading must not kill us with SIGPIPE (send has MSG_NOSIGNAL).
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
+    return absl::nullopt;
+  }
   if (pipe2(out, O_CLOEXEC) != 0) {
     close(in[0]);
     close(in[1]);
@@ -241,7 +246,7 @@ absl::optional<Credentials> CredentialStore::FromHelper(
   close(out[1]);
   if (pid > 0) {
     // A server name is far below the pipe buffer: this cannot block.
-    ssize_t w = write(in[1], server.data(), server.size());
+    ssize_t w = send(in[1], server.data(), server.size(), MSG_NOSIGNAL);
     (void)w;
   }
   close(in[1]);

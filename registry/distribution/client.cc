@@ -543,7 +543,17 @@ RegistryClient::Impl::EnsureHost(const std::string& host) {
       ping = std::move(plain);
     }
   }
-  if (r.curl != CURLE_OK) return ResponseError("registry " + host, ping, r);
+  if (r.curl != CURLE_OK) {
+    absl::Status s = ResponseError("registry " + host, ping, r);
+    if (!ep.allow_http &&
+        (r.curl == CURLE_SSL_CONNECT_ERROR || r.curl == CURLE_RECV_ERROR)) {
+      // The usual cause: a plain-HTTP registry.
+      return Annotate(s, absl::StrCat("if ", host,
+                                      " serves plain HTTP, list it in the "
+                                      "insecure registries"));
+    }
+    return s;
+  }
   hs.base_url = ping.url.substr(0, ping.url.size() - strlen("/v2/"));
   if (r.code == 401) {
     absl::StatusOr<std::vector<AuthChallenge>> cs =
@@ -915,7 +925,8 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
     uint64_t n = sink->Offset();
     sink->Reset().IgnoreError();
     return absl::DataLossError(absl::StrCat(
-        what, ": received ", n, " bytes hashing to ", got,
+        what, ": received ", n, " bytes",
+        own_hash ? absl::StrCat(" hashing to ", got) : "",
         size >= 0 ? absl::StrCat(", expected ", size, " bytes") : ""));
   }
   return absl::OkStatus();
