@@ -157,6 +157,23 @@ test_join_namespaces() {
   "$CR" --root "$ROOT" delete --force "$a" || fail "delete of the first container"
 }
 
+test_preserve_fds_and_signals() {
+  local b="$WORK/fds"
+  make_bundle "$b" sh -c 'cat /proc/self/fd/3; cat /proc/self/fd/4 2>/dev/null || echo no-fd-4'
+  echo from-fd-3 >"$WORK/fd3"
+  local out
+  out="$("$CR" --root "$ROOT" run --preserve-fds 1 -b "$b" "${P}fd1" 3<"$WORK/fd3" 4<"$WORK/fd3" | tr '\n' ' ')"
+  expect_eq "preserve-fds" "from-fd-3 no-fd-4 " "$out"
+  # A foreground run passes signals on: TERM kills the shell, 128+15.
+  make_bundle "$b" sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done'
+  "$CR" --root "$ROOT" run -b "$b" "${P}sig1" >"$WORK/sig.out" 2>&1 &
+  local runner=$! i
+  for i in $(seq 100); do grep -q ready "$WORK/sig.out" 2>/dev/null && break; sleep 0.1; done
+  kill -TERM "$runner"
+  wait "$runner"
+  expect_eq "signal forwarded, exit status returned" 42 "$?"
+}
+
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
@@ -448,7 +465,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
