@@ -518,6 +518,66 @@ TEST_F(BlobServerTest, IdentityTokenIsTradedForAnAccessToken) {
                        HasSubstr("credentials refused")));
 }
 
+// Mutual TLS: the server requires a client certificate, which the client
+// finds in certs.d/<host:port>/client.{cert,key}, beside the CA.
+TEST(MutualTlsTest, ClientCertificateFromCertsDir) {
+  ASSERT_OK_AND_ASSIGN(std::string tmp, MakeTempDir("mtls"));
+  std::string pki = JoinPath(tmp, "pki");
+  ASSERT_OK(MakeDirs(pki));
+  std::string script = absl::StrCat(
+      "set -e; cd '", pki, "'\n",
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=ca "
+      "-addext basicConstraints=critical,CA:TRUE "
+      "-addext keyUsage=critical,keyCertSign\n",
+      "for n in server client; do\n"
+      "  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+      "-keyout $n.key -out $n.csr -subj /CN=$n\n"
+      "done\n",
+      "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' "
+      "> server.ext\n",
+      "printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n",
+      "for n in server client; do\n"
+      "  openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key "
+      "-CAcreateserial -out $n.crt -days 2 -extfile $n.ext\n"
+      "done\n");
+  ASSERT_OK_AND_ASSIGN(fixtures::CommandResult made,
+                       fixtures::RunCommand({"/bin/sh", "-c", script}));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+
+  std::string blob = "a blob behind mutual TLS";
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<testing::BlobServer> server,
+      testing::BlobServer::Start(
+          JoinPath(tmp, "server"), blob,
+          {{"BLOB_SERVER_CERT", JoinPath(pki, "server.crt")},
+           {"BLOB_SERVER_KEY", JoinPath(pki, "server.key")},
+           {"BLOB_SERVER_CLIENT_CA", JoinPath(pki, "ca.crt")}}));
+  RegistryConfig config = FastConfig(JoinPath(tmp, "certs.d"));
+  config.max_attempts = 1;
+  std::string dir = JoinPath(config.certs_dir, server->host());
+  ASSERT_OK(MakeDirs(dir));
+  ASSERT_OK_AND_ASSIGN(std::string ca, ReadFile(JoinPath(pki, "ca.crt")));
+  ASSERT_OK(WriteFileAtomic(JoinPath(dir, "ca.crt"), ca));
+
+  // The CA alone is not enough: the server wants a client certificate.
+  std::unique_ptr<RegistryClient> without = NewClient(config);
+  StringSink sink;
+  EXPECT_FALSE(
+      without->FetchBlob(server->host(), "ok", Sha256::Of(blob), -1, &sink)
+          .ok());
+
+  ASSERT_OK_AND_ASSIGN(std::string cert, ReadFile(JoinPath(pki, "client.crt")));
+  ASSERT_OK_AND_ASSIGN(std::string key, ReadFile(JoinPath(pki, "client.key")));
+  ASSERT_OK(WriteFileAtomic(JoinPath(dir, "client.cert"), cert));
+  ASSERT_OK(WriteFileAtomic(JoinPath(dir, "client.key"), key, 0600));
+  std::unique_ptr<RegistryClient> with = NewClient(config);
+  ASSERT_OK(with->FetchBlob(server->host(), "ok", Sha256::Of(blob), -1, &sink));
+  EXPECT_EQ(sink.data(), blob);
+  server.reset();
+  EXPECT_OK(RemoveTree(tmp));
+}
+
 TEST_F(BlobServerTest, TokenEndpointRefusesBadCredentials) {
   std::string auth = JoinPath(tmp_, "auth.json");
   ASSERT_OK(

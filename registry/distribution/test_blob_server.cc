@@ -18,7 +18,8 @@
 namespace crate::registry::testing {
 
 absl::StatusOr<std::unique_ptr<BlobServer>> BlobServer::Start(
-    const std::string& dir, const std::string& blob) {
+    const std::string& dir, const std::string& blob,
+    const std::map<std::string, std::string>& env) {
   std::unique_ptr<BlobServer> s(new BlobServer);
   RETURN_IF_ERROR(MakeDirs(dir));
   std::string blob_file = JoinPath(dir, "blob");
@@ -32,6 +33,7 @@ absl::StatusOr<std::unique_ptr<BlobServer>> BlobServer::Start(
   s->pid_ = fork();
   if (s->pid_ < 0) return ErrnoStatus("fork");
   if (s->pid_ == 0) {
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     execl("/usr/bin/python3", "python3", script.c_str(), blob_file.c_str(),
           port_file.c_str(), s->log_.c_str(), static_cast<char*>(nullptr));
     _exit(127);

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,8 +18,11 @@ class BlobServer {
  public:
   // Serves `blob` (see blob_server.py for the repositories and what each
   // does); its files go to `dir`. Killed when destroyed.
+  // `env` is added to the server's environment (BLOB_SERVER_CERT, ... for
+  // HTTPS with client certificates).
   static absl::StatusOr<std::unique_ptr<BlobServer>> Start(
-      const std::string& dir, const std::string& blob);
+      const std::string& dir, const std::string& blob,
+      const std::map<std::string, std::string>& env = {});
   ~BlobServer();
   BlobServer(const BlobServer&) = delete;
   BlobServer& operator=(const BlobServer&) = delete;

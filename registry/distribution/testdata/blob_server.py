@@ -14,9 +14,15 @@ the behaviour:
 Every /v2/ path needs a Bearer token from /token (Docker's token flow); with
 Basic credentials the token endpoint only accepts alice:secret. Each request
 is logged as one JSON line to LOG_FILE.
+
+With BLOB_SERVER_CERT, BLOB_SERVER_KEY and BLOB_SERVER_CLIENT_CA in the
+environment it serves HTTPS and requires a client certificate signed by
+that CA.
 """
 
 import base64
+import os
+import ssl
 import hashlib
 import json
 import re
@@ -30,6 +36,7 @@ DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()
 LOG = open(sys.argv[3], "a", buffering=1)
 LOCK = threading.Lock()
 SEEN = {}
+TLS = bool(os.environ.get("BLOB_SERVER_CERT"))
 
 
 def count(key):
@@ -55,7 +62,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def challenge(self, scope=None):
         port = self.server.server_address[1]
-        value = 'Bearer realm="http://127.0.0.1:%d/token",service="blobtest"' % port
+        scheme = "https" if TLS else "http"
+        value = 'Bearer realm="%s://127.0.0.1:%d/token",service="blobtest"' % (
+            scheme, port)
         if scope:
             value += ',scope="%s"' % scope
         body = json.dumps({"errors": [{"code": "UNAUTHORIZED",
@@ -138,6 +147,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if TLS:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.environ["BLOB_SERVER_CERT"],
+                        os.environ["BLOB_SERVER_KEY"])
+    ctx.load_verify_locations(os.environ["BLOB_SERVER_CLIENT_CA"])
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 import os
