@@ -133,7 +133,7 @@ std::string DockerConfigPath() {
   return JoinPath(home != nullptr ? home : "/root", ".docker/config.json");
 }
 
-struct CredentialStore::HelperCache {
+struct CredentialStore::ProgramCache {
   absl::Mutex mu;
   std::map<std::string, absl::optional<Credentials>> answers
       ABSL_GUARDED_BY(mu);
@@ -142,20 +142,20 @@ struct CredentialStore::HelperCache {
 absl::StatusOr<CredentialStore> CredentialStore::Load(
     const std::vector<std::string>& paths) {
   CredentialStore store;
-  store.helper_cache_ = std::make_shared<HelperCache>();
+  store.program_cache_ = std::make_shared<ProgramCache>();
   for (const std::string& path : paths) {
     if (path.empty()) continue;
     ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(path, /*missing_ok=*/true));
     if (j.contains("credsStore") && j["credsStore"].is_string() &&
-        store.default_helper_.empty()) {
-      store.default_helper_ = j["credsStore"].get<std::string>();
+        store.default_program_.empty()) {
+      store.default_program_ = j["credsStore"].get<std::string>();
     }
     if (j.contains("credHelpers") && j["credHelpers"].is_object()) {
       for (const auto& [key, name] : j["credHelpers"].items()) {
         if (!name.is_string()) continue;
         std::string host = NormalizeAuthKey(key);
         if (IsDockerHub(host)) host = "docker.io";
-        store.helpers_.emplace(host, name.get<std::string>());
+        store.programs_.emplace(host, name.get<std::string>());
       }
     }
     auto auths = j.find("auths");
@@ -195,18 +195,18 @@ absl::StatusOr<CredentialStore> CredentialStore::Load(
 absl::optional<Credentials> CredentialStore::Lookup(
     const std::string& host) const {
   std::string key = IsDockerHub(host) ? "docker.io" : host;
-  auto helper = helpers_.find(key);
+  auto program = programs_.find(key);
   std::string name =
-      helper != helpers_.end() ? helper->second : default_helper_;
-  if (!name.empty() && helper_cache_ != nullptr) {
+      program != programs_.end() ? program->second : default_program_;
+  if (!name.empty() && program_cache_ != nullptr) {
     absl::optional<Credentials> c;
-    absl::MutexLock l(&helper_cache_->mu);
-    auto cached = helper_cache_->answers.find(key);
-    if (cached != helper_cache_->answers.end()) {
+    absl::MutexLock l(&program_cache_->mu);
+    auto cached = program_cache_->answers.find(key);
+    if (cached != program_cache_->answers.end()) {
       c = cached->second;
     } else {
-      c = FromHelper(name, key);
-      helper_cache_->answers[key] = c;
+      c = FromCredentialProgram(name, key);
+      program_cache_->answers[key] = c;
     }
     if (c.has_value()) return c;
   }
@@ -216,12 +216,12 @@ absl::optional<Credentials> CredentialStore::Lookup(
 }
 
 // docker-credential-<name> get: the server on stdin, JSON on stdout.
-absl::optional<Credentials> CredentialStore::FromHelper(
-    const std::string& helper, const std::string& host) const {
-  if (helper.find('/') != std::string::npos) return absl::nullopt;
+absl::optional<Credentials> CredentialStore::FromCredentialProgram(
+    const std::string& name, const std::string& host) const {
+  if (name.find('/') != std::string::npos) return absl::nullopt;
   std::string server = host == "docker.io" ? kDockerHubAuthKey : host;
   int in[2], out[2];
-  // A socket rather than a pipe for the helper's stdin: a helper that exits
+  // A socket rather than a pipe for the program's stdin: one that exits
   // without reading must not kill us with SIGPIPE (send has MSG_NOSIGNAL).
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
     return absl::nullopt;
@@ -231,7 +231,7 @@ absl::optional<Credentials> CredentialStore::FromHelper(
     close(in[1]);
     return absl::nullopt;
   }
-  std::string program = "docker-credential-" + helper;
+  std::string program = "docker-credential-" + name;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in[0], 0);

@@ -48,7 +48,7 @@ inline constexpr char kDockerHubAuthKey[] = "https://index.docker.io/v1/";
 // Reads {"auths": {"<host>": {"auth": "base64(user:pass)"}}} files, docker's
 // ~/.docker/config.json included. Files earlier in the list win. Like
 // docker, "credHelpers" ({"<host>": "<name>"}) and "credsStore" ("<name>")
-// name docker-credential-<name> programs that are asked first; a helper
+// name docker-credential-<name> programs that are asked first; a program
 // that is missing or knows nothing falls back to "auths".
 class CredentialStore {
  public:
@@ -70,15 +70,15 @@ class CredentialStore {
   static absl::Status Erase(const std::string& path, const std::string& host);
 
  private:
-  absl::optional<Credentials> FromHelper(const std::string& helper,
-                                         const std::string& host) const;
+  absl::optional<Credentials> FromCredentialProgram(
+      const std::string& name, const std::string& host) const;
 
   std::map<std::string, Credentials> by_host_;
-  std::map<std::string, std::string> helpers_;  // host -> helper name
-  std::string default_helper_;                  // credsStore
-  // Helper answers, so that a program is run once per host, not per request.
-  struct HelperCache;
-  std::shared_ptr<HelperCache> helper_cache_;
+  std::map<std::string, std::string> programs_;  // host -> program name
+  std::string default_program_;                  // credsStore
+  // Program answers, so that a program is run once per host, not per request.
+  struct ProgramCache;
+  std::shared_ptr<ProgramCache> program_cache_;
 };
 
 // ~/.docker/config.json, or $DOCKER_CONFIG/config.json.

@@ -107,16 +107,16 @@ TEST_F(CredentialStoreTest, StoreEraseAndPrecedence) {
   EXPECT_TRUE(store.Lookup("quay.io").has_value());
 }
 
-TEST_F(CredentialStoreTest, CredentialHelpersComeFirst) {
+TEST_F(CredentialStoreTest, CredentialProgramsComeFirst) {
   std::string bin = JoinPath(tmp_, "bin");
   ASSERT_OK(MakeDirs(bin));
-  // Answers only for helper.example, like a keychain that knows one host.
-  std::string helper = JoinPath(bin, "docker-credential-crate-test");
-  ASSERT_OK(WriteFileAtomic(helper, R"(#!/bin/sh
+  // Answers only for keychain.example, like a keychain that knows one host.
+  std::string program = JoinPath(bin, "docker-credential-crate-test");
+  ASSERT_OK(WriteFileAtomic(program, R"(#!/bin/sh
 [ "$1" = get ] || exit 1
 read -r server
 case "$server" in
-  helper.example) echo '{"ServerURL":"helper.example","Username":"hu","Secret":"hs"}' ;;
+  keychain.example) echo '{"ServerURL":"keychain.example","Username":"hu","Secret":"hs"}' ;;
   https://index.docker.io/v1/) echo '{"Username":"<token>","Secret":"refresh"}' ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
@@ -126,13 +126,13 @@ esac
   setenv("PATH", (bin + ":" + path).c_str(), 1);
   std::string docker = JoinPath(tmp_, "config.json");
   ASSERT_OK(WriteFileAtomic(docker, R"({
-    "auths": {"helper.example": {"auth": "dXNlcjpwYXNz"},
+    "auths": {"keychain.example": {"auth": "dXNlcjpwYXNz"},
               "other.example": {"auth": "dXNlcjpwYXNz"}},
-    "credHelpers": {"helper.example": "crate-test", "missing.example": "nope"},
+    "credHelpers": {"keychain.example": "crate-test", "missing.example": "nope"},
     "credsStore": "crate-test"
   })"));
   ASSERT_OK_AND_ASSIGN(CredentialStore store, CredentialStore::Load({docker}));
-  absl::optional<Credentials> c = store.Lookup("helper.example");
+  absl::optional<Credentials> c = store.Lookup("keychain.example");
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->username, "hu");
   EXPECT_EQ(c->password, "hs");
@@ -143,7 +143,7 @@ esac
   c = store.Lookup("other.example");
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->username, "user");
-  // A helper that is not installed is no error.
+  // A program that is not installed is no error.
   EXPECT_FALSE(store.Lookup("missing.example").has_value());
   setenv("PATH", path.c_str(), 1);
 }

@@ -424,7 +424,7 @@ Response RegistryClient::Impl::Perform(const Tls& tls, Request& req) {
   curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, config_.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_USERAGENT, config_.product.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(
@@ -964,7 +964,7 @@ absl::Status RegistryClient::Impl::UploadBlob(const std::string& host,
   } else {
     scopes.push_back("repository:" + mount_from + ":pull");
   }
-  // An upload session does not survive a failed PUT: a retry starts over
+  // An upload does not survive a failed PUT: a retry starts over
   // with a new POST.
   for (int attempt = 1;; ++attempt) {
     bool last = attempt >= config_.max_attempts;

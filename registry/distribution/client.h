@@ -1,8 +1,8 @@
 // A client of the OCI distribution API (registry HTTP API v2) on libcurl.
 //
-// Connections, TLS sessions and DNS answers are shared between all requests
-// of a client (a CURLSH), so a pull of many blobs from one registry opens
-// few connections. Blobs stream into a BlobSink while being hashed; a
+// Connections, TLS resumption state and DNS answers are shared between all
+// requests of a client (a CURLSH), so a pull of many blobs from one registry
+// opens few connections. Blobs stream into a BlobSink while being hashed; a
 // transfer broken halfway resumes with `Range`; transient failures (5xx,
 // 429, connection errors) are retried with exponential backoff.
 #ifndef CRATE_REGISTRY_DISTRIBUTION_CLIENT_H_
@@ -46,7 +46,8 @@ struct RegistryConfig {
   int parallel_downloads = 3;
   // Largest manifest accepted (docker's limit).
   size_t max_manifest_bytes = 4 << 20;
-  std::string user_agent = "crate/0.1";
+  // How crate names itself to registries (the HTTP client identification).
+  std::string product = "crate/0.1";
 };
 
 // Where a registry host is served: Docker Hub's "docker.io" is
