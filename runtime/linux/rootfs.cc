@@ -23,6 +23,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/base/unique_fd.h"
+#include "runtime/linux/kernel.h"
 #include "runtime/linux/secure_join.h"
 
 namespace crate::linux {
@@ -49,346 +50,371 @@ unsigned long LockedFlags(const std::string& path) {
   return out;
 }
 
-absl::Status Remount(const std::string& target, unsigned long flags) {
-  flags |= MS_BIND | MS_REMOUNT;
-  if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) == 0) {
+// Carries out the plan through a Kernel, so tests can record the calls.
+class Builder {
+ public:
+  explicit Builder(Kernel& k) : k_(k) {}
+
+  absl::Status Remount(const std::string& target, unsigned long flags) {
+    flags |= MS_BIND | MS_REMOUNT;
+    if (k_.Mount(nullptr, target.c_str(), nullptr, flags, nullptr) == 0) {
+      return absl::OkStatus();
+    }
+    if (errno == EPERM) {
+      unsigned long locked = LockedFlags(target) & ~MS_RDONLY;
+      if (k_.Mount(nullptr, target.c_str(), nullptr, flags | locked, nullptr) ==
+          0) {
+        return absl::OkStatus();
+      }
+    }
+    return ErrnoStatus("remount", target);
+  }
+
+  absl::Status SetRecursiveAttrs(const std::string& target, unsigned long set,
+                                 unsigned long clear) {
+    auto attrs = [](unsigned long ms) {
+      uint64_t a = 0;
+      if (ms & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+      if (ms & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+      if (ms & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+      if (ms & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+      if (ms & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+      if (ms & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+      if (ms & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+      if (ms & 256 /* MS_NOSYMFOLLOW */) a |= 0x00200000;
+      return a;
+    };
+    struct mount_attr attr = {};
+    attr.attr_set = attrs(set);
+    attr.attr_clr = attrs(clear);
+    if (k_.MountSetattr(target.c_str(), &attr) != 0) {
+      return ErrnoStatus("mount_setattr", target);
+    }
     return absl::OkStatus();
   }
-  if (errno == EPERM) {
-    unsigned long locked = LockedFlags(target) & ~MS_RDONLY;
-    if (mount(nullptr, target.c_str(), nullptr, flags | locked, nullptr) == 0) {
-      return absl::OkStatus();
-    }
-  }
-  return ErrnoStatus("remount", target);
-}
 
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-
-absl::Status SetRecursiveAttrs(const std::string& target, unsigned long set,
-                               unsigned long clear) {
-  auto attrs = [](unsigned long ms) {
-    uint64_t a = 0;
-    if (ms & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
-    if (ms & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
-    if (ms & MS_NODEV) a |= MOUNT_ATTR_NODEV;
-    if (ms & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
-    if (ms & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
-    if (ms & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
-    if (ms & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
-    if (ms & 256 /* MS_NOSYMFOLLOW */) a |= 0x00200000;
-    return a;
-  };
-  struct mount_attr attr = {};
-  attr.attr_set = attrs(set);
-  attr.attr_clr = attrs(clear);
-  if (syscall(SYS_mount_setattr, AT_FDCWD, target.c_str(), AT_RECURSIVE, &attr,
-              sizeof(attr)) != 0) {
-    return ErrnoStatus("mount_setattr", target);
-  }
-  return absl::OkStatus();
-}
-
-// A bind target has the type of its source: a directory or an empty file.
-absl::StatusOr<std::string> MakeBindTarget(const std::string& root,
-                                           const std::string& source,
-                                           const std::string& dest) {
-  struct stat st;
-  if (stat(source.c_str(), &st) != 0) return ErrnoStatus("stat", source);
-  if (S_ISDIR(st.st_mode)) return SecureMkdirAll(root, dest);
-  size_t slash = dest.rfind('/');
-  RETURN_IF_ERROR(
-      SecureMkdirAll(root, dest.substr(0, slash == 0 ? 1 : slash)).status());
-  ASSIGN_OR_RETURN(std::string target, SecureJoin(root, dest));
-  UniqueFd fd(open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-  if (!fd && errno != EISDIR) return ErrnoStatus("create", target);
-  return target;
-}
-
-// A "cgroup" mount on a v1 or hybrid host, as runc makes it: a tmpfs at
-// the destination and, for each hierarchy the host mounts under
-// /sys/fs/cgroup, a bind of the init's own cgroup there, so the container
-// sees its limits (memory.limit_in_bytes) and not the host's tree.
-absl::Status MountCgroupTree(const std::string& root, const MountStep& m) {
-  ASSIGN_OR_RETURN(std::string target, SecureMkdirAll(root, m.destination));
-  if (mount("tmpfs", target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-            "mode=755") != 0) {
-    return ErrnoStatus("mount tmpfs on", target);
-  }
-  // "4:memory:/crate/abc", "1:name=systemd:/", "0::/crate/abc".
-  ASSIGN_OR_RETURN(std::string cgroups, ReadFile("/proc/self/cgroup"));
-  std::map<std::set<std::string>, std::string> path_of;
-  std::set<std::string> tokens;
-  for (absl::string_view line : absl::StrSplit(cgroups, '\n')) {
-    std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
-    if (f.size() != 3) continue;
-    std::set<std::string> key;
-    for (absl::string_view c : absl::StrSplit(f[1], ',', absl::SkipEmpty())) {
-      key.insert(std::string(c));
-      tokens.insert(std::string(c));
-    }
-    path_of[key] = f[2];
-  }
-  ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
-  const std::string host_base = "/sys/fs/cgroup/";
-  for (absl::string_view line : absl::StrSplit(mountinfo, '\n')) {
-    // id parent dev root mountpoint opts [optional...] - fstype source super
-    std::vector<std::string> f = absl::StrSplit(line, ' ');
-    size_t dash = 0;
-    while (dash < f.size() && f[dash] != "-") ++dash;
-    if (f.size() < 5 || dash + 3 >= f.size()) continue;
-    const std::string& fstype = f[dash + 1];
-    const std::string& mount_root = f[3];
-    const std::string& point = f[4];
-    if ((fstype != "cgroup" && fstype != "cgroup2") ||
-        !absl::StartsWith(point, host_base)) {
-      continue;
-    }
-    std::string name = point.substr(host_base.size());
-    if (name.empty() || name.find('/') != std::string::npos) continue;
-    std::set<std::string> key;
-    if (fstype == "cgroup") {
-      for (absl::string_view o : absl::StrSplit(f[dash + 3], ',')) {
-        if (tokens.count(std::string(o)) != 0) key.insert(std::string(o));
-      }
-    }
-    auto it = path_of.find(key);
-    if (it == path_of.end()) continue;
-    std::string rel = it->second;
-    if (mount_root != "/" && absl::StartsWith(rel, mount_root)) {
-      rel = rel.substr(mount_root.size());
-    }
-    std::string source = JoinPath(point, rel);
-    std::string dest = JoinPath(target, name);
-    if (mkdir(dest.c_str(), 0755) != 0 && errno != EEXIST) {
-      return ErrnoStatus("mkdir", dest);
-    }
-    if (mount(source.c_str(), dest.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-      return ErrnoStatus(Describe("bind mount", source, ""), dest);
-    }
-    RETURN_IF_ERROR(Remount(dest, m.flags & ~(MS_BIND | MS_REC)));
-  }
-  // The host's aliases of co-mounted controllers ("cpu" -> "cpu,cpuacct").
-  absl::StatusOr<std::vector<std::string>> entries = ListDir("/sys/fs/cgroup");
-  if (entries.ok()) {
-    for (const std::string& e : *entries) {
-      char link[256];
-      std::string host = host_base + e;
-      ssize_t n = readlink(host.c_str(), link, sizeof(link) - 1);
-      if (n <= 0) continue;
-      link[n] = '\0';
-      std::string dest = JoinPath(target, e);
-      if (symlink(link, dest.c_str()) != 0 && errno != EEXIST) {
-        return ErrnoStatus("symlink", dest);
-      }
-    }
-  }
-  if (m.flags & MS_RDONLY) {
-    if (mount(nullptr, target.c_str(), nullptr,
-              MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "mode=755") != 0) {
-      return ErrnoStatus("remount read-only", target);
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status DoMount(const std::string& root, const MountStep& m) {
-  if (m.cgroup_bind_fallback) return MountCgroupTree(root, m);
-  std::string target;
-  if (m.bind) {
-    ASSIGN_OR_RETURN(target, MakeBindTarget(root, m.source, m.destination));
-    unsigned long first = MS_BIND | (m.flags & MS_REC);
-    if (mount(m.source.c_str(), target.c_str(), nullptr, first, nullptr) != 0) {
-      return ErrnoStatus(Describe("bind mount", m.source, ""), target);
-    }
-    if (m.remount_after_bind) {
-      RETURN_IF_ERROR(Remount(target, m.flags & ~MS_REC));
-    }
-  } else {
-    ASSIGN_OR_RETURN(target, SecureMkdirAll(root, m.destination));
-    if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags,
-              m.data.empty() ? nullptr : m.data.c_str()) != 0) {
-      return ErrnoStatus(
-          absl::StrCat("mount ", m.fstype, " (", m.source, ") on"), target);
-    }
-  }
-  if (m.recursive_set != 0 || m.recursive_clear != 0) {
+  // A bind target has the type of its source: a directory or an empty file.
+  absl::StatusOr<std::string> MakeBindTarget(const std::string& root,
+                                             const std::string& source,
+                                             const std::string& dest) {
+    struct stat st;
+    if (stat(source.c_str(), &st) != 0) return ErrnoStatus("stat", source);
+    if (S_ISDIR(st.st_mode)) return SecureMkdirAll(root, dest);
+    size_t slash = dest.rfind('/');
     RETURN_IF_ERROR(
-        SetRecursiveAttrs(target, m.recursive_set, m.recursive_clear));
+        SecureMkdirAll(root, dest.substr(0, slash == 0 ? 1 : slash)).status());
+    ASSIGN_OR_RETURN(std::string target, SecureJoin(root, dest));
+    UniqueFd fd(open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    if (!fd && errno != EISDIR) return ErrnoStatus("create", target);
+    return target;
   }
-  if (m.propagation != 0) {
-    unsigned long flags =
-        m.propagation | (m.propagation_recursive ? MS_REC : 0);
-    if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0) {
-      return ErrnoStatus("set propagation of", target);
-    }
-  }
-  return absl::OkStatus();
-}
 
-absl::Status MakeDevice(const std::string& root, const DeviceStep& d) {
-  size_t slash = d.path.rfind('/');
-  RETURN_IF_ERROR(
-      SecureMkdirAll(root, d.path.substr(0, slash == 0 ? 1 : slash)).status());
-  ASSIGN_OR_RETURN(std::string target, SecureJoin(root, d.path));
-  if (!d.bind_from_host) {
-    mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
-    dev_t dev = makedev(d.major, d.minor);
-    int rc = mknod(target.c_str(), type | d.mode, dev);
-    if (rc != 0 && errno == EEXIST) {
-      unlink(target.c_str());
-      rc = mknod(target.c_str(), type | d.mode, dev);
+  // A "cgroup" mount on a v1 or hybrid host, as runc makes it: a tmpfs at
+  // the destination and, for each hierarchy the host mounts under
+  // /sys/fs/cgroup, a bind of the init's own cgroup there, so the container
+  // sees its limits (memory.limit_in_bytes) and not the host's tree.
+  absl::Status MountCgroupTree(const std::string& root, const MountStep& m) {
+    ASSIGN_OR_RETURN(std::string target, SecureMkdirAll(root, m.destination));
+    if (k_.Mount("tmpfs", target.c_str(), "tmpfs",
+                 MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0) {
+      return ErrnoStatus("mount tmpfs on", target);
     }
-    if (rc == 0) {
-      if (chown(target.c_str(), d.uid, d.gid) != 0) {
-        return ErrnoStatus("chown", target);
+    // "4:memory:/crate/abc", "1:name=systemd:/", "0::/crate/abc".
+    ASSIGN_OR_RETURN(std::string cgroups, ReadFile("/proc/self/cgroup"));
+    std::map<std::set<std::string>, std::string> path_of;
+    std::set<std::string> tokens;
+    for (absl::string_view line : absl::StrSplit(cgroups, '\n')) {
+      std::vector<std::string> f =
+          absl::StrSplit(line, absl::MaxSplits(':', 2));
+      if (f.size() != 3) continue;
+      std::set<std::string> key;
+      for (absl::string_view c : absl::StrSplit(f[1], ',', absl::SkipEmpty())) {
+        key.insert(std::string(c));
+        tokens.insert(std::string(c));
       }
+      path_of[key] = f[2];
+    }
+    ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
+    const std::string host_base = "/sys/fs/cgroup/";
+    for (absl::string_view line : absl::StrSplit(mountinfo, '\n')) {
+      // id parent dev root mountpoint opts [optional...] - fstype source super
+      std::vector<std::string> f = absl::StrSplit(line, ' ');
+      size_t dash = 0;
+      while (dash < f.size() && f[dash] != "-") ++dash;
+      if (f.size() < 5 || dash + 3 >= f.size()) continue;
+      const std::string& fstype = f[dash + 1];
+      const std::string& mount_root = f[3];
+      const std::string& point = f[4];
+      if ((fstype != "cgroup" && fstype != "cgroup2") ||
+          !absl::StartsWith(point, host_base)) {
+        continue;
+      }
+      std::string name = point.substr(host_base.size());
+      if (name.empty() || name.find('/') != std::string::npos) continue;
+      std::set<std::string> key;
+      if (fstype == "cgroup") {
+        for (absl::string_view o : absl::StrSplit(f[dash + 3], ',')) {
+          if (tokens.count(std::string(o)) != 0) key.insert(std::string(o));
+        }
+      }
+      auto it = path_of.find(key);
+      if (it == path_of.end()) continue;
+      std::string rel = it->second;
+      if (mount_root != "/" && absl::StartsWith(rel, mount_root)) {
+        rel = rel.substr(mount_root.size());
+      }
+      std::string source = JoinPath(point, rel);
+      std::string dest = JoinPath(target, name);
+      if (mkdir(dest.c_str(), 0755) != 0 && errno != EEXIST) {
+        return ErrnoStatus("mkdir", dest);
+      }
+      if (k_.Mount(source.c_str(), dest.c_str(), nullptr, MS_BIND, nullptr) !=
+          0) {
+        return ErrnoStatus(Describe("bind mount", source, ""), dest);
+      }
+      RETURN_IF_ERROR(Remount(dest, m.flags & ~(MS_BIND | MS_REC)));
+    }
+    // The host's aliases of co-mounted controllers ("cpu" -> "cpu,cpuacct").
+    absl::StatusOr<std::vector<std::string>> entries =
+        ListDir("/sys/fs/cgroup");
+    if (entries.ok()) {
+      for (const std::string& e : *entries) {
+        char link[256];
+        std::string host = host_base + e;
+        ssize_t n = readlink(host.c_str(), link, sizeof(link) - 1);
+        if (n <= 0) continue;
+        link[n] = '\0';
+        std::string dest = JoinPath(target, e);
+        if (symlink(link, dest.c_str()) != 0 && errno != EEXIST) {
+          return ErrnoStatus("symlink", dest);
+        }
+      }
+    }
+    if (m.flags & MS_RDONLY) {
+      if (k_.Mount(nullptr, target.c_str(), nullptr,
+                   MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   "mode=755") != 0) {
+        return ErrnoStatus("remount read-only", target);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DoMount(const std::string& root, const MountStep& m) {
+    if (m.cgroup_bind_fallback) return MountCgroupTree(root, m);
+    std::string target;
+    if (m.bind) {
+      ASSIGN_OR_RETURN(target, MakeBindTarget(root, m.source, m.destination));
+      unsigned long first = MS_BIND | (m.flags & MS_REC);
+      if (k_.Mount(m.source.c_str(), target.c_str(), nullptr, first, nullptr) !=
+          0) {
+        return ErrnoStatus(Describe("bind mount", m.source, ""), target);
+      }
+      if (m.remount_after_bind) {
+        RETURN_IF_ERROR(Remount(target, m.flags & ~MS_REC));
+      }
+    } else {
+      ASSIGN_OR_RETURN(target, SecureMkdirAll(root, m.destination));
+      if (k_.Mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags,
+                   m.data.empty() ? nullptr : m.data.c_str()) != 0) {
+        return ErrnoStatus(
+            absl::StrCat("mount ", m.fstype, " (", m.source, ") on"), target);
+      }
+    }
+    if (m.recursive_set != 0 || m.recursive_clear != 0) {
+      RETURN_IF_ERROR(
+          SetRecursiveAttrs(target, m.recursive_set, m.recursive_clear));
+    }
+    if (m.propagation != 0) {
+      unsigned long flags =
+          m.propagation | (m.propagation_recursive ? MS_REC : 0);
+      if (k_.Mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0) {
+        return ErrnoStatus("set propagation of", target);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MakeDevice(const std::string& root, const DeviceStep& d) {
+    size_t slash = d.path.rfind('/');
+    RETURN_IF_ERROR(
+        SecureMkdirAll(root, d.path.substr(0, slash == 0 ? 1 : slash))
+            .status());
+    ASSIGN_OR_RETURN(std::string target, SecureJoin(root, d.path));
+    if (!d.bind_from_host) {
+      mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+      dev_t dev = makedev(d.major, d.minor);
+      int rc = k_.Mknod(target.c_str(), type | d.mode, dev);
+      if (rc != 0 && errno == EEXIST) {
+        unlink(target.c_str());
+        rc = k_.Mknod(target.c_str(), type | d.mode, dev);
+      }
+      if (rc == 0) {
+        if (k_.Chown(target.c_str(), d.uid, d.gid) != 0) {
+          return ErrnoStatus("chown", target);
+        }
+        return absl::OkStatus();
+      }
+      if (errno != EPERM) return ErrnoStatus("mknod", target);
+    }
+    // Without CAP_MKNOD in the initial user namespace: bind the host's node.
+    UniqueFd fd(open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0000));
+    if (!fd) return ErrnoStatus("create", target);
+    if (k_.Mount(d.path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) !=
+        0) {
+      return ErrnoStatus(Describe("bind mount", d.path, ""), target);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MakeSymlink(const std::string& root, const SymlinkStep& s) {
+    ASSIGN_OR_RETURN(std::string link, SecureJoin(root, s.link));
+    if (symlink(s.target.c_str(), link.c_str()) == 0) return absl::OkStatus();
+    if (errno != EEXIST) return ErrnoStatus("symlink", link);
+    if (s.link == "/dev/ptmx") {
+      // A device node from the devices list would hide the devpts ptmx.
+      unlink(link.c_str());
+      if (symlink(s.target.c_str(), link.c_str()) != 0) {
+        return ErrnoStatus("symlink", link);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PrepareRootfs(const LaunchPlan& plan) {
+    if (!plan.mount_namespace) return absl::OkStatus();
+    if (k_.Mount(nullptr, "/", nullptr, plan.rootfs_propagation, nullptr) !=
+        0) {
+      return ErrnoStatus("set propagation of", "/");
+    }
+    // pivot_root needs the new root to be a mount point.
+    if (k_.Mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr,
+                 MS_BIND | MS_REC, nullptr) != 0) {
+      return ErrnoStatus("bind mount rootfs", plan.rootfs);
+    }
+    for (const MountStep& m : plan.mounts) {
+      absl::Status s = DoMount(plan.rootfs, m);
+      if (!s.ok()) {
+        return Annotate(s, absl::StrCat("mount ", m.destination));
+      }
+    }
+    for (const DeviceStep& d : plan.devices) {
+      RETURN_IF_ERROR(Annotate(MakeDevice(plan.rootfs, d),
+                               absl::StrCat("device ", d.path)));
+    }
+    for (const SymlinkStep& s : plan.symlinks) {
+      RETURN_IF_ERROR(MakeSymlink(plan.rootfs, s));
+    }
+    if (!plan.process.cwd.empty()) {
+      RETURN_IF_ERROR(SecureMkdirAll(plan.rootfs, plan.process.cwd).status());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status EnterRootfs(const LaunchPlan& plan) {
+    if (!plan.mount_namespace) {
+      if (k_.Chroot(plan.rootfs.c_str()) != 0) {
+        return ErrnoStatus("chroot", plan.rootfs);
+      }
+      if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
       return absl::OkStatus();
     }
-    if (errno != EPERM) return ErrnoStatus("mknod", target);
-  }
-  // Without CAP_MKNOD in the initial user namespace: bind the host's node.
-  UniqueFd fd(open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0000));
-  if (!fd) return ErrnoStatus("create", target);
-  if (mount(d.path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    return ErrnoStatus(Describe("bind mount", d.path, ""), target);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status MakeSymlink(const std::string& root, const SymlinkStep& s) {
-  ASSIGN_OR_RETURN(std::string link, SecureJoin(root, s.link));
-  if (symlink(s.target.c_str(), link.c_str()) == 0) return absl::OkStatus();
-  if (errno != EEXIST) return ErrnoStatus("symlink", link);
-  if (s.link == "/dev/ptmx") {
-    // A device node from the devices list would hide the devpts ptmx.
-    unlink(link.c_str());
-    if (symlink(s.target.c_str(), link.c_str()) != 0) {
-      return ErrnoStatus("symlink", link);
+    if (!plan.pivot_root) {
+      if (k_.Chdir(plan.rootfs.c_str()) != 0) {
+        return ErrnoStatus("chdir", plan.rootfs);
+      }
+      if (k_.Mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) {
+        return ErrnoStatus("move mount to /", plan.rootfs);
+      }
+      if (k_.Chroot(".") != 0) return ErrnoStatus("chroot", plan.rootfs);
+      if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
+      return absl::OkStatus();
     }
+    UniqueFd old_root(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!old_root) return ErrnoStatus("open", "/");
+    UniqueFd new_root(
+        open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!new_root) return ErrnoStatus("open", plan.rootfs);
+    if (k_.Fchdir(new_root.get()) != 0)
+      return ErrnoStatus("chdir", plan.rootfs);
+    // pivot_root(".", ".") stacks the old root on top of the new one, so no
+    // directory for it has to exist in the rootfs.
+    if (k_.PivotRoot(".", ".") != 0) {
+      return ErrnoStatus("pivot_root", plan.rootfs);
+    }
+    if (k_.Fchdir(old_root.get()) != 0) return ErrnoStatus("chdir", "old root");
+    // Unmounting must not reach the host's mounts through shared peers.
+    if (k_.Mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+      return ErrnoStatus("set propagation of", "old root");
+    }
+    if (k_.Umount2(".", MNT_DETACH) != 0)
+      return ErrnoStatus("umount", "old root");
+    if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
-}
 
-#ifndef SYS_pivot_root
-#define SYS_pivot_root 155
-#endif
+  absl::Status FinishRootfs(const LaunchPlan& plan) {
+    for (const std::string& p : plan.masked_paths) {
+      struct stat st;
+      if (stat(p.c_str(), &st) != 0) {
+        if (errno == ENOENT) continue;
+        return ErrnoStatus("stat masked path", p);
+      }
+      int rc =
+          S_ISDIR(st.st_mode)
+              ? k_.Mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k")
+              : k_.Mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+      if (rc != 0) return ErrnoStatus("mask", p);
+    }
+    for (const std::string& p : plan.readonly_paths) {
+      if (k_.Mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) !=
+          0) {
+        if (errno == ENOENT) continue;
+        return ErrnoStatus("bind read-only path", p);
+      }
+      RETURN_IF_ERROR(Remount(p, MS_RDONLY | MS_REC));
+    }
+    if (plan.rootfs_readonly && plan.mount_namespace) {
+      RETURN_IF_ERROR(Remount("/", MS_RDONLY | LockedFlags("/")));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ApplyIdentity(const LaunchPlan& plan) {
+    if (!plan.hostname.empty() &&
+        k_.Sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
+      return ErrnoStatus("sethostname", plan.hostname);
+    }
+    if (!plan.domainname.empty() &&
+        k_.Setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) {
+      return ErrnoStatus("setdomainname", plan.domainname);
+    }
+    for (const auto& [key, value] : plan.sysctl) {
+      std::string path =
+          absl::StrCat("/proc/sys/", absl::StrReplaceAll(key, {{".", "/"}}));
+      RETURN_IF_ERROR(Annotate(WriteExistingFile(path, value),
+                               absl::StrCat("sysctl ", key)));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  Kernel& k_;
+};
 
 }  // namespace
 
-absl::Status PrepareRootfs(const LaunchPlan& plan) {
-  if (!plan.mount_namespace) return absl::OkStatus();
-  if (mount(nullptr, "/", nullptr, plan.rootfs_propagation, nullptr) != 0) {
-    return ErrnoStatus("set propagation of", "/");
-  }
-  // pivot_root needs the new root to be a mount point.
-  if (mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC,
-            nullptr) != 0) {
-    return ErrnoStatus("bind mount rootfs", plan.rootfs);
-  }
-  for (const MountStep& m : plan.mounts) {
-    absl::Status s = DoMount(plan.rootfs, m);
-    if (!s.ok()) {
-      return Annotate(s, absl::StrCat("mount ", m.destination));
-    }
-  }
-  for (const DeviceStep& d : plan.devices) {
-    RETURN_IF_ERROR(
-        Annotate(MakeDevice(plan.rootfs, d), absl::StrCat("device ", d.path)));
-  }
-  for (const SymlinkStep& s : plan.symlinks) {
-    RETURN_IF_ERROR(MakeSymlink(plan.rootfs, s));
-  }
-  if (!plan.process.cwd.empty()) {
-    RETURN_IF_ERROR(SecureMkdirAll(plan.rootfs, plan.process.cwd).status());
-  }
-  return absl::OkStatus();
+absl::Status PrepareRootfs(const LaunchPlan& plan, Kernel& kernel) {
+  return Builder(kernel).PrepareRootfs(plan);
 }
-
-absl::Status EnterRootfs(const LaunchPlan& plan) {
-  if (!plan.mount_namespace) {
-    if (chroot(plan.rootfs.c_str()) != 0) {
-      return ErrnoStatus("chroot", plan.rootfs);
-    }
-    if (chdir("/") != 0) return ErrnoStatus("chdir", "/");
-    return absl::OkStatus();
-  }
-  if (!plan.pivot_root) {
-    if (chdir(plan.rootfs.c_str()) != 0) {
-      return ErrnoStatus("chdir", plan.rootfs);
-    }
-    if (mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) {
-      return ErrnoStatus("move mount to /", plan.rootfs);
-    }
-    if (chroot(".") != 0) return ErrnoStatus("chroot", plan.rootfs);
-    if (chdir("/") != 0) return ErrnoStatus("chdir", "/");
-    return absl::OkStatus();
-  }
-  UniqueFd old_root(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!old_root) return ErrnoStatus("open", "/");
-  UniqueFd new_root(
-      open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!new_root) return ErrnoStatus("open", plan.rootfs);
-  if (fchdir(new_root.get()) != 0) return ErrnoStatus("chdir", plan.rootfs);
-  // pivot_root(".", ".") stacks the old root on top of the new one, so no
-  // directory for it has to exist in the rootfs.
-  if (syscall(SYS_pivot_root, ".", ".") != 0) {
-    return ErrnoStatus("pivot_root", plan.rootfs);
-  }
-  if (fchdir(old_root.get()) != 0) return ErrnoStatus("chdir", "old root");
-  // Unmounting must not reach the host's mounts through shared peers.
-  if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
-    return ErrnoStatus("set propagation of", "old root");
-  }
-  if (umount2(".", MNT_DETACH) != 0) return ErrnoStatus("umount", "old root");
-  if (chdir("/") != 0) return ErrnoStatus("chdir", "/");
-  return absl::OkStatus();
+absl::Status EnterRootfs(const LaunchPlan& plan, Kernel& kernel) {
+  return Builder(kernel).EnterRootfs(plan);
 }
-
-absl::Status FinishRootfs(const LaunchPlan& plan) {
-  for (const std::string& p : plan.masked_paths) {
-    struct stat st;
-    if (stat(p.c_str(), &st) != 0) {
-      if (errno == ENOENT) continue;
-      return ErrnoStatus("stat masked path", p);
-    }
-    int rc = S_ISDIR(st.st_mode)
-                 ? mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k")
-                 : mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
-    if (rc != 0) return ErrnoStatus("mask", p);
-  }
-  for (const std::string& p : plan.readonly_paths) {
-    if (mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-      if (errno == ENOENT) continue;
-      return ErrnoStatus("bind read-only path", p);
-    }
-    RETURN_IF_ERROR(Remount(p, MS_RDONLY | MS_REC));
-  }
-  if (plan.rootfs_readonly && plan.mount_namespace) {
-    RETURN_IF_ERROR(Remount("/", MS_RDONLY | LockedFlags("/")));
-  }
-  return absl::OkStatus();
+absl::Status FinishRootfs(const LaunchPlan& plan, Kernel& kernel) {
+  return Builder(kernel).FinishRootfs(plan);
 }
-
-absl::Status ApplyIdentity(const LaunchPlan& plan) {
-  if (!plan.hostname.empty() &&
-      sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
-    return ErrnoStatus("sethostname", plan.hostname);
-  }
-  if (!plan.domainname.empty() &&
-      setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) {
-    return ErrnoStatus("setdomainname", plan.domainname);
-  }
-  for (const auto& [key, value] : plan.sysctl) {
-    std::string path =
-        absl::StrCat("/proc/sys/", absl::StrReplaceAll(key, {{".", "/"}}));
-    RETURN_IF_ERROR(
-        Annotate(WriteExistingFile(path, value), absl::StrCat("sysctl ", key)));
-  }
-  return absl::OkStatus();
+absl::Status ApplyIdentity(const LaunchPlan& plan, Kernel& kernel) {
+  return Builder(kernel).ApplyIdentity(plan);
 }
 
 }  // namespace crate::linux

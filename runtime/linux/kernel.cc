@@ -1,0 +1,56 @@
+#include "runtime/linux/kernel.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+namespace crate::linux {
+namespace {
+
+class Real : public Kernel {
+ public:
+  int Mount(const char* source, const char* target, const char* fstype,
+            unsigned long flags, const void* data) override {
+    return mount(source, target, fstype, flags, data);
+  }
+  int Umount2(const char* target, int flags) override {
+    return umount2(target, flags);
+  }
+  int MountSetattr(const char* path, struct mount_attr* attr) override {
+    return static_cast<int>(syscall(SYS_mount_setattr, AT_FDCWD, path,
+                                    AT_RECURSIVE, attr, sizeof(*attr)));
+  }
+  int PivotRoot(const char* new_root, const char* put_old) override {
+    return static_cast<int>(syscall(SYS_pivot_root, new_root, put_old));
+  }
+  int Chroot(const char* path) override { return chroot(path); }
+  int Chdir(const char* path) override { return chdir(path); }
+  int Fchdir(int fd) override { return fchdir(fd); }
+  int Mknod(const char* path, mode_t mode, dev_t dev) override {
+    return mknod(path, mode, dev);
+  }
+  int Chown(const char* path, uid_t uid, gid_t gid) override {
+    return chown(path, uid, gid);
+  }
+  int Sethostname(const char* name, size_t len) override {
+    return sethostname(name, len);
+  }
+  int Setdomainname(const char* name, size_t len) override {
+    return setdomainname(name, len);
+  }
+};
+
+}  // namespace
+
+Kernel& RealKernel() {
+  static Real* real = new Real;
+  return *real;
+}
+
+}  // namespace crate::linux

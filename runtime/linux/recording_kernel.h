@@ -1,0 +1,46 @@
+// A Kernel that records every call as a line of text and succeeds, unless
+// told to fail calls whose line contains a given text.
+#ifndef CRATE_RUNTIME_LINUX_RECORDING_KERNEL_H_
+#define CRATE_RUNTIME_LINUX_RECORDING_KERNEL_H_
+
+#include <string>
+#include <vector>
+
+#include "runtime/linux/kernel.h"
+
+namespace crate::linux {
+
+class RecordingKernel : public Kernel {
+ public:
+  // "mount proc /r/proc proc 0x6 -", "pivot_root . .", ...
+  const std::vector<std::string>& calls() const { return calls_; }
+  // Calls whose line contains `match` fail with `err`.
+  void FailWhen(std::string match, int err) {
+    fail_match_ = std::move(match);
+    fail_errno_ = err;
+  }
+
+  int Mount(const char* source, const char* target, const char* fstype,
+            unsigned long flags, const void* data) override;
+  int Umount2(const char* target, int flags) override;
+  int MountSetattr(const char* path, struct mount_attr* attr) override;
+  int PivotRoot(const char* new_root, const char* put_old) override;
+  int Chroot(const char* path) override;
+  int Chdir(const char* path) override;
+  int Fchdir(int fd) override;
+  int Mknod(const char* path, mode_t mode, dev_t dev) override;
+  int Chown(const char* path, uid_t uid, gid_t gid) override;
+  int Sethostname(const char* name, size_t len) override;
+  int Setdomainname(const char* name, size_t len) override;
+
+ private:
+  int Record(std::string line);
+
+  std::vector<std::string> calls_;
+  std::string fail_match_;
+  int fail_errno_ = 0;
+};
+
+}  // namespace crate::linux
+
+#endif  // CRATE_RUNTIME_LINUX_RECORDING_KERNEL_H_

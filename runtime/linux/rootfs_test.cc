@@ -1,0 +1,153 @@
+#include "runtime/linux/rootfs.h"
+
+#include <errno.h>
+#include <sys/mount.h>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_matchers.h"
+#include "runtime/linux/plan.h"
+#include "runtime/linux/recording_kernel.h"
+#include "runtime/oci/spec.h"
+
+namespace crate::linux {
+namespace {
+
+using ::crate::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// The mount sequence of a typical spec, checked without privileges: the
+// kernel calls are recorded, the directories are made in a temporary tree.
+class RootfsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(bundle_, MakeTempDir("rootfs_test"));
+    ASSERT_OK(MakeDirs(JoinPath(bundle_, "rootfs")));
+    ASSERT_OK(MakeDirs(JoinPath(bundle_, "data")));
+    rootfs_ = JoinPath(bundle_, "rootfs");
+  }
+  void TearDown() override { ASSERT_OK(RemoveTree(bundle_)); }
+
+  LaunchPlan Plan(const std::string& json) {
+    auto spec = oci::ParseSpec(json);
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    PlanOptions o;
+    o.bundle = bundle_;
+    auto plan = MakePlan(*spec, o);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return *plan;
+  }
+
+  std::string bundle_, rootfs_;
+};
+
+constexpr char kSpec[] = R"json({
+  "ociVersion": "1.1.0",
+  "process": {"user": {"uid": 0, "gid": 0}, "args": ["sh"], "cwd": "/w"},
+  "root": {"path": "rootfs", "readonly": true},
+  "hostname": "h",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "mode=755"]},
+    {"destination": "/data", "type": "bind", "source": "data",
+     "options": ["rbind", "ro", "rprivate"]}
+  ],
+  "linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}],
+            "devices": [{"path": "/dev/fuse", "type": "c", "major": 10,
+                         "minor": 229, "fileMode": 384, "uid": 7}]}
+})json";
+
+TEST_F(RootfsTest, PrepareMountsInOrder) {
+  LaunchPlan plan = Plan(kSpec);
+  RecordingKernel k;
+  ASSERT_OK(PrepareRootfs(plan, k));
+  const std::string r = rootfs_;
+  std::vector<std::string> mounts;
+  for (const std::string& c : k.calls()) {
+    if (c.rfind("mount", 0) == 0) mounts.push_back(c);
+  }
+  EXPECT_THAT(
+      mounts,
+      ElementsAre(
+          absl::StrCat("mount - / - 0x", absl::Hex(MS_SLAVE | MS_REC), " -"),
+          absl::StrCat("mount ", r, " ", r, " - 0x",
+                       absl::Hex(MS_BIND | MS_REC), " -"),
+          absl::StrCat("mount proc ", r, "/proc proc 0x0 -"),
+          absl::StrCat("mount tmpfs ", r, "/dev tmpfs 0x", absl::Hex(MS_NOSUID),
+                       " mode=755"),
+          absl::StrCat("mount ", bundle_, "/data ", r, "/data - 0x",
+                       absl::Hex(MS_BIND | MS_REC), " -"),
+          absl::StrCat("mount - ", r, "/data - 0x",
+                       absl::Hex(MS_BIND | MS_RDONLY | MS_REMOUNT), " -"),
+          absl::StrCat("mount - ", r, "/data - 0x",
+                       absl::Hex(MS_PRIVATE | MS_REC), " -")));
+  EXPECT_THAT(k.calls(), ::testing::Contains(
+                             absl::StrCat("mknod ", r, "/dev/null 666 1:3")));
+  EXPECT_THAT(k.calls(), ::testing::Contains(absl::StrCat(
+                             "mknod ", r, "/dev/fuse 600 10:229")));
+  EXPECT_THAT(k.calls(),
+              ::testing::Contains(absl::StrCat("chown ", r, "/dev/fuse 7:0")));
+  // Mount targets, the cwd and the /dev links exist in the rootfs.
+  EXPECT_TRUE(PathExists(JoinPath(r, "proc")));
+  EXPECT_TRUE(PathExists(JoinPath(r, "w")));
+  EXPECT_TRUE(PathExists(JoinPath(r, "dev/ptmx")));
+}
+
+TEST_F(RootfsTest, FailureNamesTheMount) {
+  LaunchPlan plan = Plan(kSpec);
+  RecordingKernel k;
+  k.FailWhen("/dev tmpfs", EPERM);
+  EXPECT_THAT(PrepareRootfs(plan, k),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("mount /dev: mount tmpfs (tmpfs) on")));
+  // Nothing after the failed mount was attempted.
+  EXPECT_THAT(k.calls().back(), HasSubstr("/dev tmpfs"));
+}
+
+TEST_F(RootfsTest, MknodRefusedFallsBackToBind) {
+  LaunchPlan plan = Plan(kSpec);
+  RecordingKernel k;
+  k.FailWhen("mknod", EPERM);
+  ASSERT_OK(PrepareRootfs(plan, k));
+  EXPECT_THAT(k.calls(), ::testing::Contains(absl::StrCat(
+                             "mount /dev/null ", rootfs_, "/dev/null - 0x",
+                             absl::Hex(MS_BIND), " -")));
+}
+
+TEST_F(RootfsTest, PivotRootAndNoPivot) {
+  LaunchPlan plan = Plan(kSpec);
+  RecordingKernel k;
+  ASSERT_OK(EnterRootfs(plan, k));
+  EXPECT_THAT(k.calls(),
+              ElementsAre("fchdir", "pivot_root . .", "fchdir",
+                          absl::StrCat("mount - . - 0x",
+                                       absl::Hex(MS_SLAVE | MS_REC), " -"),
+                          absl::StrCat("umount2 . ", MNT_DETACH), "chdir /"));
+  plan.pivot_root = false;
+  RecordingKernel k2;
+  ASSERT_OK(EnterRootfs(plan, k2));
+  EXPECT_THAT(k2.calls(), ElementsAre(absl::StrCat("chdir ", rootfs_),
+                                      absl::StrCat("mount ", rootfs_, " / - 0x",
+                                                   absl::Hex(MS_MOVE), " -"),
+                                      "chroot .", "chdir /"));
+}
+
+TEST_F(RootfsTest, ReadonlyRootAndHostname) {
+  LaunchPlan plan = Plan(kSpec);
+  plan.masked_paths.clear();
+  plan.readonly_paths.clear();
+  RecordingKernel k;
+  ASSERT_OK(FinishRootfs(plan, k));
+  ASSERT_EQ(k.calls().size(), 1u);
+  EXPECT_THAT(k.calls()[0], StartsWith("mount - / - 0x"));
+  ASSERT_OK(ApplyIdentity(plan, k));
+  EXPECT_EQ(k.calls().back(), "sethostname h");
+}
+
+}  // namespace
+}  // namespace crate::linux
