@@ -147,6 +147,7 @@ absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
     close(console_socket);
   }
   RETURN_IF_ERROR(ApplyRlimits(plan.process));
+  RETURN_IF_ERROR(ApplyIoPriorityAndPersonality(plan.process));
   return absl::OkStatus();
 }
 
@@ -453,6 +454,7 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
         close(req.console_socket);
       }
       if (s.ok()) s = ApplyRlimits(p);
+      if (s.ok()) s = ApplyIoPriorityAndPersonality(p);
       absl::StatusOr<std::string> exe = ResolveExecutable(p);
       if (s.ok()) s = exe.status();
       for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 
 #include <algorithm>
 
@@ -236,6 +237,17 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
   plan.process.oom_score_adj = p.oom_score_adj;
   plan.process.terminal = p.terminal;
   plan.process.console_size = p.console_size;
+  if (p.io_priority) {
+    int klass = p.io_priority->klass == "IOPRIO_CLASS_RT"   ? 1
+                : p.io_priority->klass == "IOPRIO_CLASS_BE" ? 2
+                                                            : 3;
+    plan.process.io_priority = (klass << 13) | p.io_priority->priority;
+  }
+  if (lx.personality) {
+    // TODO(runtime): personality flags.
+    plan.process.personality =
+        lx.personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
+  }
   return plan;
 }
 

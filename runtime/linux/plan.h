@@ -75,6 +75,10 @@ struct ProcessPlan {
   absl::optional<int> oom_score_adj;
   bool terminal = false;
   absl::optional<oci::ConsoleSize> console_size;
+  // ioprio_set value (class << 13 | level), or unset.
+  absl::optional<int> io_priority;
+  // personality(2) domain: PER_LINUX or PER_LINUX32, or unset.
+  absl::optional<unsigned long> personality;
 };
 
 struct LaunchPlan {

@@ -194,6 +194,15 @@ TEST(PlanTest, NoMountNamespaceNoRootfsSetup) {
   EXPECT_THAT(plan.masked_paths, IsEmpty());
 }
 
+TEST(PlanTest, IoPriorityAndPersonality) {
+  oci::Spec spec = Parse(kBase);
+  spec.process->io_priority = oci::IoPriority{"IOPRIO_CLASS_BE", 4};
+  spec.linux->personality = oci::Personality{"LINUX32", {}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_EQ(plan.process.io_priority, (2 << 13) | 4);
+  EXPECT_EQ(plan.process.personality, 0x0008u);  // PER_LINUX32
+}
+
 TEST(PlanTest, AbsoluteRootIsKept) {
   oci::Spec spec = Parse(kBase);
   spec.root->path = "/srv/root";

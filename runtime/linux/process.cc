@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <vector>
@@ -26,6 +28,17 @@ namespace crate::linux {
 
 absl::Status ApplyRlimits(const ProcessPlan& process) {
   return security::SetRlimits(ToRlimits(process.rlimits));
+}
+
+absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process) {
+  if (process.io_priority && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */,
+                                     0, *process.io_priority) != 0) {
+    return ErrnoStatus("ioprio_set");
+  }
+  if (process.personality && personality(*process.personality) < 0) {
+    return ErrnoStatus("personality");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ApplyOomScoreAdj(const ProcessPlan& process) {

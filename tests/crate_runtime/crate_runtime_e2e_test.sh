@@ -68,7 +68,7 @@ make_bundle() {
   mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/sys"
   cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
   local t
-  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir tty stty; do
+  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir tty stty uname; do
     ln -sf busybox "$dir/rootfs/bin/$t"
   done
   rm -f "$dir/config.json"
@@ -172,6 +172,19 @@ test_preserve_fds_and_signals() {
   kill -TERM "$runner"
   wait "$runner"
   expect_eq "signal forwarded, exit status returned" 42 "$?"
+}
+
+test_personality_and_ioprio() {
+  local b="$WORK/pers"
+  make_bundle "$b" sh -c 'uname -m; cat /proc/self/io 2>/dev/null | head -0'
+  jq '.linux.personality = {"domain": "LINUX32"} |
+      .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}pers1" 2>&1)"
+  case "$(uname -m)" in
+    x86_64) expect_eq "LINUX32 personality" i686 "$out" ;;
+  esac
 }
 
 test_lifecycle() {
@@ -465,7 +478,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
