@@ -260,6 +260,21 @@ absl::Status AwaitReady(int sync_fd, int go_fd, pid_t pid,
       reaped ? absl::StrCat(" (", DescribeWait(wstatus), ")") : ""));
 }
 
+// Gone, or a zombie nobody reaps yet (its parent may be us, in `run`).
+bool InitGone(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return true;
+  char buf[512];
+  ssize_t n = read(fd.get(), buf, sizeof(buf) - 1);
+  if (n <= 0) return true;
+  buf[n] = '\0';
+  const char* close_paren = strrchr(buf, ')');
+  return close_paren == nullptr || close_paren[1] == '\0' ||
+         close_paren[2] == 'Z' || close_paren[2] == 'X';
+}
+
 }  // namespace
 
 absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan) {
@@ -544,7 +559,7 @@ absl::Status StartContainer(const std::string& state_dir, pid_t pid) {
       return absl::FailedPreconditionError(
           "container init exited before it was started");
     }
-    if (kill(pid, 0) != 0 && errno == ESRCH) {
+    if (InitGone(pid)) {
       unlink(fifo.c_str());
       return absl::FailedPreconditionError(
           "container init exited before it was started");
