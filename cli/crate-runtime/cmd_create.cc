@@ -1,4 +1,6 @@
+#include "absl/strings/str_cat.h"
 #include "cli/crate-runtime/commands.h"
+#include "cli/crate-runtime/log.h"
 
 namespace crate::cli {
 
@@ -15,6 +17,7 @@ int CmdCreate(const GlobalOptions& g, const Args& args) {
   o.id = pos[0];
   absl::StatusOr<pid_t> pid = linux::Create(o);
   if (!pid.ok()) return Fail(pid.status());
+  LogDebug(absl::StrCat("container ", o.id, " created, init pid ", *pid));
   return 0;
 }
 

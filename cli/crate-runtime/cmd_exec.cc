@@ -6,6 +6,7 @@
 #include "absl/types/optional.h"
 #include "cli/crate-runtime/commands.h"
 #include "cli/crate-runtime/foreground.h"
+#include "cli/crate-runtime/log.h"
 #include "runtime/base/file_util.h"
 
 namespace crate::cli {
@@ -90,6 +91,7 @@ int CmdExec(const GlobalOptions& g, const Args& args) {
   absl::StatusOr<pid_t> pid = linux::Exec(o);
   if (fg) fg->Created();
   if (!pid.ok()) return Fail(pid.status());
+  LogDebug(absl::StrCat("exec in ", o.id, ": pid ", *pid));
   if (detach) return 0;
   return fg->Wait(*pid);
 }

@@ -1,3 +1,4 @@
+#include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
 #include "cli/crate-runtime/commands.h"
 #include "cli/crate-runtime/foreground.h"
@@ -37,8 +38,10 @@ int CmdRun(const GlobalOptions& g, const Args& args) {
     (void)linux::Delete(g.root, o.id, /*force=*/true);
     return code;
   }
+  LogDebug(absl::StrCat("container ", o.id, " started, init pid ", *pid));
   if (detach) return 0;
   int code = fg->Wait(*pid);
+  LogDebug(absl::StrCat("container ", o.id, " exited with ", code));
   if (!keep) {
     warning.clear();
     s = linux::Delete(g.root, o.id, /*force=*/true, &warning);
