@@ -51,6 +51,28 @@ unsigned long LockedFlags(const std::string& path) {
 }
 
 // Carries out the plan through a Kernel, so tests can record the calls.
+// The mount point holding `path` if that mount is shared, else "".
+std::string ParentMountOf(const std::string& path) {
+  absl::StatusOr<std::string> mountinfo = ReadFile("/proc/self/mountinfo");
+  if (!mountinfo.ok()) return "";
+  std::string best;
+  bool best_shared = false;
+  for (absl::string_view line : absl::StrSplit(*mountinfo, '\n')) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    if (f.size() < 7) continue;
+    std::string point(f[4]);
+    bool inside =
+        point == "/" || path == point || absl::StartsWith(path, point + "/");
+    if (!inside || point.size() < best.size()) continue;
+    best = point;
+    best_shared = false;
+    for (size_t i = 6; i < f.size() && f[i] != "-"; ++i) {
+      if (absl::StartsWith(f[i], "shared:")) best_shared = true;
+    }
+  }
+  return best_shared ? best : "";
+}
+
 class Builder {
  public:
   explicit Builder(Kernel& k) : k_(k) {}
@@ -287,6 +309,14 @@ class Builder {
         0) {
       return ErrnoStatus("set propagation of", "/");
     }
+    // pivot_root refuses a new root whose parent mount is shared (and a
+    // bind under a shared mount would propagate to the host): with a
+    // "shared" rootfsPropagation, make that parent private, as runc does.
+    std::string parent = ParentMountOf(plan.rootfs);
+    if (!parent.empty() &&
+        k_.Mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {
+      return ErrnoStatus("make parent mount private", parent);
+    }
     // pivot_root needs the new root to be a mount point.
     if (k_.Mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr,
                  MS_BIND | MS_REC, nullptr) != 0) {
@@ -311,6 +341,16 @@ class Builder {
     return absl::OkStatus();
   }
 
+  // rootfsPropagation is about the container's "/", which only exists as
+  // such after pivot_root.
+  absl::Status ApplyRootPropagation(const LaunchPlan& plan) {
+    if (k_.Mount(nullptr, "/", nullptr, plan.rootfs_propagation, nullptr) !=
+        0) {
+      return ErrnoStatus("set propagation of", "/");
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status EnterRootfs(const LaunchPlan& plan) {
     if (!plan.mount_namespace) {
       if (k_.Chroot(plan.rootfs.c_str()) != 0) {
@@ -328,7 +368,7 @@ class Builder {
       }
       if (k_.Chroot(".") != 0) return ErrnoStatus("chroot", plan.rootfs);
       if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
-      return absl::OkStatus();
+      return ApplyRootPropagation(plan);
     }
     UniqueFd old_root(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!old_root) return ErrnoStatus("open", "/");
@@ -350,7 +390,7 @@ class Builder {
     if (k_.Umount2(".", MNT_DETACH) != 0)
       return ErrnoStatus("umount", "old root");
     if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
-    return absl::OkStatus();
+    return ApplyRootPropagation(plan);
   }
 
   absl::Status FinishRootfs(const LaunchPlan& plan) {

@@ -123,18 +123,23 @@ TEST_F(RootfsTest, PivotRootAndNoPivot) {
   LaunchPlan plan = Plan(kSpec);
   RecordingKernel k;
   ASSERT_OK(EnterRootfs(plan, k));
-  EXPECT_THAT(k.calls(),
-              ElementsAre("fchdir", "pivot_root . .", "fchdir",
-                          absl::StrCat("mount - . - 0x",
-                                       absl::Hex(MS_SLAVE | MS_REC), " -"),
-                          absl::StrCat("umount2 . ", MNT_DETACH), "chdir /"));
+  EXPECT_THAT(
+      k.calls(),
+      ElementsAre(
+          "fchdir", "pivot_root . .", "fchdir",
+          absl::StrCat("mount - . - 0x", absl::Hex(MS_SLAVE | MS_REC), " -"),
+          absl::StrCat("umount2 . ", MNT_DETACH), "chdir /",
+          absl::StrCat("mount - / - 0x", absl::Hex(MS_SLAVE | MS_REC), " -")));
   plan.pivot_root = false;
   RecordingKernel k2;
   ASSERT_OK(EnterRootfs(plan, k2));
-  EXPECT_THAT(k2.calls(), ElementsAre(absl::StrCat("chdir ", rootfs_),
-                                      absl::StrCat("mount ", rootfs_, " / - 0x",
-                                                   absl::Hex(MS_MOVE), " -"),
-                                      "chroot .", "chdir /"));
+  EXPECT_THAT(
+      k2.calls(),
+      ElementsAre(
+          absl::StrCat("chdir ", rootfs_),
+          absl::StrCat("mount ", rootfs_, " / - 0x", absl::Hex(MS_MOVE), " -"),
+          "chroot .", "chdir /",
+          absl::StrCat("mount - / - 0x", absl::Hex(MS_SLAVE | MS_REC), " -")));
 }
 
 TEST_F(RootfsTest, ReadonlyRootAndHostname) {

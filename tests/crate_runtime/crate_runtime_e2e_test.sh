@@ -187,6 +187,21 @@ test_personality_and_ioprio() {
   esac
 }
 
+test_rootfs_propagation() {
+  local b="$WORK/prop"
+  make_bundle "$b" sh -c 'head -1 /proc/self/mountinfo'
+  local p out
+  for p in rshared shared rslave private rprivate; do
+    jq --arg p "$p" '.linux.rootfsPropagation = $p' "$b/config.json" >"$b/c" &&
+      mv "$b/c" "$b/config.json"
+    out="$("$CR" --root "$ROOT" run -b "$b" "${P}prop-$p" 2>&1)"
+    [ $? -eq 0 ] || fail "rootfsPropagation $p: $out"
+    case "$p" in
+      *shared) expect_contains "rootfsPropagation $p" " shared:" "$out" ;;
+    esac
+  done
+}
+
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
@@ -478,7 +493,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
