@@ -368,6 +368,12 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
       if ((plan.clone_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) != 0) {
         ChildFail(sync_write.get(), ErrnoStatus("unshare time namespace"));
       }
+      // Offsets can only be set before a process lives in the namespace.
+      if (!plan.time_offsets.empty()) {
+        absl::Status s =
+            WriteExistingFile("/proc/self/timens_offsets", plan.time_offsets);
+        if (!s.ok()) ChildFail(sync_write.get(), s);
+      }
       pid_t init = CloneProcess(flags);
       if (init < 0) ChildFail(sync_write.get(), ErrnoStatus("clone"));
       if (init == 0) {

@@ -109,6 +109,12 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
     plan.gid_mappings = lx.gid_mappings;
   }
 
+  if (plan.clone_flags & CLONE_NEWTIME) {
+    for (const auto& [clock, secs] : lx.time_offsets_secs) {
+      absl::StrAppend(&plan.time_offsets, clock, " ", secs, " 0\n");
+    }
+  }
+
   plan.rootfs = Absolute(options.bundle, spec.root->path);
   plan.rootfs_readonly = spec.root->readonly;
   plan.rootfs_propagation = PropagationFlags(lx.rootfs_propagation);
@@ -243,6 +249,7 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
                                                             : 3;
     plan.process.io_priority = (klass << 13) | p.io_priority->priority;
   }
+  plan.process.scheduler = p.scheduler;
   if (lx.personality) {
     // TODO(runtime): personality flags.
     plan.process.personality =

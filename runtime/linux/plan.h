@@ -79,6 +79,8 @@ struct ProcessPlan {
   absl::optional<int> io_priority;
   // personality(2) domain: PER_LINUX or PER_LINUX32, or unset.
   absl::optional<unsigned long> personality;
+  // process.scheduler, for sched_setattr(2).
+  absl::optional<oci::Scheduler> scheduler;
 };
 
 struct LaunchPlan {
@@ -89,6 +91,8 @@ struct LaunchPlan {
   std::vector<NamespaceJoin> joins;
   std::vector<oci::IdMapping> uid_mappings;
   std::vector<oci::IdMapping> gid_mappings;
+  // /proc/self/timens_offsets of a new time namespace ("monotonic 5 0\n").
+  std::string time_offsets;
 
   // Whether the init gets its own mount namespace (new or joined); without
   // one there is no rootfs to set up and it only chroots.

@@ -38,6 +38,55 @@ absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process) {
   if (process.personality && personality(*process.personality) < 0) {
     return ErrnoStatus("personality");
   }
+  if (process.scheduler) {
+    const oci::Scheduler& sc = *process.scheduler;
+    // linux/sched/types.h clashes with glibc's sched_param; the layout is
+    // the kernel's ABI.
+    struct {
+      uint32_t size;
+      uint32_t sched_policy;
+      uint64_t sched_flags;
+      int32_t sched_nice;
+      uint32_t sched_priority;
+      uint64_t sched_runtime;
+      uint64_t sched_deadline;
+      uint64_t sched_period;
+    } attr = {};
+    attr.size = sizeof(attr);
+    static const std::pair<const char*, uint32_t> kPolicies[] = {
+        {"SCHED_OTHER", 0},   {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
+        {"SCHED_BATCH", 3},   {"SCHED_ISO", 4},  {"SCHED_IDLE", 5},
+        {"SCHED_DEADLINE", 6}};
+    for (const auto& [name, value] : kPolicies) {
+      if (sc.policy == name) attr.sched_policy = value;
+    }
+    static const std::pair<const char*, uint64_t> kFlags[] = {
+        {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
+        {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
+        {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+        {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+    for (const std::string& f : sc.flags) {
+      bool known = false;
+      for (const auto& [name, value] : kFlags) {
+        if (f == name) {
+          attr.sched_flags |= value;
+          known = true;
+        }
+      }
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("process.scheduler.flags: unknown flag \"", f, "\""));
+      }
+    }
+    attr.sched_nice = sc.nice.value_or(0);
+    attr.sched_priority = static_cast<uint32_t>(sc.priority.value_or(0));
+    attr.sched_runtime = sc.runtime.value_or(0);
+    attr.sched_deadline = sc.deadline.value_or(0);
+    attr.sched_period = sc.period.value_or(0);
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) {
+      return ErrnoStatus(absl::StrCat("sched_setattr ", sc.policy));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -16,7 +16,8 @@ namespace crate::linux {
 // CAP_SYS_RESOURCE; the error says so.
 absl::Status ApplyRlimits(const ProcessPlan& process);
 
-// process.ioPriority and linux.personality, for the process to inherit.
+// process.ioPriority, process.scheduler and linux.personality, for the
+// process to inherit.
 absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process);
 
 // Writes /proc/self/oom_score_adj.

@@ -68,7 +68,7 @@ make_bundle() {
   mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/sys"
   cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
   local t
-  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir tty stty uname; do
+  for t in sh hostname echo true cat ls sleep id wc grep touch mount head mkdir tty stty uname cut tr; do
     ln -sf busybox "$dir/rootfs/bin/$t"
   done
   rm -f "$dir/config.json"
@@ -200,6 +200,19 @@ test_rootfs_propagation() {
       *shared) expect_contains "rootfsPropagation $p" " shared:" "$out" ;;
     esac
   done
+}
+
+test_time_namespace_and_scheduler() {
+  local b="$WORK/timens"
+  make_bundle "$b" sh -c 'cat /proc/self/timens_offsets; cut -d" " -f19,41 /proc/self/stat'
+  jq '.linux.namespaces += [{"type": "time"}] |
+      .linux.timeOffsets = {"boottime": {"secs": 172800}} |
+      .process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}tn1" 2>&1 | tr -s ' \n' '  ')"
+  expect_contains "time offsets" "boottime 172800 0" "$out"
+  expect_contains "nice and SCHED_BATCH" "5 3" "$out"
 }
 
 test_lifecycle() {
@@ -493,7 +506,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
