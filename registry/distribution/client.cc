@@ -896,6 +896,10 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
             absl::StrCat("more than the ", size, " bytes expected"));
       }
       if (own_hash) hasher->Update(data);
+      {
+        absl::MutexLock l(&mu_);
+        stats_.blob_bytes += data.size();
+      }
       return sink->Write(data);
     };
     absl::StatusOr<Response> rr =

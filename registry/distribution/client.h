@@ -195,6 +195,7 @@ class RegistryClient {
     uint64_t resumes = 0;
     uint64_t token_fetches = 0;
     uint64_t connections = 0;  // New connections opened.
+    uint64_t blob_bytes = 0;   // Blob bytes received (resumes fetch fewer).
   };
   Stats stats() const;
 

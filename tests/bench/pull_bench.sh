@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 runs=3
-crate_pull="$repo/bazel-bin/tests/bench/crate_pull"
+crate_pull="$repo/bazel-bin/registry/images/crate-pull"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;

@@ -1,0 +1,459 @@
+#include "registry/images/image_service.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "registry/distribution/auth.h"
+#include "registry/distribution/layer_pull.h"
+#include "registry/image/config.h"
+#include "registry/image/manifest.h"
+#include "registry/unpack/layer.h"
+#include "runtime/base/errno_status.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+
+namespace crate::registry {
+namespace {
+
+// Transient failures keep what the pull stored, so that trying again goes
+// on from there; anything else is a refusal and is undone.
+bool IsTransient(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) ||
+         absl::IsAborted(s) || absl::IsCancelled(s);
+}
+
+void AppendUnique(std::vector<std::string>& to,
+                  const std::vector<std::string>& from) {
+  for (const std::string& s : from) {
+    if (std::find(to.begin(), to.end(), s) == to.end()) to.push_back(s);
+  }
+}
+
+absl::StatusOr<Reference> ParseName(absl::string_view name) {
+  ASSIGN_OR_RETURN(Reference ref, Reference::ParseDockerRef(name));
+  if (!ref.has_tag() && !ref.has_digest()) ref = ref.WithDefaultTag();
+  return ref;
+}
+
+// What a failed pull must undo: the blobs and snapshots it created.
+class PullUndo {
+ public:
+  PullUndo(ContentStore& content, SnapshotStore& snapshots)
+      : content_(content), snapshots_(snapshots) {}
+  ~PullUndo() {
+    if (committed_) return;
+    for (const std::string& id : snapshots_added_) {
+      snapshots_.Remove(id).IgnoreError();
+    }
+    for (const Digest& d : blobs_added_) content_.Delete(d).IgnoreError();
+  }
+  void NoteBlob(const Digest& d) { blobs_added_.push_back(d); }
+  void NoteSnapshot(const std::string& id) { snapshots_added_.push_back(id); }
+  void Commit() { committed_ = true; }
+
+ private:
+  ContentStore& content_;
+  SnapshotStore& snapshots_;
+  std::vector<Digest> blobs_added_;
+  std::vector<std::string> snapshots_added_;
+  bool committed_ = false;
+};
+
+absl::Status WriteNew(ContentStore& content, PullUndo& undo,
+                      absl::string_view bytes, const Digest& digest,
+                      const std::string& description) {
+  if (content.Has(digest)) return absl::OkStatus();
+  RETURN_IF_ERROR(content.WriteBlob(bytes, digest, description).status());
+  undo.NoteBlob(digest);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ImageService>> ImageService::Open(
+    const std::string& root, RegistryAccess access) {
+  RETURN_IF_ERROR(MakeDirs(root, 0700));
+  ASSIGN_OR_RETURN(ContentStore content,
+                   ContentStore::Open(JoinPath(root, "content")));
+  ASSIGN_OR_RETURN(ImageStore images,
+                   ImageStore::Open(JoinPath(root, "images")));
+  ASSIGN_OR_RETURN(std::unique_ptr<SnapshotStore> snapshots,
+                   SnapshotStore::Open(JoinPath(root, "snapshots")));
+  return std::unique_ptr<ImageService>(
+      new ImageService(std::move(access), std::move(content), std::move(images),
+                       std::move(snapshots)));
+}
+
+absl::StatusOr<std::unique_ptr<RegistryClient>> ImageService::NewClient(
+    const RegistryAccess& extra) const {
+  RegistryConfig config;
+  config.auth_files = extra.auth_files;
+  AppendUnique(config.auth_files, access_.auth_files);
+  if (config.auth_files.empty()) config.auth_files = {DockerConfigPath()};
+  if (!extra.certs_dir.empty()) {
+    config.certs_dir = extra.certs_dir;
+  } else if (!access_.certs_dir.empty()) {
+    config.certs_dir = access_.certs_dir;
+  }
+  config.insecure_registries = extra.insecure_registries;
+  AppendUnique(config.insecure_registries, access_.insecure_registries);
+  return RegistryClient::Create(std::move(config));
+}
+
+absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
+                                              const PullOptions& options) {
+  ASSIGN_OR_RETURN(Reference ref, ParseName(reference));
+  const std::string name = ref.String();
+  const std::string& host = ref.domain();
+  const std::string& repo = ref.path();
+  ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                   NewClient(options.access));
+  const Platform platform =
+      options.platform ? Normalize(*options.platform) : HostPlatform();
+  absl::Mutex progress_mu;
+  auto report = [&](const PullProgress& p) {
+    if (!options.progress) return;
+    absl::MutexLock l(&progress_mu);
+    options.progress(p);
+  };
+
+  // Everything about the image is fetched and checked before the first
+  // layer byte is asked for: a lying or malformed document costs nothing.
+  ASSIGN_OR_RETURN(FetchedManifest top, client->GetManifest(ref));
+  ASSIGN_OR_RETURN(Digest top_digest, Digest::Parse(top.digest));
+  const std::string top_ctx =
+      absl::StrCat("image ", name, ": manifest ", top.digest);
+  ASSIGN_OR_RETURN(ManifestDocument doc,
+                   ParseManifestDocument(top.bytes, top.media_type, top_ctx));
+  absl::optional<FetchedManifest> chosen;
+  Manifest manifest;
+  Digest manifest_digest = top_digest;
+  if (doc.index) {
+    ASSIGN_OR_RETURN(Descriptor d,
+                     SelectManifest(*doc.index, platform, top_ctx));
+    ASSIGN_OR_RETURN(chosen,
+                     client->GetManifest(host, repo, d.digest.ToString()));
+    manifest_digest = d.digest;
+    const std::string ctx =
+        absl::StrCat("image ", name, ": manifest ", d.digest.ToString(), " (",
+                     platform.ToString(), ")");
+    ASSIGN_OR_RETURN(
+        ManifestDocument pdoc,
+        ParseManifestDocument(chosen->bytes, chosen->media_type, ctx));
+    if (!pdoc.manifest) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ctx, ": an index entry is another index"));
+    }
+    manifest = *std::move(pdoc.manifest);
+  } else {
+    manifest = *std::move(doc.manifest);
+  }
+  const std::string mctx =
+      absl::StrCat("image ", name, ": manifest ", manifest_digest.ToString());
+  const Descriptor& cd = manifest.config;
+  const std::string cctx =
+      absl::StrCat("image ", name, ": config ", cd.digest.ToString());
+  if (cd.size < 0 || static_cast<uint64_t>(cd.size) > kMaxConfigSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(cctx, ": size ", cd.size, " is out of bounds"));
+  }
+  StringSink config_sink;
+  RETURN_IF_ERROR(Annotate(client->FetchBlob(host, repo, cd.digest.ToString(),
+                                             cd.size, &config_sink),
+                           absl::StrCat("image ", name)));
+  ASSIGN_OR_RETURN(ImageConfig config,
+                   ParseImageConfig(config_sink.data(), cctx));
+  RETURN_IF_ERROR(CheckManifestMatchesConfig(manifest, config, mctx));
+  for (size_t i = 0; i < manifest.layers.size(); ++i) {
+    if (manifest.layers[i].size < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          mctx, ": layer ", i + 1, " (", manifest.layers[i].digest.ToString(),
+          ") has a negative size"));
+    }
+  }
+  const std::vector<Digest> chain_ids = ChainIds(config.diff_ids);
+  report({PullProgress::Stage::kResolved, name, 0, manifest.layers.size(),
+          manifest_digest.ToString()});
+
+  ASSIGN_OR_RETURN(Lease lease, content_.AcquireLease());
+  PullUndo undo(content_, *snapshots_);
+  RETURN_IF_ERROR(WriteNew(content_, undo, top.bytes, top_digest,
+                           absl::StrCat("manifest of ", name)));
+  if (chosen) {
+    RETURN_IF_ERROR(WriteNew(content_, undo, chosen->bytes, manifest_digest,
+                             absl::StrCat("manifest of ", name)));
+  }
+  RETURN_IF_ERROR(WriteNew(content_, undo, config_sink.data(), cd.digest,
+                           absl::StrCat("config of ", name)));
+
+  std::vector<LayerToPull> layers;
+  for (size_t i = 0; i < manifest.layers.size(); ++i) {
+    const Descriptor& l = manifest.layers[i];
+    LayerToPull lp;
+    lp.digest = l.digest.ToString();
+    lp.size = l.size;
+    lp.diff_id = config.diff_ids[i].ToString();
+    lp.chain_id = chain_ids[i].ToString();
+    lp.description = absl::StrCat("layer ", i + 1, " of image ", name);
+    if (!content_.Has(l.digest)) undo.NoteBlob(l.digest);
+    if (!snapshots_->Exists(lp.chain_id)) undo.NoteSnapshot(lp.chain_id);
+    layers.push_back(std::move(lp));
+  }
+  PullTarget target{client.get(), &content_, snapshots_.get(), host, repo};
+  std::vector<absl::Status> results(layers.size());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < layers.size(); i = next++) {
+      results[i] = PullLayer(target, layers[i]);
+      if (results[i].ok()) {
+        report({PullProgress::Stage::kLayerDone, name, ++done, layers.size(),
+                layers[i].digest});
+      }
+    }
+  };
+  const size_t parallel = std::min<size_t>(layers.size(), 3);
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < parallel; ++i) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+  for (const absl::Status& s : results) {
+    if (s.ok()) continue;
+    if (IsTransient(s)) undo.Commit();
+    return Annotate(s, absl::StrCat("pull of ", name));
+  }
+
+  ASSIGN_OR_RETURN(Image image, LoadImage(content_, manifest_digest, name));
+  if (doc.index) image.record.index_digest = top_digest;
+  image.record.repo_digests = {ref.NameOnly().WithDigest(top_digest).String()};
+  RETURN_IF_ERROR(images_.Put(image.record));
+  if (ref.has_tag()) {
+    RETURN_IF_ERROR(
+        images_.Tag(ref.NameOnly().WithTag(ref.tag()), manifest_digest)
+            .status());
+  }
+  undo.Commit();
+  report({PullProgress::Stage::kRecorded, name, layers.size(), layers.size(),
+          manifest_digest.ToString()});
+
+  PullResult result;
+  result.reference = ref;
+  result.top_digest = top_digest;
+  ASSIGN_OR_RETURN(result.record, images_.Get(manifest_digest));
+  result.chain_ids = image.chain_ids;
+  result.stats = client->stats();
+  return result;
+}
+
+absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
+                                              absl::string_view destination,
+                                              const PushOptions& options) {
+  ASSIGN_OR_RETURN(ResolvedImage resolved, images_.Resolve(name));
+  ASSIGN_OR_RETURN(Image image,
+                   LoadImage(content_, resolved.record.manifest_digest, name));
+  ASSIGN_OR_RETURN(Reference dest, ParseName(destination));
+  const std::string& host = dest.domain();
+  const std::string& repo = dest.path();
+  const std::string what =
+      absl::StrCat("push of ", name, " to ", dest.String());
+  // A repository of the same registry that has the blobs already lets the
+  // registry link them instead of receiving them again.
+  std::string mount_from;
+  for (const std::string& rd : image.record.repo_digests) {
+    absl::StatusOr<Reference> r = Reference::ParseDockerRef(rd);
+    if (r.ok() && r->domain() == host && r->path() != repo) {
+      mount_from = r->path();
+      break;
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                   NewClient(options.access));
+  PushResult result;
+  result.destination = dest;
+  std::vector<std::pair<Digest, uint64_t>> blobs;
+  blobs.emplace_back(image.manifest.config.digest, image.manifest.config.size);
+  for (size_t i = 0; i < image.record.layers.size(); ++i) {
+    blobs.emplace_back(image.record.layers[i], image.record.layer_sizes[i]);
+  }
+  for (const auto& [digest, size] : blobs) {
+    const std::string d = digest.ToString();
+    ASSIGN_OR_RETURN(bool exists, client->BlobExists(host, repo, d));
+    if (exists) continue;
+    ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(digest));
+    RETURN_IF_ERROR(Annotate(
+        client->UploadBlobFromFd(host, repo, d, fd.get(), size, mount_from),
+        what));
+    ++result.blobs_uploaded;
+  }
+  ASSIGN_OR_RETURN(
+      std::string bytes,
+      content_.ReadBlob(image.record.manifest_digest, kMaxManifestSize));
+  const std::string tag_or_digest =
+      dest.has_tag() ? dest.tag() : dest.digest()->ToString();
+  ASSIGN_OR_RETURN(std::string pushed,
+                   client->PutManifest(host, repo, tag_or_digest, bytes,
+                                       image.record.manifest_media_type));
+  ASSIGN_OR_RETURN(result.manifest_digest, Digest::Parse(pushed));
+  return result;
+}
+
+absl::StatusOr<std::vector<ImageSummary>> ImageService::List() const {
+  return images_.List();
+}
+
+absl::StatusOr<ResolvedImage> ImageService::Resolve(
+    absl::string_view name_or_id) const {
+  return images_.Resolve(name_or_id);
+}
+
+absl::StatusOr<Image> ImageService::Inspect(
+    absl::string_view name_or_id) const {
+  ASSIGN_OR_RETURN(ResolvedImage resolved, images_.Resolve(name_or_id));
+  ASSIGN_OR_RETURN(
+      Image image,
+      LoadImage(content_, resolved.record.manifest_digest, name_or_id));
+  image.record = resolved.record;
+  return image;
+}
+
+absl::Status ImageService::Tag(absl::string_view source,
+                               absl::string_view target) {
+  ASSIGN_OR_RETURN(ResolvedImage resolved, images_.Resolve(source));
+  ASSIGN_OR_RETURN(Reference ref, Reference::ParseDockerRef(target));
+  if (ref.has_digest()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tag ", target, ": a tag cannot be a digest"));
+  }
+  return images_.Tag(ref.WithDefaultTag(), resolved.record.manifest_digest)
+      .status();
+}
+
+absl::StatusOr<RemoveReport> ImageService::Remove(absl::string_view name_or_id,
+                                                  const RemoveOptions& options,
+                                                  const ImageUsersFn& users) {
+  ImageUsersFn none = [](const ImageRecord&) {
+    return std::vector<std::string>();
+  };
+  return images_.Remove(name_or_id, options, users ? users : none);
+}
+
+absl::StatusOr<RemoveReport> ImageService::Prune(const PruneOptions& options,
+                                                 const ImageUsersFn& users) {
+  ImageUsersFn none = [](const ImageRecord&) {
+    return std::vector<std::string>();
+  };
+  return images_.Prune(options, users ? users : none);
+}
+
+absl::StatusOr<ServiceGcReport> ImageService::GarbageCollect(
+    const GcOptions& options) {
+  ServiceGcReport report;
+  // Snapshots are swept inside the mark step: it runs under the content
+  // store's exclusive GC lock, which every pull holds shared from its first
+  // blob until its image is recorded, so no snapshot of a running pull can
+  // look unused here.
+  auto mark = [&]() -> absl::StatusOr<absl::flat_hash_set<Digest>> {
+    ASSIGN_OR_RETURN(absl::flat_hash_set<Digest> live, images_.LiveDigests());
+    ASSIGN_OR_RETURN(std::vector<ImageSummary> all, images_.List());
+    absl::flat_hash_set<std::string> live_chains;
+    for (const ImageSummary& s : all) {
+      const Digest& cd = s.record.config_digest;
+      ASSIGN_OR_RETURN(std::string body, content_.ReadBlob(cd, kMaxConfigSize));
+      ASSIGN_OR_RETURN(
+          ImageConfig config,
+          ParseImageConfig(body, absl::StrCat("config ", cd.ToString())));
+      for (const Digest& id : ChainIds(config.diff_ids)) {
+        live_chains.insert(id.ToString());
+      }
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> present, snapshots_->List());
+    for (const std::string& id : present) {
+      if (live_chains.contains(id)) continue;
+      if (!options.dry_run) RETURN_IF_ERROR(snapshots_->Remove(id));
+      report.removed_snapshots.push_back(id);
+    }
+    if (!options.dry_run) RETURN_IF_ERROR(snapshots_->CleanupTemporary());
+    return live;
+  };
+  ASSIGN_OR_RETURN(report.content, content_.GarbageCollect(mark, options));
+  return report;
+}
+
+absl::StatusOr<ServiceVerifyReport> ImageService::Verify(bool remove_bad) {
+  ServiceVerifyReport report;
+  ASSIGN_OR_RETURN(report.content, content_.Verify(remove_bad));
+  ASSIGN_OR_RETURN(std::vector<ImageSummary> all, images_.List());
+  for (const ImageSummary& s : all) {
+    const std::string name =
+        s.tags.empty() ? s.record.manifest_digest.ToString() : s.tags.front();
+    absl::StatusOr<Image> image =
+        LoadImage(content_, s.record.manifest_digest, name);
+    if (!image.ok()) {
+      report.image_problems.push_back(
+          absl::StrCat("image ", name, ": ", image.status().message()));
+    }
+  }
+  return report;
+}
+
+absl::Status ImageService::EnsureSnapshots(const Image& image,
+                                           absl::string_view name) {
+  for (size_t i = 0; i < image.chain_ids.size(); ++i) {
+    const std::string chain = image.chain_ids[i].ToString();
+    if (snapshots_->Exists(chain)) continue;
+    const Digest& blob = image.manifest.layers[i].digest;
+    const std::string diff_id = image.config.diff_ids[i].ToString();
+    ApplyOptions options;
+    options.layer_name = absl::StrCat("layer ", i + 1, " (", blob.ToString(),
+                                      ") of image ", name);
+    RETURN_IF_ERROR(
+        snapshots_
+            ->Ensure(
+                chain,
+                [&](const std::string& fs_dir) -> absl::Status {
+                  ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(blob));
+                  ASSIGN_OR_RETURN(ApplyResult r,
+                                   ApplyLayerFromFd(fd.get(), fs_dir, options));
+                  if (r.diff_id != diff_id) {
+                    return absl::DataLossError(absl::StrCat(
+                        options.layer_name, ": uncompressed it hashes to ",
+                        r.diff_id, ", but the image config says ", diff_id));
+                  }
+                  return absl::OkStatus();
+                })
+            .status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RootfsSpec> ImageService::PrepareRootfs(
+    absl::string_view container_id, absl::string_view image_name,
+    const RootfsOptions& options) {
+  ASSIGN_OR_RETURN(Image image, Inspect(image_name));
+  // Keeps GarbageCollect from removing a snapshot between the check that it
+  // exists and the container's use of it.
+  ASSIGN_OR_RETURN(Lease lease, content_.AcquireLease());
+  RETURN_IF_ERROR(EnsureSnapshots(image, image_name));
+  std::vector<std::string> chains;
+  for (const Digest& d : image.chain_ids) chains.push_back(d.ToString());
+  RootfsSpec spec;
+  const std::string id(container_id);
+  if (!options.force_copy && OverlaySupported()) {
+    ASSIGN_OR_RETURN(spec.mount, snapshots_->Prepare(id, chains));
+    spec.overlay = true;
+    spec.path = spec.mount.target;
+  } else {
+    ASSIGN_OR_RETURN(spec.path, snapshots_->PrepareCopy(id, chains));
+  }
+  return spec;
+}
+
+absl::Status ImageService::ReleaseRootfs(absl::string_view container_id) {
+  return snapshots_->Release(std::string(container_id));
+}
+
+}  // namespace crate::registry

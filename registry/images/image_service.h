@@ -1,0 +1,185 @@
+// The image library's front door: what the service (and `crate-pull`) calls
+// to pull, push, list, tag, remove and collect images, and to give a
+// container its root file system. It joins the pieces below it:
+//
+//   <root>/content/    ContentStore: every blob, verified, by digest
+//   <root>/images/     ImageStore: image records and tags
+//   <root>/snapshots/  SnapshotStore: unpacked layers by chain ID, and the
+//                      upper/work/rootfs directories of containers
+//
+// A pull holds a content-store lease from its first blob until the image
+// and its tag are recorded, so a concurrent GarbageCollect cannot take blobs
+// or snapshots from under it. A pull that fails (a lying manifest, a layer
+// that escapes its root, a wrong DiffID) removes the blobs and snapshots it
+// added, so the stores are left as they were.
+//
+// Safe to use from several threads and processes at once, like the stores.
+#ifndef CRATE_REGISTRY_IMAGES_IMAGE_SERVICE_H_
+#define CRATE_REGISTRY_IMAGES_IMAGE_SERVICE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "registry/content/content_store.h"
+#include "registry/distribution/client.h"
+#include "registry/image/image.h"
+#include "registry/image/image_store.h"
+#include "registry/image/platform.h"
+#include "registry/reference/reference.h"
+#include "registry/unpack/snapshot.h"
+
+namespace crate::registry {
+
+// How a registry is reached. Empty fields keep RegistryConfig's defaults.
+struct RegistryAccess {
+  // Docker-style auth files (first match wins); empty: crate's default
+  // search (DockerConfigPath()).
+  std::vector<std::string> auth_files;
+  // docker's certs.d layout: <certs_dir>/<host:port>/{*.crt,client.*}.
+  std::string certs_dir;
+  // Hosts that may be reached over plain HTTP (besides loopback).
+  std::vector<std::string> insecure_registries;
+};
+
+struct PullProgress {
+  enum class Stage {
+    kResolved,   // manifest chosen; layers_total known
+    kLayerDone,  // one more layer is stored and unpacked
+    kRecorded,   // image and tag recorded
+  };
+  Stage stage = Stage::kResolved;
+  std::string reference;  // as given, normalised
+  size_t layers_done = 0;
+  size_t layers_total = 0;
+  std::string detail;  // the layer digest, or the manifest digest
+};
+
+struct PullOptions {
+  // The platform to choose from an index; the host's by default.
+  absl::optional<Platform> platform;
+  // Called from the pulling threads (serialised) as the pull advances.
+  std::function<void(const PullProgress&)> progress;
+  RegistryAccess access;
+};
+
+struct PullResult {
+  Reference reference;  // normalised ("docker.io/library/alpine:latest")
+  Digest top_digest;    // what the tag (or digest) points at: index or manifest
+  ImageRecord record;   // the platform manifest's record
+  std::vector<Digest> chain_ids;
+  RegistryClient::Stats stats;  // of this pull's registry client
+};
+
+struct PushOptions {
+  RegistryAccess access;
+};
+
+struct PushResult {
+  Reference destination;
+  Digest manifest_digest;
+  uint64_t blobs_uploaded = 0;  // the others were there already
+};
+
+// A container's root file system: an overlay to mount, or (without
+// overlayfs) a plain copy of the layers that needs no mount.
+struct RootfsSpec {
+  bool overlay = false;
+  OverlayMount mount;  // when overlay: lower dirs top first, upper, work
+  std::string path;    // the root file system (the overlay's target)
+};
+
+struct RootfsOptions {
+  // Copy the layers instead of an overlay even where overlayfs exists.
+  bool force_copy = false;
+};
+
+struct ServiceGcReport {
+  GcReport content;
+  std::vector<std::string> removed_snapshots;  // chain IDs
+};
+
+struct ServiceVerifyReport {
+  VerifyReport content;
+  // "image <name>: <reason>": records whose blobs are missing or broken.
+  std::vector<std::string> image_problems;
+};
+
+class ImageService {
+ public:
+  // Opens (and creates) the stores under `root`. `access` is the default
+  // for every pull and push; per-call options add to it.
+  static absl::StatusOr<std::unique_ptr<ImageService>> Open(
+      const std::string& root, RegistryAccess access = {});
+
+  // Pulls `reference` (docker's naming: "alpine", "host:5000/x:1",
+  // "x@sha256:..") and records it; a tag is pointed at the image, a digest
+  // reference is fetched by digest and tagged nothing.
+  absl::StatusOr<PullResult> Pull(absl::string_view reference,
+                                  const PullOptions& options = {});
+
+  // Pushes the local image `name` (tag, name@digest or ID) to
+  // `destination`: config and layers (skipped when the registry has them,
+  // mounted from the repository it was pulled from when that is on the same
+  // registry), then the manifest.
+  absl::StatusOr<PushResult> Push(absl::string_view name,
+                                  absl::string_view destination,
+                                  const PushOptions& options = {});
+
+  absl::StatusOr<std::vector<ImageSummary>> List() const;
+  absl::StatusOr<ResolvedImage> Resolve(absl::string_view name_or_id) const;
+  // Reads back and checks the image `name_or_id` (manifest, config, layers).
+  absl::StatusOr<Image> Inspect(absl::string_view name_or_id) const;
+  // Points `target` (a name) at the image `source` refers to.
+  absl::Status Tag(absl::string_view source, absl::string_view target);
+  absl::StatusOr<RemoveReport> Remove(absl::string_view name_or_id,
+                                      const RemoveOptions& options = {},
+                                      const ImageUsersFn& users = {});
+  absl::StatusOr<RemoveReport> Prune(const PruneOptions& options = {},
+                                     const ImageUsersFn& users = {});
+  // Removes the blobs and the snapshots no recorded image needs, and stale
+  // ingests; waits for running pulls.
+  absl::StatusOr<ServiceGcReport> GarbageCollect(const GcOptions& options = {});
+  // Rehashes every blob and checks every record against the store.
+  absl::StatusOr<ServiceVerifyReport> Verify(bool remove_bad = false);
+
+  // Gives container `container_id` a root file system made of the image's
+  // layers (unpacking again, from the stored blobs, any snapshot that is
+  // missing). With an overlay, the caller mounts `mount` (SyscallMounter)
+  // and unmounts it before ReleaseRootfs.
+  absl::StatusOr<RootfsSpec> PrepareRootfs(absl::string_view container_id,
+                                           absl::string_view image,
+                                           const RootfsOptions& options = {});
+  absl::Status ReleaseRootfs(absl::string_view container_id);
+
+  ContentStore& content() { return content_; }
+  ImageStore& images() { return images_; }
+  SnapshotStore& snapshots() { return *snapshots_; }
+
+ private:
+  ImageService(RegistryAccess access, ContentStore content, ImageStore images,
+               std::unique_ptr<SnapshotStore> snapshots)
+      : access_(std::move(access)),
+        content_(std::move(content)),
+        images_(std::move(images)),
+        snapshots_(std::move(snapshots)) {}
+
+  absl::StatusOr<std::unique_ptr<RegistryClient>> NewClient(
+      const RegistryAccess& extra) const;
+  absl::Status EnsureSnapshots(const Image& image, absl::string_view name);
+
+  RegistryAccess access_;
+  ContentStore content_;
+  ImageStore images_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+};
+
+}  // namespace crate::registry
+
+#endif  // CRATE_REGISTRY_IMAGES_IMAGE_SERVICE_H_
