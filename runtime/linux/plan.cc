@@ -135,6 +135,7 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
     step.propagation_recursive = opts.propagation_recursive;
     step.recursive_set = opts.recursive_set;
     step.recursive_clear = opts.recursive_clear;
+    step.tmpcopyup = opts.tmpcopyup && m.type == "tmpfs";
     if (step.bind) {
       step.flags |= MS_BIND;
       step.source = Absolute(options.bundle, m.source);

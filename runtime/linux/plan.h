@@ -34,6 +34,8 @@ struct MountStep {
   // tmpfs with one bind per host hierarchy of the init's own cgroup (the
   // source and recursive fields are then unused).
   bool cgroup_bind_fallback = false;
+  // tmpfs "tmpcopyup": the tmpfs starts with what the image had there.
+  bool tmpcopyup = false;
   // sysfs in a user namespace without its own network namespace cannot be
   // mounted; fall back to binding the host's /sys as runc does.
   bool sysfs_bind_fallback = false;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -51,6 +53,51 @@ unsigned long LockedFlags(const std::string& path) {
 }
 
 // Carries out the plan through a Kernel, so tests can record the calls.
+// Copies the tree under `from` into the existing directory `to`, keeping
+// modes, owners and symlinks; other special files are skipped.
+absl::Status CopyTree(const std::string& from, const std::string& to) {
+  absl::StatusOr<std::vector<std::string>> entries = ListDir(from);
+  if (!entries.ok()) return entries.status();
+  for (const std::string& e : *entries) {
+    std::string src = JoinPath(from, e), dst = JoinPath(to, e);
+    struct stat st;
+    if (lstat(src.c_str(), &st) != 0) return ErrnoStatus("lstat", src);
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdir(dst.c_str(), st.st_mode & 07777) != 0) {
+        return ErrnoStatus("mkdir", dst);
+      }
+      RETURN_IF_ERROR(CopyTree(src, dst));
+    } else if (S_ISLNK(st.st_mode)) {
+      char link[4096];
+      ssize_t n = readlink(src.c_str(), link, sizeof(link) - 1);
+      if (n < 0) return ErrnoStatus("readlink", src);
+      link[n] = '\0';
+      if (symlink(link, dst.c_str()) != 0) return ErrnoStatus("symlink", dst);
+    } else if (S_ISREG(st.st_mode)) {
+      UniqueFd in(open(src.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!in) return ErrnoStatus("open", src);
+      UniqueFd out(open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                        st.st_mode & 07777));
+      if (!out) return ErrnoStatus("create", dst);
+      char buf[65536];
+      ssize_t n;
+      while ((n = read(in.get(), buf, sizeof(buf))) > 0) {
+        if (write(out.get(), buf, static_cast<size_t>(n)) != n) {
+          return ErrnoStatus("write", dst);
+        }
+      }
+      if (n < 0) return ErrnoStatus("read", src);
+    } else {
+      continue;
+    }
+    if (lchown(dst.c_str(), st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+      return ErrnoStatus("chown", dst);
+    }
+    if (!S_ISLNK(st.st_mode)) chmod(dst.c_str(), st.st_mode & 07777);
+  }
+  return absl::OkStatus();
+}
+
 // The mount point holding `path` if that mount is shared, else "".
 std::string ParentMountOf(const std::string& path) {
   absl::StatusOr<std::string> mountinfo = ReadFile("/proc/self/mountinfo");
@@ -222,6 +269,26 @@ class Builder {
     return absl::OkStatus();
   }
 
+  // runc's way: the tmpfs is mounted aside, filled with a copy of what the
+  // destination holds, then moved over it.
+  absl::Status MountTmpCopyUp(const MountStep& m, const std::string& target) {
+    char aside[] = "/tmp/crate-tmpcopyup.XXXXXX";
+    if (mkdtemp(aside) == nullptr) return ErrnoStatus("mkdtemp", aside);
+    absl::Cleanup remove_aside = [&] { rmdir(aside); };
+    if (k_.Mount(m.source.c_str(), aside, "tmpfs", m.flags,
+                 m.data.empty() ? nullptr : m.data.c_str()) != 0) {
+      return ErrnoStatus(absl::StrCat("mount tmpfs (", m.source, ") on"),
+                         aside);
+    }
+    absl::Status s = CopyTree(target, aside);
+    if (s.ok() &&
+        k_.Mount(aside, target.c_str(), nullptr, MS_MOVE, nullptr) != 0) {
+      s = ErrnoStatus(absl::StrCat("move tmpfs from ", aside, " to"), target);
+    }
+    if (!s.ok()) k_.Umount2(aside, MNT_DETACH);
+    return s;
+  }
+
   absl::Status DoMount(const std::string& root, const MountStep& m) {
     if (m.cgroup_bind_fallback) return MountCgroupTree(root, m);
     std::string target;
@@ -237,6 +304,7 @@ class Builder {
       }
     } else {
       ASSIGN_OR_RETURN(target, SecureMkdirAll(root, m.destination));
+      if (m.tmpcopyup) return MountTmpCopyUp(m, target);
       if (k_.Mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags,
                    m.data.empty() ? nullptr : m.data.c_str()) != 0) {
         return ErrnoStatus(

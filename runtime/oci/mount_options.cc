@@ -151,6 +151,7 @@ std::vector<std::string> KnownMountOptions() {
   for (const FlagOption& f : kFlags) out.push_back(f.name);
   for (const PropagationOption& p : kPropagation) out.push_back(p.name);
   for (const FlagOption& f : kRecursive) out.push_back(f.name);
+  out.push_back("tmpcopyup");
   std::sort(out.begin(), out.end());
   return out;
 }

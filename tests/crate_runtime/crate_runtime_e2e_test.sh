@@ -215,6 +215,21 @@ test_time_namespace_and_scheduler() {
   expect_contains "nice and SCHED_BATCH" "5 3" "$out"
 }
 
+test_tmpcopyup() {
+  local b="$WORK/tmpcopyup"
+  make_bundle "$b" sh -c 'cat /etc/seed; echo more >/etc/new && cat /etc/new; ls -l /etc/seed | cut -c1-10'
+  mkdir -p "$b/rootfs/etc"
+  echo seeded >"$b/rootfs/etc/seed"
+  chmod 640 "$b/rootfs/etc/seed"
+  jq '.mounts += [{"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+                   "options": ["tmpcopyup", "nosuid"]}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}tcu1" 2>&1 | tr '\n' ' ')"
+  expect_eq "tmpcopyup" "seeded more -rw-r----- " "$out"
+  [ ! -e "$b/rootfs/etc/new" ] || fail "tmpcopyup wrote through to the rootfs"
+}
+
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
@@ -506,7 +521,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
