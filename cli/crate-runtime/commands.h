@@ -34,6 +34,7 @@ int CmdResume(const GlobalOptions& g, const Args& args);
 int CmdPs(const GlobalOptions& g, const Args& args);
 int CmdExec(const GlobalOptions& g, const Args& args);
 int CmdUpdate(const GlobalOptions& g, const Args& args);
+int CmdEvents(const GlobalOptions& g, const Args& args);
 // exec, update, ...: not there yet; says so.
 int CmdNotYet(const std::string& name);
 

@@ -38,9 +38,10 @@ constexpr Command kCommands[] = {
     {"ps", CmdPs, "list the processes of a container"},
     {"exec", CmdExec, "run a further process in a container"},
     {"update", CmdUpdate, "change the resource limits of a container"},
+    {"events", CmdEvents, "print a container's statistics"},
 };
 
-constexpr const char* kNotYet[] = {"events", "checkpoint", "restore"};
+constexpr const char* kNotYet[] = {"checkpoint", "restore"};
 
 std::string DefaultRoot() {
   if (geteuid() == 0) return "/run/crate-runtime";

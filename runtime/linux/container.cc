@@ -645,3 +645,23 @@ absl::Status Update(const std::string& root, const std::string& id,
 }
 
 }  // namespace crate::linux
+
+namespace crate::linux {
+
+absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
+                                     const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" is stopped"));
+  }
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg == nullptr || !cg->Exists()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" has no cgroup"));
+  }
+  return cg->ReadStats();
+}
+
+}  // namespace crate::linux

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "runtime/cgroups/cgroup.h"
 #include "runtime/linux/state_dir.h"
 #include "runtime/oci/spec.h"
 #include "runtime/oci/state.h"
@@ -88,6 +89,10 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& options);
 // in `resources` is written.
 absl::Status Update(const std::string& root, const std::string& id,
                     const oci::Resources& resources);
+
+// What the container's cgroup accounts (for `events`).
+absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
+                                     const std::string& id);
 
 // Freezes / thaws every process of the container through its cgroup.
 absl::Status Pause(const std::string& root, const std::string& id);

@@ -378,6 +378,8 @@ test_cgroups() {
   out="$(echo '{"memory": {"limit": -7}}' | "$CR" --root "$ROOT" update -r - "$id" 2>&1)"
   [ $? -ne 0 ] || fail "impossible update accepted"
   expect_contains "impossible update" "linux.resources.memory.limit: impossible value -7" "$out"
+  expect_eq "events --stats" 33 \
+    "$("$CR" --root "$ROOT" events --stats "$id" | jq -r .data.pids.limit)"
   "$CR" --root "$ROOT" pause "$id" || fail "pause"
   expect_eq "paused" paused "$(state_of "$id")"
   "$CR" --root "$ROOT" resume "$id" || fail "resume"

@@ -1,0 +1,74 @@
+#include <stdio.h>
+#include <time.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cli/crate-runtime/commands.h"
+
+namespace crate::cli {
+namespace {
+
+// runc's "stats" event, with the fields the cgroup driver accounts.
+std::string StatsEvent(const std::string& id, const cgroups::Stats& s) {
+  nlohmann::ordered_json data = nlohmann::ordered_json::object();
+  if (s.cpu_usage_ns) data["cpu"]["usage"]["total"] = *s.cpu_usage_ns;
+  if (s.memory_usage) data["memory"]["usage"]["usage"] = *s.memory_usage;
+  if (s.memory_max_usage) data["memory"]["usage"]["max"] = *s.memory_max_usage;
+  if (s.memory_limit) data["memory"]["usage"]["limit"] = *s.memory_limit;
+  if (s.pids_current) data["pids"]["current"] = *s.pids_current;
+  if (s.pids_limit) data["pids"]["limit"] = *s.pids_limit;
+  nlohmann::ordered_json j;
+  j["type"] = "stats";
+  j["id"] = id;
+  j["data"] = data;
+  return j.dump() + "\n";
+}
+
+}  // namespace
+
+int CmdEvents(const GlobalOptions& g, const Args& args) {
+  bool stats = false;
+  std::string interval = "5s";
+  Flags flags;
+  flags.Bool("stats", &stats, "print the statistics once and exit");
+  flags.String("interval", &interval, "time between statistics (5s, 500ms)");
+  Args pos;
+  absl::Status s = ParseCommand("events", flags, args, 1, "container ID", &pos);
+  if (!s.ok()) return Fail(s);
+  int64_t ms = 0;
+  absl::string_view iv = interval;
+  bool valid = false;
+  if (absl::ConsumeSuffix(&iv, "ms")) {
+    valid = absl::SimpleAtoi(iv, &ms);
+  } else if (absl::ConsumeSuffix(&iv, "s")) {
+    valid = absl::SimpleAtoi(iv, &ms);
+    ms *= 1000;
+  }
+  if (!valid || ms <= 0) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--interval: want e.g. 5s or 500ms, got \"", interval, "\"")));
+  }
+  while (true) {
+    absl::StatusOr<cgroups::Stats> st = linux::Stats(g.root, pos[0]);
+    if (!st.ok()) {
+      // A container that stops ends the stream; that is not an error.
+      if (!stats &&
+          st.status().code() == absl::StatusCode::kFailedPrecondition) {
+        return 0;
+      }
+      return Fail(st.status());
+    }
+    std::string out = StatsEvent(pos[0], *st);
+    fwrite(out.data(), 1, out.size(), stdout);
+    fflush(stdout);
+    if (stats) return 0;
+    struct timespec ts = {static_cast<time_t>(ms / 1000),
+                          static_cast<long>((ms % 1000) * 1000000)};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace crate::cli
