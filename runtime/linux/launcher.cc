@@ -196,7 +196,9 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
                       req.console_socket, sync_fd, go_fd, &state_json);
   close(go_fd);
   if (!s.ok()) ChildFail(sync_fd, s);
-  absl::StatusOr<std::string> exe = ResolveExecutable(plan.process);
+  ProcessPlan process = plan.process;
+  AddHomeIfMissing(&process);
+  absl::StatusOr<std::string> exe = ResolveExecutable(process);
   if (!exe.ok()) ChildFail(sync_fd, exe.status());
   if (!WriteAll(sync_fd, &kReady, 1)) _exit(1);
   close(sync_fd);
@@ -214,8 +216,8 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
 
   for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
   s = RunHooks(plan.start_container_hooks, state_json, "startContainer");
-  if (s.ok()) s = BecomeProcessUser(plan.process, req.seccomp);
-  if (s.ok()) s = Exec(*exe, plan.process);
+  if (s.ok()) s = BecomeProcessUser(process, req.seccomp);
+  if (s.ok()) s = Exec(*exe, process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");
   WriteAll(STDERR_FILENO, msg.data(), msg.size());
   _exit(127);
@@ -467,7 +469,8 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
                      {sync_fd, go_read.get(), req.console_socket});
       char go = 0;
       if (ReadFull(go_read.get(), &go, 1) != 1 || go != kGo) _exit(1);
-      const ProcessPlan& p = *req.process;
+      ProcessPlan p = *req.process;
+      AddHomeIfMissing(&p);
       absl::Status s;
       if (setsid() < 0) s = ErrnoStatus("setsid");
       if (s.ok() && p.terminal && req.console_socket >= 0) {

@@ -102,6 +102,27 @@ absl::Status ApplyOomScoreAdj(const ProcessPlan& process) {
   return s;
 }
 
+void AddHomeIfMissing(ProcessPlan* process) {
+  for (const std::string& e : process->env) {
+    if (absl::StartsWith(e, "HOME=")) return;
+  }
+  std::string home = "/";
+  absl::StatusOr<std::string> passwd = ReadFile("/etc/passwd", 1 << 20);
+  if (passwd.ok()) {
+    // name:password:uid:gid:gecos:home:shell
+    for (absl::string_view line : absl::StrSplit(*passwd, '\n')) {
+      std::vector<absl::string_view> f = absl::StrSplit(line, ':');
+      uint32_t uid;
+      if (f.size() >= 7 && absl::SimpleAtoi(f[2], &uid) &&
+          uid == process->uid && !f[5].empty()) {
+        home = std::string(f[5]);
+        break;
+      }
+    }
+  }
+  process->env.push_back("HOME=" + home);
+}
+
 absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process) {
   const std::string& name = process.args[0];
   auto runnable = [](const std::string& p) {

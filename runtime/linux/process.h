@@ -23,6 +23,10 @@ absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process);
 // Writes /proc/self/oom_score_adj.
 absl::Status ApplyOomScoreAdj(const ProcessPlan& process);
 
+// Adds HOME (the user's from the container's /etc/passwd, else "/") when
+// the environment lacks it, as runc does. Runs inside the container.
+void AddHomeIfMissing(ProcessPlan* process);
+
 // Finds args[0] like execvp would, with PATH from the container's env (not
 // the runtime's), in the current root.
 absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process);

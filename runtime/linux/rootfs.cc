@@ -214,8 +214,9 @@ class Builder {
       const std::string& fstype = f[dash + 1];
       const std::string& mount_root = f[3];
       const std::string& point = f[4];
-      if ((fstype != "cgroup" && fstype != "cgroup2") ||
-          !absl::StartsWith(point, host_base)) {
+      // Like runc, only the v1 hierarchies: a hybrid host's unified tree
+      // stays out of the container.
+      if (fstype != "cgroup" || !absl::StartsWith(point, host_base)) {
         continue;
       }
       std::string name = point.substr(host_base.size());
@@ -259,13 +260,8 @@ class Builder {
         }
       }
     }
-    if (m.flags & MS_RDONLY) {
-      if (k_.Mount(nullptr, target.c_str(), nullptr,
-                   MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "mode=755") != 0) {
-        return ErrnoStatus("remount read-only", target);
-      }
-    }
+    // The tmpfs itself stays writable, as runc leaves it; the binds carry
+    // the mount's flags (ro).
     return absl::OkStatus();
   }
 
