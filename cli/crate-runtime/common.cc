@@ -32,7 +32,7 @@ void AddCreateFlags(Flags& flags, linux::CreateOptions* o,
   flags.Bool("no-pivot", &o->no_pivot,
              "use chroot instead of pivot_root (for ramdisk roots)");
   flags.Bool("no-new-keyring", &o->no_new_keyring,
-             "keep the caller's session keyring");
+             "keep the caller's kernel keyring");
   flags.Int("preserve-fds", &o->preserve_fds,
             "number of extra fds (from 3) to pass to the process");
   // Accepted for compatibility with runc's command line.

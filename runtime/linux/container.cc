@@ -218,7 +218,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   req.state_dir = dir.path();
   req.preserve_fds = options.preserve_fds;
   if (!options.no_new_keyring) {
-    req.session_keyring = absl::StrCat("_ses.", options.id);
+    req.keyring_name = absl::StrCat("_ses.", options.id);
   }
   req.seccomp = seccomp ? &*seccomp : nullptr;
   UniqueFd console;

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/keyctl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -181,15 +180,14 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
   std::string state_json;
-  // The caller's session keyring holds the caller's secrets; the
-  // container gets its own unless asked not to. Kernels without keyrings
-  // are fine (ENOSYS), as in runc.
-  if (!req.session_keyring.empty() &&
-      syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING,
-              req.session_keyring.c_str()) < 0 &&
+  // The caller's keyring holds the caller's secrets; the container gets
+  // its own unless asked not to. Kernels without keyrings are fine
+  // (ENOSYS), as in runc.
+  constexpr int kKeyctlJoin = 1;  // keyctl(2): join or create a named ring.
+  if (!req.keyring_name.empty() &&
+      syscall(SYS_keyctl, kKeyctlJoin, req.keyring_name.c_str()) < 0 &&
       errno != ENOSYS) {
-    ChildFail(sync_fd,
-              ErrnoStatus("join session keyring", req.session_keyring));
+    ChildFail(sync_fd, ErrnoStatus("join keyring", req.keyring_name));
   }
   absl::Status s =
       InitBeforeReady(plan, (plan.clone_flags & CLONE_NEWUSER) != 0,

@@ -41,9 +41,9 @@ struct CreateRequest {
   std::function<absl::StatusOr<std::string>(pid_t)> before_pivot;
   // Compiled beforehand: the init only loads it.
   const security::SeccompProgram* seccomp = nullptr;
-  // Name of a fresh session keyring for the container (runc's default);
-  // empty keeps the caller's (--no-new-keyring).
-  std::string session_keyring;
+  // Name of a fresh kernel keyring the init joins (runc's default); empty
+  // keeps the caller's (--no-new-keyring).
+  std::string keyring_name;
   // Extra fds (3 .. 3+preserve_fds-1) the process inherits.
   int preserve_fds = 0;
 };
