@@ -230,6 +230,19 @@ test_tmpcopyup() {
   [ ! -e "$b/rootfs/etc/new" ] || fail "tmpcopyup wrote through to the rootfs"
 }
 
+test_configured_devices() {
+  local b="$WORK/devices"
+  make_bundle "$b" sh -c 'ls -ln /dev/fuse | cut -c1-10; ls -ln /dev/fuse | tr -s " " | cut -d" " -f3,4,5,6'
+  jq '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+                         "fileMode": 416, "uid": 3, "gid": 4}] |
+      .linux.resources.devices += [{"allow": true, "type": "c", "major": 10,
+                                    "minor": 229, "access": "rwm"}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}dev1" 2>&1 | tr '\n' ' ')"
+  expect_eq "configured device" "crw-r----- 3 4 10, 229 " "$out"
+}
+
 test_lifecycle() {
   local b="$WORK/life"
   make_bundle "$b" sleep 1000
@@ -523,7 +536,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
