@@ -10,12 +10,11 @@
 #include "cli/crate-runtime/commands.h"
 #include "cli/crate-runtime/flags.h"
 #include "cli/crate-runtime/log.h"
+#include "runtime/base/version.h"
 #include "runtime/oci/spec.h"
 
 namespace crate::cli {
 namespace {
-
-constexpr char kVersion[] = "0.1.0";
 
 struct Command {
   const char* name;
@@ -89,7 +88,7 @@ int Main(int argc, char** argv) {
   s = InitLog(log_path, log_format, g.debug);
   if (!s.ok()) return Fail(s);
   if (version) {
-    std::string out = absl::StrCat("crate-runtime version ", kVersion,
+    std::string out = absl::StrCat("crate-runtime version ", kCrateVersion,
                                    "\nspec: ", oci::kOciVersion, "\n");
     fwrite(out.data(), 1, out.size(), stdout);
     return 0;
