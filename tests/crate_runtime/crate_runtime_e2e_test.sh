@@ -28,7 +28,9 @@ P="crate-e2e-$$-"
 FAILED=0
 
 cleanup() {
-  local id
+  local id job
+  # Background processes of a failed check (console receiver, signal runner).
+  for job in $(jobs -p); do kill "$job" 2>/dev/null; done
   for id in $("$CR" --root "$ROOT" list -q 2>/dev/null); do
     "$CR" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
   done
@@ -465,7 +467,7 @@ PY
   local i
   for i in $(seq 50); do [ -e "$WORK/listening" ] && break; sleep 0.1; done
   "$CR" --root "$ROOT" create -b "$b" --console-socket "$USERNS_WORK/console.sock" "${P}tty2" ||
-    fail "create with --console-socket"
+    { fail "create with --console-socket"; kill "$recv"; }
   "$CR" --root "$ROOT" start "${P}tty2" || fail "start with a console"
   for i in $(seq 50); do [ "$(state_of "${P}tty2")" = stopped ] && break; sleep 0.1; done
   "$CR" --root "$ROOT" delete --force "${P}tty2"
