@@ -1,5 +1,8 @@
 #include "registry/images/image_service.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -83,9 +86,11 @@ absl::StatusOr<std::unique_ptr<ImageService>> ImageService::Open(
                    ImageStore::Open(JoinPath(root, "images")));
   ASSIGN_OR_RETURN(std::unique_ptr<SnapshotStore> snapshots,
                    SnapshotStore::Open(JoinPath(root, "snapshots")));
+  RETURN_IF_ERROR(MakeDirs(JoinPath(root, "diffids"), 0700));
+  RETURN_IF_ERROR(MakeDirs(JoinPath(root, "tmp"), 0700));
   return std::unique_ptr<ImageService>(
-      new ImageService(std::move(access), std::move(content), std::move(images),
-                       std::move(snapshots)));
+      new ImageService(root, std::move(access), std::move(content),
+                       std::move(images), std::move(snapshots)));
 }
 
 absl::StatusOr<std::unique_ptr<RegistryClient>> ImageService::NewClient(
@@ -191,8 +196,22 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
                            absl::StrCat("config of ", name)));
 
   std::vector<LayerToPull> layers;
+  // A layer whose snapshot exists is not unpacked again, so nothing would
+  // check that the blob the manifest names for it really has its DiffID.
+  std::vector<size_t> unchecked;
   for (size_t i = 0; i < manifest.layers.size(); ++i) {
     const Descriptor& l = manifest.layers[i];
+    if (snapshots_->Exists(chain_ids[i].ToString())) {
+      absl::optional<std::string> known = KnownDiffId(l.digest);
+      if (!known) {
+        unchecked.push_back(i);
+      } else if (*known != config.diff_ids[i].ToString()) {
+        return absl::DataLossError(absl::StrCat(
+            "image ", name, ": layer ", i + 1, " (", l.digest.ToString(),
+            "): uncompressed it hashes to ", *known,
+            ", but the image config says ", config.diff_ids[i].ToString()));
+      }
+    }
     LayerToPull lp;
     lp.digest = l.digest.ToString();
     lp.size = l.size;
@@ -227,6 +246,21 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
     return Annotate(s, absl::StrCat("pull of ", name));
   }
 
+  for (size_t i : unchecked) {
+    const std::string what = absl::StrCat(
+        "layer ", i + 1, " (", layers[i].digest, ") of image ", name);
+    ASSIGN_OR_RETURN(std::string diff_id,
+                     ComputeDiffId(manifest.layers[i].digest, what));
+    if (diff_id != layers[i].diff_id) {
+      return absl::DataLossError(
+          absl::StrCat(what, ": uncompressed it hashes to ", diff_id,
+                       ", but the image config says ", layers[i].diff_id));
+    }
+  }
+  for (size_t i = 0; i < layers.size(); ++i) {
+    RETURN_IF_ERROR(RecordDiffId(manifest.layers[i].digest, layers[i].diff_id));
+  }
+
   ASSIGN_OR_RETURN(Image image, LoadImage(content_, manifest_digest, name));
   if (doc.index) image.record.index_digest = top_digest;
   image.record.repo_digests = {ref.NameOnly().WithDigest(top_digest).String()};
@@ -247,6 +281,36 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
   result.chain_ids = image.chain_ids;
   result.stats = client->stats();
   return result;
+}
+
+absl::optional<std::string> ImageService::KnownDiffId(
+    const Digest& blob) const {
+  absl::StatusOr<std::string> s =
+      ReadFile(JoinPath(JoinPath(root_, "diffids"), blob.hex()), 256);
+  if (!s.ok()) return absl::nullopt;
+  return *s;
+}
+
+absl::Status ImageService::RecordDiffId(const Digest& blob,
+                                        const std::string& diff_id) {
+  const std::string path = JoinPath(JoinPath(root_, "diffids"), blob.hex());
+  if (KnownDiffId(blob) == diff_id) return absl::OkStatus();
+  return WriteFileAtomic(path, diff_id, 0644);
+}
+
+absl::StatusOr<std::string> ImageService::ComputeDiffId(
+    const Digest& blob, const std::string& what) {
+  std::string dir = JoinPath(JoinPath(root_, "tmp"), "diffid-XXXXXX");
+  if (mkdtemp(dir.data()) == nullptr) return ErrnoStatus("mkdtemp", dir);
+  ApplyOptions options;
+  options.layer_name = what;
+  absl::StatusOr<ApplyResult> r = [&]() -> absl::StatusOr<ApplyResult> {
+    ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(blob));
+    return ApplyLayerFromFd(fd.get(), JoinPath(dir, "fs"), options);
+  }();
+  RemoveTree(dir).IgnoreError();
+  if (!r.ok()) return r.status();
+  return r->diff_id;
 }
 
 absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
@@ -380,6 +444,14 @@ absl::StatusOr<ServiceGcReport> ImageService::GarbageCollect(
     return live;
   };
   ASSIGN_OR_RETURN(report.content, content_.GarbageCollect(mark, options));
+  if (!options.dry_run) {
+    const std::string dir = JoinPath(root_, "diffids");
+    ASSIGN_OR_RETURN(std::vector<std::string> known, ListDir(dir));
+    for (const std::string& hex : known) {
+      absl::StatusOr<Digest> d = Digest::Parse("sha256:" + hex);
+      if (!d.ok() || !content_.Has(*d)) unlink(JoinPath(dir, hex).c_str());
+    }
+  }
   return report;
 }
 

@@ -6,6 +6,9 @@
 //   <root>/images/     ImageStore: image records and tags
 //   <root>/snapshots/  SnapshotStore: unpacked layers by chain ID, and the
 //                      upper/work/rootfs directories of containers
+//   <root>/diffids/    <blob hex> -> the DiffID the blob was verified to
+//                      have, so that a manifest naming a known blob for a
+//                      layer whose snapshot exists cannot lie about it
 //
 // A pull holds a content-store lease from its first blob until the image
 // and its tag are recorded, so a concurrent GarbageCollect cannot take blobs
@@ -163,9 +166,10 @@ class ImageService {
   SnapshotStore& snapshots() { return *snapshots_; }
 
  private:
-  ImageService(RegistryAccess access, ContentStore content, ImageStore images,
-               std::unique_ptr<SnapshotStore> snapshots)
-      : access_(std::move(access)),
+  ImageService(std::string root, RegistryAccess access, ContentStore content,
+               ImageStore images, std::unique_ptr<SnapshotStore> snapshots)
+      : root_(std::move(root)),
+        access_(std::move(access)),
         content_(std::move(content)),
         images_(std::move(images)),
         snapshots_(std::move(snapshots)) {}
@@ -173,7 +177,14 @@ class ImageService {
   absl::StatusOr<std::unique_ptr<RegistryClient>> NewClient(
       const RegistryAccess& extra) const;
   absl::Status EnsureSnapshots(const Image& image, absl::string_view name);
+  // The DiffID a layer blob was verified to have, when crate unpacked it.
+  absl::optional<std::string> KnownDiffId(const Digest& blob) const;
+  absl::Status RecordDiffId(const Digest& blob, const std::string& diff_id);
+  // Uncompresses `blob` into a scratch directory to learn its DiffID.
+  absl::StatusOr<std::string> ComputeDiffId(const Digest& blob,
+                                            const std::string& what);
 
+  std::string root_;
   RegistryAccess access_;
   ContentStore content_;
   ImageStore images_;

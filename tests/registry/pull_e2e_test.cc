@@ -1,0 +1,660 @@
+// End to end through ImageService against a real docker-registry with the
+// images skopeo pushed (tests/fixtures): every fixture image pulled without
+// auth, with basic auth and over TLS, and its root file system compared with
+// what the fixture describes (the tree umoci unpacks, see the fixture's own
+// test); a push read back by skopeo; a pull killed mid-layer and resumed;
+// hostile layers and lying manifests refused with the store unchanged.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "registry/images/image_service.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_matchers.h"
+#include "runtime/base/unique_fd.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace crate::registry {
+namespace {
+
+using ::crate::fixtures::LocalRegistry;
+using ::crate::fixtures::RegistryOptions;
+using ::crate::fixtures::RunCommand;
+using ::crate::fixtures::TestImages;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string TempBase() {
+  const char* d = getenv("TEST_TMPDIR");
+  return d != nullptr ? d : "/tmp";
+}
+
+// A temporary directory removed with everything in it, mounts included.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = JoinPath(TempBase(), "pull-e2e-XXXXXX");
+    if (mkdtemp(templ.data()) != nullptr) path_ = templ;
+  }
+  ~TempDir() {
+    for (const std::string& m : mounts_) umount2(m.c_str(), MNT_DETACH);
+    if (!path_.empty()) RemoveTree(path_).IgnoreError();
+  }
+  const std::string& path() const { return path_; }
+  void NoteMount(const std::string& m) { mounts_.push_back(m); }
+
+ private:
+  std::string path_;
+  std::vector<std::string> mounts_;
+};
+
+// Compares the tree under `root` with the fixture's description of the
+// image: every listed path with its type, mode, owner, size, content and
+// link target, and none of the paths whiteouts removed.
+void ExpectTreeMatches(const std::string& root, const nlohmann::json& image,
+                       const std::string& what) {
+  SCOPED_TRACE(what);
+  ASSERT_TRUE(image.contains("files")) << what;
+  for (const auto& [path, f] : image["files"].items()) {
+    if (path == "/") continue;  // the mount point's own attributes
+    const std::string p = root + path;
+    struct stat st;
+    ASSERT_EQ(lstat(p.c_str(), &st), 0) << path << " is missing";
+    const std::string type = f.value("type", "");
+    if (type == "dir") {
+      EXPECT_TRUE(S_ISDIR(st.st_mode)) << path;
+    } else if (type == "file") {
+      EXPECT_TRUE(S_ISREG(st.st_mode)) << path;
+    } else if (type == "symlink") {
+      ASSERT_TRUE(S_ISLNK(st.st_mode)) << path;
+      char buf[4096];
+      ssize_t n = readlink(p.c_str(), buf, sizeof(buf));
+      ASSERT_GT(n, 0) << path;
+      EXPECT_EQ(std::string(buf, n), f.value("target", "")) << path;
+    } else if (type == "hardlink") {
+      struct stat target;
+      ASSERT_EQ(lstat((root + f.value("target", "")).c_str(), &target), 0)
+          << path;
+      EXPECT_EQ(st.st_ino, target.st_ino) << path << " is not a hard link";
+    }
+    if (f.contains("mode")) {
+      unsigned mode = std::stoul(f["mode"].get<std::string>(), nullptr, 8);
+      if (!S_ISLNK(st.st_mode)) {
+        EXPECT_EQ(st.st_mode & 07777, mode) << path;
+      }
+    }
+    if (f.contains("uid")) {
+      EXPECT_EQ(st.st_uid, f["uid"].get<uid_t>()) << path;
+    }
+    if (f.contains("gid")) {
+      EXPECT_EQ(st.st_gid, f["gid"].get<gid_t>()) << path;
+    }
+    if (S_ISREG(st.st_mode) && f.contains("size")) {
+      EXPECT_EQ(static_cast<uint64_t>(st.st_size), f["size"].get<uint64_t>())
+          << path;
+    }
+    if (S_ISREG(st.st_mode) && f.contains("sha256")) {
+      absl::StatusOr<std::string> data = ReadFile(p, uint64_t{1} << 30);
+      ASSERT_OK(data.status());
+      EXPECT_EQ(Digest::Sha256Of(*data).hex(), f["sha256"].get<std::string>())
+          << path;
+    }
+  }
+  const nlohmann::json absent =
+      image.contains("absent") ? image.at("absent") : nlohmann::json::array();
+  for (const auto& a : absent) {
+    const std::string p = root + a.get<std::string>();
+    struct stat st;
+    EXPECT_NE(lstat(p.c_str(), &st), 0) << a << " should have been removed";
+  }
+}
+
+// What the stores hold, to show that a refused pull changed nothing.
+struct StoreState {
+  std::set<std::string> blobs;
+  std::set<std::string> snapshots;
+  std::string images_json;
+  friend bool operator==(const StoreState& a, const StoreState& b) {
+    return a.blobs == b.blobs && a.snapshots == b.snapshots &&
+           a.images_json == b.images_json;
+  }
+};
+
+StoreState Snapshot(ImageService& service) {
+  StoreState s;
+  service.content()
+      .Walk([&](const BlobInfo& b) {
+        s.blobs.insert(b.digest.ToString());
+        return absl::OkStatus();
+      })
+      .IgnoreError();
+  absl::StatusOr<std::vector<std::string>> snaps = service.snapshots().List();
+  if (snaps.ok()) s.snapshots.insert(snaps->begin(), snaps->end());
+  absl::StatusOr<std::vector<ImageSummary>> list = service.List();
+  if (list.ok()) {
+    for (const ImageSummary& i : *list) {
+      s.images_json += i.record.manifest_digest.ToString() + ";";
+      for (const std::string& t : i.tags) s.images_json += t + ",";
+    }
+  }
+  return s;
+}
+
+std::string Describe(const StoreState& s) {
+  std::string out = "blobs:";
+  for (const std::string& b : s.blobs) out += " " + b;
+  out += "\nsnapshots:";
+  for (const std::string& b : s.snapshots) out += " " + b;
+  return out + "\nimages: " + s.images_json;
+}
+
+// docker's certs.d layout for one registry: <dir>/<host:port>/ca.crt.
+RegistryAccess AccessFor(const LocalRegistry& registry,
+                         const std::string& dir) {
+  RegistryAccess access;
+  if (!registry.auth_file().empty()) access.auth_files = {registry.auth_file()};
+  access.certs_dir = JoinPath(dir, "certs.d");
+  if (registry.tls()) {
+    std::string host_dir = JoinPath(access.certs_dir, registry.host());
+    EXPECT_OK(MakeDirs(host_dir));
+    absl::StatusOr<std::string> ca = ReadFile(registry.ca_cert(), 1 << 20);
+    EXPECT_OK(ca.status());
+    if (ca.ok()) {
+      EXPECT_OK(WriteFileAtomic(JoinPath(host_dir, "ca.crt"), *ca, 0644));
+    }
+  }
+  return access;
+}
+
+enum class Variant { kPlain, kBasicAuth, kTls };
+
+class PullEveryImageTest : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(PullEveryImageTest, TreesMatchTheFixture) {
+  RegistryOptions options;
+  options.auth = GetParam() == Variant::kBasicAuth;
+  options.tls = GetParam() == Variant::kTls;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start(options));
+  ASSERT_OK_AND_ASSIGN(TestImages images,
+                       crate::fixtures::PushTestImages(*registry));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root"),
+                                          AccessFor(*registry, tmp.path())));
+  SyscallMounter mounter;
+  int n = 0;
+  for (const auto& [name, image] : images.images) {
+    SCOPED_TRACE(name);
+    const nlohmann::json& desc = images.json["images"][name];
+    ASSERT_OK_AND_ASSIGN(PullResult pulled, service->Pull(image.reference));
+    EXPECT_EQ(pulled.top_digest.ToString(), image.digest);
+    std::vector<std::string> layers;
+    for (const Digest& d : pulled.record.layers) layers.push_back(d.ToString());
+    EXPECT_EQ(layers, image.layer_digests);
+    for (const std::string& l : image.layer_digests) {
+      ASSERT_OK_AND_ASSIGN(Digest d, Digest::Parse(l));
+      EXPECT_TRUE(service->content().Has(d)) << l;
+    }
+    ASSERT_OK_AND_ASSIGN(ResolvedImage resolved,
+                         service->Resolve(image.reference));
+    EXPECT_EQ(resolved.record.manifest_digest, pulled.record.manifest_digest);
+    if (!desc.contains("files")) continue;
+
+    // The plain-copy fallback: whiteouts applied by deleting.
+    const std::string copy_id = absl::StrCat("copy-", n);
+    ASSERT_OK_AND_ASSIGN(RootfsSpec copy,
+                         service->PrepareRootfs(copy_id, image.reference,
+                                                {/*force_copy=*/true}));
+    EXPECT_FALSE(copy.overlay);
+    ExpectTreeMatches(copy.path, desc, name + " (copy)");
+    EXPECT_OK(service->ReleaseRootfs(copy_id));
+
+    // The overlay of the shared snapshots.
+    const std::string mount_id = absl::StrCat("overlay-", n++);
+    ASSERT_OK_AND_ASSIGN(RootfsSpec ov,
+                         service->PrepareRootfs(mount_id, image.reference));
+    ASSERT_TRUE(ov.overlay);
+    ASSERT_OK(mounter.Mount(ov.mount));
+    tmp.NoteMount(ov.mount.target);
+    ExpectTreeMatches(ov.path, desc, name + " (overlay)");
+    EXPECT_OK(mounter.Unmount(ov.mount.target));
+    EXPECT_OK(service->ReleaseRootfs(mount_id));
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<ImageSummary> list, service->List());
+  EXPECT_FALSE(list.empty());
+  ASSERT_OK_AND_ASSIGN(ServiceVerifyReport verify, service->Verify());
+  EXPECT_THAT(verify.content.problems, IsEmpty());
+  EXPECT_THAT(verify.image_problems, IsEmpty());
+
+  // Everything removed: GC leaves no blob and no snapshot.
+  ASSERT_OK(service->Prune({/*all=*/true}).status());
+  ASSERT_OK_AND_ASSIGN(ServiceGcReport gc, service->GarbageCollect());
+  EXPECT_FALSE(gc.removed_snapshots.empty());
+  StoreState after = Snapshot(*service);
+  EXPECT_THAT(after.blobs, IsEmpty());
+  EXPECT_THAT(after.snapshots, IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Registries, PullEveryImageTest,
+                         ::testing::Values(Variant::kPlain, Variant::kBasicAuth,
+                                           Variant::kTls),
+                         [](const ::testing::TestParamInfo<Variant>& info) {
+                           switch (info.param) {
+                             case Variant::kPlain:
+                               return "Plain";
+                             case Variant::kBasicAuth:
+                               return "BasicAuth";
+                             case Variant::kTls:
+                               return "Tls";
+                           }
+                           return "Unknown";
+                         });
+
+std::vector<std::string> SkopeoArgs(const LocalRegistry& registry,
+                                    std::vector<std::string> args,
+                                    const std::string& side) {
+  std::vector<std::string> argv = {"skopeo", args[0]};
+  for (const std::string& f : registry.SkopeoFlags(side)) argv.push_back(f);
+  if (!registry.tls()) {
+    argv.push_back(side.empty() ? "--tls-verify=false"
+                                : "--" + side + "-tls-verify=false");
+  }
+  argv.insert(argv.end(), args.begin() + 1, args.end());
+  return argv;
+}
+
+TEST(PushTest, SkopeoPullsBackWhatCratePushed) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"layers"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root")));
+  const auto& layers = images.images.at("layers");
+  ASSERT_OK_AND_ASSIGN(PullResult pulled, service->Pull(layers.reference));
+  ASSERT_OK(service->Tag(layers.reference, "local/copy:v1"));
+
+  const std::string dest = registry->host() + "/crate-copy/layers:pushed";
+  ASSERT_OK_AND_ASSIGN(PushResult pushed, service->Push("local/copy:v1", dest));
+  EXPECT_EQ(pushed.manifest_digest, pulled.record.manifest_digest);
+
+  ASSERT_OK_AND_ASSIGN(
+      fixtures::CommandResult inspect,
+      RunCommand(SkopeoArgs(
+          *registry, {"inspect", "--format", "{{.Digest}}", "docker://" + dest},
+          "")));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(absl::StripAsciiWhitespace(inspect.out),
+            pulled.record.manifest_digest.ToString());
+  ASSERT_OK_AND_ASSIGN(
+      fixtures::CommandResult copy,
+      RunCommand(SkopeoArgs(*registry,
+                            {"copy", "-q", "docker://" + dest,
+                             "oci:" + JoinPath(tmp.path(), "oci") + ":x"},
+                            "src")));
+  EXPECT_EQ(copy.exit_code, 0) << copy.err;
+
+  // Pushed again: the registry has every blob, nothing is uploaded.
+  ASSERT_OK_AND_ASSIGN(PushResult again, service->Push("local/copy:v1", dest));
+  EXPECT_EQ(again.blobs_uploaded, 0u);
+}
+
+std::string RunfilePath(const std::string& rel) {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* ws = getenv("TEST_WORKSPACE");
+  return absl::StrCat(srcdir ? srcdir : ".", "/", ws ? ws : "crate", "/", rel);
+}
+
+TEST(KilledPullTest, LeavesNothingPresentAndResumes) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string layout = JoinPath(tmp.path(), "layout");
+  ASSERT_OK_AND_ASSIGN(
+      fixtures::CommandResult made,
+      RunCommand({"python3", RunfilePath("tests/bench/make_big_image.py"),
+                  layout, "--layers", "1", "--layer-mib", "24"}));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string ref = registry->host() + "/bench/big:latest";
+  ASSERT_OK_AND_ASSIGN(
+      fixtures::CommandResult push,
+      RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false",
+                  "oci:" + layout + ":latest", "docker://" + ref}));
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+
+  const std::string root = JoinPath(tmp.path(), "root");
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string tool = RunfilePath("registry/images/crate-pull");
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    execl(tool.c_str(), tool.c_str(), ref.c_str(), root.c_str(), nullptr);
+    _exit(127);
+  }
+  // Killed as soon as a layer is partly down: a big ingest file exists.
+  bool killed = false;
+  const std::string ingest_dir = JoinPath(root, "content/ingest");
+  for (absl::Time end = absl::Now() + absl::Seconds(60);
+       absl::Now() < end && !killed;) {
+    absl::StatusOr<std::vector<std::string>> names = ListDir(ingest_dir);
+    if (names.ok()) {
+      for (const std::string& n : *names) {
+        struct stat st;
+        if (absl::EndsWith(n, ".partial") &&
+            stat(JoinPath(ingest_dir, n).c_str(), &st) == 0 &&
+            st.st_size > (2 << 20)) {
+          kill(child, SIGKILL);
+          killed = true;
+          break;
+        }
+      }
+    }
+    if (!killed) usleep(2000);
+  }
+  int status = 0;
+  if (!killed) kill(child, SIGKILL);
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(killed) << "the pull ended before any layer was half down";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the pull finished before the kill";
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(root));
+  ASSERT_OK_AND_ASSIGN(std::vector<IngestStatus> partial,
+                       service->content().ListIngests());
+  ASSERT_FALSE(partial.empty());
+  uint64_t total = 0;
+  for (const IngestStatus& i : partial) {
+    ASSERT_TRUE(i.expected_digest.has_value());
+    EXPECT_FALSE(service->content().Has(*i.expected_digest))
+        << "a half-written blob counts as present";
+    EXPECT_FALSE(i.active);
+    total += i.expected_size;
+  }
+  ASSERT_OK_AND_ASSIGN(VerifyReport verify, service->content().Verify());
+  EXPECT_THAT(verify.problems, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(std::vector<ImageSummary> list, service->List());
+  EXPECT_THAT(list, IsEmpty())
+      << list.front().record.manifest_digest << " " << list.size();
+
+  ASSERT_OK_AND_ASSIGN(PullResult pulled, service->Pull(ref));
+  EXPECT_GE(pulled.stats.resumes, 1u);
+  EXPECT_LT(pulled.stats.blob_bytes, total)
+      << "the partial download was fetched again from its first byte";
+  for (const IngestStatus& i : partial) {
+    EXPECT_TRUE(service->content().Has(*i.expected_digest));
+  }
+  ASSERT_OK_AND_ASSIGN(ServiceVerifyReport after, service->Verify());
+  EXPECT_THAT(after.content.problems, IsEmpty());
+  EXPECT_THAT(after.image_problems, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(std::vector<IngestStatus> left,
+                       service->content().ListIngests());
+  EXPECT_THAT(left, IsEmpty());
+}
+
+TEST(RefusedPullTest, HostileLayersLeaveTheStoreAsItWas) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages good, crate::fixtures::PushTestImages(
+                                            *registry, "", {"busybox"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(
+      TestImages evil,
+      crate::fixtures::PushEvilImages(*registry, JoinPath(tmp.path(), "evil")));
+  ASSERT_FALSE(evil.images.empty());
+  for (bool with_busybox : {false, true}) {
+    const std::string root =
+        JoinPath(tmp.path(), with_busybox ? "root-with-busybox" : "root-empty");
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                         ImageService::Open(root));
+    if (with_busybox) {
+      ASSERT_OK(service->Pull(good.images.at("busybox").reference).status());
+    }
+    for (const auto& [name, image] : evil.images) {
+      SCOPED_TRACE(name);
+      const nlohmann::json& e = evil.json["images"][name]["evil"];
+      const nlohmann::json sentinels = e.at("sentinels");
+      const nlohmann::json must_not_exist = e.at("must_not_exist");
+      for (const auto& [path, content] : sentinels.items()) {
+        if (path[0] == '/') {
+          ASSERT_OK(WriteFileAtomic(path, content.get<std::string>(), 0644));
+        }
+      }
+      StoreState before = Snapshot(*service);
+      absl::StatusOr<PullResult> r = service->Pull(image.reference);
+      ASSERT_FALSE(r.ok()) << "a hostile layer was accepted";
+      EXPECT_THAT(std::string(r.status().message()),
+                  HasSubstr(image.reference));
+      ASSERT_GE(image.layer_digests.size(), 2u);
+      EXPECT_THAT(std::string(r.status().message()),
+                  HasSubstr(image.layer_digests[1]));
+      StoreState after = Snapshot(*service);
+      EXPECT_TRUE(after == before) << "before:\n"
+                                   << Describe(before) << "\nafter:\n"
+                                   << Describe(after);
+      for (const auto& p : must_not_exist) {
+        const std::string path = p.get<std::string>();
+        if (path[0] == '/') {
+          struct stat st;
+          EXPECT_NE(lstat(path.c_str(), &st), 0) << path;
+        }
+      }
+      for (const auto& [path, content] : sentinels.items()) {
+        if (path[0] == '/') {
+          absl::StatusOr<std::string> now = ReadFile(path, 1 << 20);
+          EXPECT_TRUE(now.ok() && *now == content.get<std::string>()) << path;
+          unlink(path.c_str());
+        }
+      }
+    }
+    ASSERT_OK_AND_ASSIGN(ServiceVerifyReport verify, service->Verify());
+    EXPECT_THAT(verify.content.problems, IsEmpty());
+  }
+}
+
+// A registry stand-in serving one manifest body with a chosen content type,
+// for documents docker-registry itself would refuse to store.
+class ManifestServer {
+ public:
+  ManifestServer(const std::string& dir, const std::string& body,
+                 const std::string& content_type) {
+    const std::string script = JoinPath(dir, "serve.py");
+    const std::string port_file = JoinPath(dir, "port");
+    EXPECT_OK(WriteFileAtomic(JoinPath(dir, "body"), body, 0644));
+    EXPECT_OK(WriteFileAtomic(script,
+                              absl::StrCat(R"(import http.server, sys, hashlib
+body = open(sys.argv[1], 'rb').read()
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, send):
+        self.send_response(200)
+        if '/manifests/' in self.path:
+            self.send_header('Content-Type', ')",
+                                           content_type, R"(')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            if send: self.wfile.write(body)
+        else:
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+    def do_GET(self): self.reply(True)
+    def do_HEAD(self): self.reply(False)
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+open(sys.argv[2] + '.tmp', 'w').write(str(s.server_port))
+import os; os.rename(sys.argv[2] + '.tmp', sys.argv[2])
+s.serve_forever()
+)"),
+                              0644));
+    pid_ = fork();
+    if (pid_ == 0) {
+      execlp("python3", "python3", script.c_str(),
+             JoinPath(dir, "body").c_str(), port_file.c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 500 && port_ == 0; ++i) {
+      absl::StatusOr<std::string> p = ReadFile(port_file, 64);
+      if (p.ok()) {
+        absl::SimpleAtoi(*p, &port_);
+      } else {
+        usleep(10000);
+      }
+    }
+  }
+  ~ManifestServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+TEST(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"layers"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root")));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RegistryClient> client,
+                       RegistryClient::Create(RegistryConfig()));
+  const auto& layers = images.images.at("layers");
+  const std::string host = registry->host();
+  ASSERT_OK_AND_ASSIGN(FetchedManifest m,
+                       client->GetManifest(host, layers.repository, "latest"));
+  const nlohmann::json original = nlohmann::json::parse(m.bytes);
+  const std::string lied_about = original["layers"][1]["digest"];
+
+  struct Lie {
+    std::string tag;
+    std::function<void(nlohmann::json&)> edit;
+    std::string reason;
+  };
+  std::vector<Lie> lies = {
+      {"size",
+       [](nlohmann::json& j) {
+         j["layers"][1]["size"] = j["layers"][1]["size"].get<int64_t>() + 7;
+       },
+       "bytes"},
+      {"digest",
+       [](nlohmann::json& j) {
+         // Layer 2 claims the blob of layer 3: it arrives intact, but its
+         // content is not what the config's DiffID says.
+         j["layers"][1]["digest"] = j["layers"][2]["digest"];
+         j["layers"][1]["size"] = j["layers"][2]["size"];
+       },
+       "DiffID|hashes to|diff"},
+      {"mediatype",
+       [](nlohmann::json& j) {
+         j["layers"][1]["mediaType"] = "application/vnd.example.unknown";
+       },
+       "media type"},
+  };
+  // Pulled first so that the lies reuse blobs the store has.
+  ASSERT_OK(service->Pull(layers.reference).status());
+  for (const Lie& lie : lies) {
+    SCOPED_TRACE(lie.tag);
+    nlohmann::json j = original;
+    lie.edit(j);
+    ASSERT_OK(client
+                  ->PutManifest(host, layers.repository, "lie-" + lie.tag,
+                                j.dump(), m.media_type)
+                  .status());
+    const std::string ref =
+        absl::StrCat(host, "/", layers.repository, ":lie-", lie.tag);
+    for (bool fresh : {true, false}) {
+      ImageService* s = service.get();
+      std::unique_ptr<ImageService> empty;
+      if (fresh) {
+        ASSERT_OK_AND_ASSIGN(empty, ImageService::Open(JoinPath(
+                                        tmp.path(), "fresh-" + lie.tag)));
+        s = empty.get();
+      }
+      StoreState before = Snapshot(*s);
+      absl::StatusOr<PullResult> r = s->Pull(ref);
+      ASSERT_FALSE(r.ok()) << "a lying manifest was accepted";
+      const std::string msg(r.status().message());
+      EXPECT_THAT(msg, HasSubstr(ref));
+      EXPECT_THAT(msg, ::testing::ContainsRegex(lie.reason));
+      // The blob the lie is about, or for a document the parser refuses,
+      // the manifest and the field.
+      const std::string blob =
+          lie.tag == "mediatype" ? "layers[1]"
+          : lie.tag == "digest"
+              ? original["layers"][2]["digest"].get<std::string>()
+              : lied_about;
+      EXPECT_THAT(msg, HasSubstr(blob));
+      StoreState after = Snapshot(*s);
+      EXPECT_TRUE(after == before) << "before:\n"
+                                   << Describe(before) << "\nafter:\n"
+                                   << Describe(after);
+    }
+  }
+
+  // Documents no registry would store: served by a stand-in.
+  struct Bad {
+    std::string name;
+    std::string body;
+    std::string content_type;
+    std::string reason;
+  };
+  std::vector<Bad> bad = {
+      {"malformed", "{\"schemaVersion\": 2, \"layers\": [", m.media_type,
+       "JSON|json|parse"},
+      {"unknown-type",
+       nlohmann::json{{"schemaVersion", 2},
+                      {"mediaType", "application/vnd.example.manifest+json"}}
+           .dump(),
+       "application/vnd.example.manifest+json", "media type"},
+  };
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.name);
+    const std::string dir = JoinPath(tmp.path(), "server-" + b.name);
+    ASSERT_OK(MakeDirs(dir));
+    ManifestServer server(dir, b.body, b.content_type);
+    ASSERT_GT(server.port(), 0);
+    const std::string ref =
+        absl::StrCat("127.0.0.1:", server.port(), "/crate-test/bad:latest");
+    StoreState before = Snapshot(*service);
+    absl::StatusOr<PullResult> r = service->Pull(ref);
+    ASSERT_FALSE(r.ok());
+    const std::string msg(r.status().message());
+    EXPECT_THAT(msg, HasSubstr("crate-test/bad"));
+    EXPECT_THAT(msg, HasSubstr("manifest"));
+    EXPECT_THAT(msg, ::testing::ContainsRegex(b.reason));
+    EXPECT_TRUE(Snapshot(*service) == before);
+  }
+}
+
+}  // namespace
+}  // namespace crate::registry
