@@ -22,7 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "registry/unpack/sha256.h"
+#include "registry/reference/digest.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
@@ -765,7 +765,7 @@ absl::StatusOr<FetchedManifest> RegistryClient::Impl::GetManifest(
   }
   FetchedManifest m;
   m.bytes = std::move(r.body);
-  m.digest = Sha256::Of(m.bytes);
+  m.digest = Digest::Sha256Of(m.bytes).ToString();
   std::string claimed = r.Header("docker-content-digest");
   if (absl::StartsWith(claimed, "sha256:") && claimed != m.digest) {
     return absl::DataLossError(
@@ -854,7 +854,7 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
   if (size >= 0 && sink->Offset() > static_cast<uint64_t>(size)) {
     RETURN_IF_ERROR(sink->Reset());
   }
-  auto hasher = std::make_unique<Sha256>();
+  auto hasher = std::make_unique<Digester>(Digester::Sha256());
   for (int attempt = 1;; ++attempt) {
     uint64_t offset = sink->Offset();
     Request req;
@@ -887,7 +887,7 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
         if (code != 206 && sink->Offset() > 0) {
           // The server ignored Range: start over.
           RETURN_IF_ERROR(sink->Reset());
-          hasher = std::make_unique<Sha256>();
+          hasher = std::make_unique<Digester>(Digester::Sha256());
         }
       }
       if (size >= 0 &&
@@ -923,7 +923,7 @@ absl::Status RegistryClient::Impl::FetchBlobOnce(const std::string& host,
     if (!Transient(r) || last) return ResponseError(what, req, r);
     Backoff(attempt);
   }
-  std::string got = own_hash ? hasher->Digest() : digest;
+  std::string got = own_hash ? hasher->Finish().ToString() : digest;
   if ((size >= 0 && sink->Offset() != static_cast<uint64_t>(size)) ||
       got != digest) {
     uint64_t n = sink->Offset();
@@ -957,7 +957,7 @@ absl::Status RegistryClient::Impl::UploadBlob(const std::string& host,
   std::string what =
       absl::StrCat("upload of blob ", digest, " to ", host, "/", repo);
   if (!ValidDigest(digest) ||
-      (body.fd < 0 && Sha256::Of(body.data) != digest)) {
+      (body.fd < 0 && Digest::Sha256Of(body.data).ToString() != digest)) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": the data does not hash to the digest"));
   }
@@ -1033,7 +1033,7 @@ absl::StatusOr<std::string> RegistryClient::Impl::PutManifest(
     const std::string& host, const std::string& repo,
     const std::string& reference, absl::string_view bytes,
     const std::string& media_type) {
-  std::string digest = Sha256::Of(bytes);
+  std::string digest = Digest::Sha256Of(bytes).ToString();
   std::string what =
       absl::StrCat("push of manifest ", host, "/", repo, ":", reference);
   Request req;

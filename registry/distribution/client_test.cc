@@ -23,8 +23,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/distribution/test_blob_server.h"
+#include "registry/reference/digest.h"
 #include "registry/unpack/layer.h"
-#include "registry/unpack/sha256.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
 #include "runtime/base/unique_fd.h"
@@ -213,7 +213,7 @@ TEST_F(PlainRegistryTest, ParallelFetchReusesConnectionsAndUnpacks) {
     if (type == "file" || type == "hardlink") {
       ASSERT_TRUE(S_ISREG(st.st_mode));
       ASSERT_OK_AND_ASSIGN(std::string data, ReadFile(p, 64 << 20));
-      EXPECT_EQ(Sha256::Of(data),
+      EXPECT_EQ(Digest::Sha256Of(data).ToString(),
                 "sha256:" + item["sha256"].get<std::string>());
     }
     if (type != "symlink") {
@@ -289,7 +289,7 @@ TEST_F(PlainRegistryTest, UploadsLargeBlobsFromAFile) {
   ASSERT_OK(WriteFileAtomic(path, data));
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   ASSERT_TRUE(fd.valid());
-  std::string digest = Sha256::Of(data);
+  std::string digest = Digest::Sha256Of(data).ToString();
   ASSERT_OK(client_->UploadBlobFromFd(registry_->host(), "crate-test/big",
                                       digest, fd.get(), data.size()));
   StringSink back;
@@ -308,8 +308,8 @@ TEST_F(PlainRegistryTest, UploadsLargeBlobsFromAFile) {
 void PushAndPull(RegistryClient& client, const std::string& host) {
   std::string layer = "not really a tar, but a blob";
   std::string config = R"({"architecture":"amd64","os":"linux"})";
-  std::string layer_digest = Sha256::Of(layer);
-  std::string config_digest = Sha256::Of(config);
+  std::string layer_digest = Digest::Sha256Of(layer).ToString();
+  std::string config_digest = Digest::Sha256Of(config).ToString();
   ASSERT_OK(client.UploadBlob(host, "crate-test/pushed", layer_digest, layer));
   ASSERT_OK(
       client.UploadBlob(host, "crate-test/pushed", config_digest, config));
@@ -379,7 +379,7 @@ TEST(TokenRegistryTest, BearerTokenFlowAgainstTheRealRegistry) {
 
   std::unique_ptr<RegistryClient> anonymous = NewClient(config);
   EXPECT_THAT(anonymous->UploadBlob(registry->host(), "crate-test/t",
-                                    Sha256::Of("x"), "x"),
+                                    Digest::Sha256Of("x").ToString(), "x"),
               StatusIs(absl::StatusCode::kUnauthenticated,
                        HasSubstr(registry->host())));
   EXPECT_THAT(anonymous->CheckLogin(registry->host(), {"crate", "wrong", ""}),
@@ -429,7 +429,7 @@ class BlobServerTest : public ::testing::Test {
     for (size_t i = 0; i < blob_.size(); ++i) {
       blob_[i] = static_cast<char>((i * 2654435761u) >> 13);
     }
-    digest_ = Sha256::Of(blob_);
+    digest_ = Digest::Sha256Of(blob_).ToString();
     ASSERT_OK_AND_ASSIGN(server_, testing::BlobServer::Start(tmp_, blob_));
     client_ = NewClient(FastConfig(JoinPath(tmp_, "certs.d")));
     ASSERT_NE(client_, nullptr);
@@ -563,16 +563,18 @@ TEST(MutualTlsTest, ClientCertificateFromCertsDir) {
   // The CA alone is not enough: the server wants a client certificate.
   std::unique_ptr<RegistryClient> without = NewClient(config);
   StringSink sink;
-  EXPECT_FALSE(
-      without->FetchBlob(server->host(), "ok", Sha256::Of(blob), -1, &sink)
-          .ok());
+  EXPECT_FALSE(without
+                   ->FetchBlob(server->host(), "ok",
+                               Digest::Sha256Of(blob).ToString(), -1, &sink)
+                   .ok());
 
   ASSERT_OK_AND_ASSIGN(std::string cert, ReadFile(JoinPath(pki, "client.crt")));
   ASSERT_OK_AND_ASSIGN(std::string key, ReadFile(JoinPath(pki, "client.key")));
   ASSERT_OK(WriteFileAtomic(JoinPath(dir, "client.cert"), cert));
   ASSERT_OK(WriteFileAtomic(JoinPath(dir, "client.key"), key, 0600));
   std::unique_ptr<RegistryClient> with = NewClient(config);
-  ASSERT_OK(with->FetchBlob(server->host(), "ok", Sha256::Of(blob), -1, &sink));
+  ASSERT_OK(with->FetchBlob(server->host(), "ok",
+                            Digest::Sha256Of(blob).ToString(), -1, &sink));
   EXPECT_EQ(sink.data(), blob);
   server.reset();
   EXPECT_OK(RemoveTree(tmp));

@@ -18,7 +18,8 @@
 #include "gtest/gtest.h"
 #include "registry/distribution/ingest_sink.h"
 #include "registry/distribution/test_blob_server.h"
-#include "registry/unpack/sha256.h"
+#include "registry/image/config.h"
+#include "registry/reference/digest.h"
 #include "registry/unpack/test_tar.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
@@ -59,8 +60,9 @@ void Describe(const std::string& root, const std::string& rel,
     } else if (S_ISREG(st.st_mode)) {
       absl::StatusOr<std::string> data = ReadFile(p, 256 << 20);
       ASSERT_OK(data.status());
-      absl::StrAppend(&d, "file ", st.st_size, " ", Sha256::Of(*data), " ",
-                      st.st_mtime, " links ", st.st_nlink);
+      absl::StrAppend(&d, "file ", st.st_size, " ",
+                      Digest::Sha256Of(*data).ToString(), " ", st.st_mtime,
+                      " links ", st.st_nlink);
     } else {
       absl::StrAppend(&d, "special ", st.st_mode, " ", st.st_rdev);
     }
@@ -107,7 +109,12 @@ class LayerPullTest : public ::testing::Test {
     const nlohmann::json& desc = images_->json["images"]["layers"];
     std::vector<std::string> diff_ids;
     for (const auto& l : desc["layers"]) diff_ids.push_back(l["diff_id"]);
-    ASSERT_OK_AND_ASSIGN(chain_ids_, ChainIds(diff_ids));
+    std::vector<Digest> parsed;
+    for (const std::string& d : diff_ids) {
+      ASSERT_OK_AND_ASSIGN(Digest p, Digest::Parse(d));
+      parsed.push_back(p);
+    }
+    for (const Digest& c : ChainIds(parsed)) chain_ids_.push_back(c.ToString());
     for (size_t i = 0; i < diff_ids.size(); ++i) {
       LayerToPull l;
       l.digest = desc["layers"][i]["digest"];
@@ -174,7 +181,7 @@ TEST_F(LayerPullTest, PullsIntoSnapshotsAndMountsOverlay) {
     }
     if (item.contains("sha256")) {
       ASSERT_OK_AND_ASSIGN(std::string data, ReadFile(p, 64 << 20));
-      EXPECT_EQ(Sha256::Of(data),
+      EXPECT_EQ(Digest::Sha256Of(data).ToString(),
                 "sha256:" + item["sha256"].get<std::string>());
     }
   }
@@ -301,9 +308,9 @@ class StreamingPullTest : public ::testing::Test {
     EXPECT_OK(server.status());
     if (server.ok()) server_ = std::move(*server);
     LayerToPull l;
-    l.digest = Sha256::Of(*blob);
+    l.digest = Digest::Sha256Of(*blob).ToString();
     l.size = static_cast<int64_t>(blob->size());
-    l.diff_id = Sha256::Of(*plain);
+    l.diff_id = Digest::Sha256Of(*plain).ToString();
     l.chain_id = l.diff_id;
     l.description = "layer 1 of test";
     return l;

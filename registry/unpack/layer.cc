@@ -25,8 +25,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "registry/reference/digest.h"
 #include "registry/unpack/fs_walk.h"
-#include "registry/unpack/sha256.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
@@ -49,7 +49,7 @@ struct Pipeline {
   std::vector<char> in_buf = std::vector<char>(kBufferSize);
   std::vector<char> out_buf = std::vector<char>(kBufferSize);
   struct archive* decompressor = nullptr;
-  Sha256 hasher;
+  Digester hasher = Digester::Sha256();
   uint64_t total = 0;
   bool eof = false;
   absl::Status error;  // First failure seen by a callback.
@@ -564,7 +564,7 @@ absl::Status Run(Pipeline& p, int root_fd, ApplyResult* result) {
     if (n == 0) break;
   }
   result->uncompressed_bytes = p.total;
-  result->diff_id = p.hasher.Digest();
+  result->diff_id = p.hasher.Finish().ToString();
   return absl::OkStatus();
 }
 
@@ -623,21 +623,6 @@ absl::StatusOr<ApplyResult> ApplyLayerFromFile(const std::string& path,
                     absl::StrCat("layer ", options.layer_name));
   }
   return ApplyLayerFromFd(fd.get(), target_dir, options);
-}
-
-absl::StatusOr<std::vector<std::string>> ChainIds(
-    const std::vector<std::string>& diff_ids) {
-  std::vector<std::string> out;
-  out.reserve(diff_ids.size());
-  for (const std::string& d : diff_ids) {
-    if (!absl::StartsWith(d, "sha256:") || d.size() != 7 + 64) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("diff ID \"", d, "\" is not a sha256 digest"));
-    }
-    out.push_back(out.empty() ? d
-                              : Sha256::Of(absl::StrCat(out.back(), " ", d)));
-  }
-  return out;
 }
 
 }  // namespace crate::registry

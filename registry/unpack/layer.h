@@ -81,11 +81,6 @@ absl::StatusOr<ApplyResult> ApplyLayerFromFile(const std::string& path,
                                                const std::string& target_dir,
                                                const ApplyOptions& options);
 
-// ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " +
-// DiffID(Ln)), per the OCI image spec. Input and output are bottom-first.
-absl::StatusOr<std::vector<std::string>> ChainIds(
-    const std::vector<std::string>& diff_ids);
-
 }  // namespace crate::registry
 
 #endif  // CRATE_REGISTRY_UNPACK_LAYER_H_
