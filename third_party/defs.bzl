@@ -1,9 +1,10 @@
 """Build macros shared by the whole tree.
 
-Libraries depend on @system//:absl_headers only; the binary decides how
-abseil is linked. Tests and gRPC binaries link the shared abseil that gRPC
-itself uses (one copy in the process); crate-runtime and crate-shim link it
-statically to keep exec cheap.
+Libraries depend on @system//:absl_headers and @system//:seccomp_headers
+only; the binary decides how abseil and libseccomp are linked. Tests and gRPC
+binaries link the shared abseil that gRPC itself uses (one copy in the
+process); crate-runtime and crate-shim link both statically to keep exec
+cheap.
 """
 
 def crate_cc_test(name, deps = [], linkopts = [], **kwargs):
@@ -13,15 +14,40 @@ def crate_cc_test(name, deps = [], linkopts = [], **kwargs):
             "@system//:gmock",
             "@system//:gtest_main",
             "@system//:absl",
+            "@system//:seccomp",
         ],
         linkopts = linkopts,
         **kwargs
     )
 
-def crate_cc_binary(name, deps = [], static_absl = False, **kwargs):
+def crate_cc_binary(name, deps = [], static_absl = False, static_runtime = False,
+                    linkopts = [], **kwargs):
+    """A binary; static_absl also links libseccomp statically.
+
+    static_runtime links libstdc++ and libgcc statically too, leaving libc as
+    the only shared object the dynamic loader maps at exec.
+    """
+    extra = []
+    if static_absl:
+        extra = ["@system//:absl_static", "@system//:seccomp_static"]
+    else:
+        extra = ["@system//:absl", "@system//:seccomp"]
+    opts = list(linkopts)
+    if static_runtime:
+        # The toolchain names -lstdc++ itself, which -static-libstdc++ does
+        # not affect: the archive must come after every library that needs
+        # it (hence a last dependency), and --as-needed then drops the
+        # shared libstdc++ that nothing refers to any more.
+        native.cc_library(
+            name = name + "_static_runtime",
+            linkopts = ["-l:libstdc++.a"],
+        )
+        extra = extra + [":" + name + "_static_runtime"]
+        opts += ["-static-libgcc", "-Wl,--as-needed"]
     native.cc_binary(
         name = name,
-        deps = deps + ["@system//:absl_static" if static_absl else "@system//:absl"],
+        deps = deps + extra,
+        linkopts = opts,
         **kwargs
     )
 

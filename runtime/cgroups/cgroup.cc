@@ -1,5 +1,6 @@
 #include "runtime/cgroups/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -215,20 +217,43 @@ absl::Status SignalPids(const std::vector<pid_t>& pids, int signal) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Child cgroups of `dir`, by d_type: cgroupfs and kernfs fill it in, so no
+// stat of each control file is needed to tell the directories apart.
+std::vector<std::string> ChildCgroups(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_type != DT_DIR) continue;
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) {
+      continue;
+    }
+    out.push_back(JoinPath(dir, e->d_name));
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+// A cgroup directory holds only control files, which rmdir removes with it,
+// so the common case is one rmdir. Only a cgroup that still has children
+// (EBUSY) is read, to remove the children first.
 absl::Status RemoveCgroupDir(const std::string& dir,
                              absl::Duration busy_timeout) {
-  if (!IsDir(dir)) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
-  for (const std::string& name : names) {
-    std::string sub = JoinPath(dir, name);
-    if (IsDir(sub)) RETURN_IF_ERROR(RemoveCgroupDir(sub, busy_timeout));
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
+  if (errno != EBUSY && errno != ENOTEMPTY) return ErrnoStatus("rmdir", dir);
+  for (const std::string& sub : ChildCgroups(dir)) {
+    RETURN_IF_ERROR(RemoveCgroupDir(sub, busy_timeout));
   }
   absl::Time deadline = absl::Now() + busy_timeout;
   absl::Duration sleep = absl::Milliseconds(1);
   while (::rmdir(dir.c_str()) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
     // A process that just exited keeps the cgroup busy for a moment.
-    if (errno != EBUSY || absl::Now() >= deadline) {
+    if ((errno != EBUSY && errno != ENOTEMPTY) || absl::Now() >= deadline) {
       return ErrnoStatus("rmdir", dir);
     }
     absl::SleepFor(sleep);

@@ -82,6 +82,7 @@ def _system_libs_impl(ctx):
     # Headers only: libraries depend on this and leave the choice of shared
     # or static abseil to the binary that links them (see //third_party:defs.bzl).
     build.append("cc_library(\n    name = \"absl_headers\",\n)\n")
+    build.append("cc_library(\n    name = \"seccomp_headers\",\n)\n")
     for name, bases in _STATIC.items():
         flags = []
         for b in bases:
