@@ -181,42 +181,6 @@ absl::StatusOr<uint64_t> ReadKeyedUint64(const std::string& path,
   return absl::NotFoundError(absl::StrCat("read ", path, ": no ", key));
 }
 
-absl::Status CollectPids(const std::string& dir, std::vector<pid_t>* pids) {
-  std::string procs = JoinPath(dir, "cgroup.procs");
-  ASSIGN_OR_RETURN(std::string s, ReadFile(procs, 64 << 20));
-  for (absl::string_view line :
-       absl::StrSplit(s, '\n', absl::SkipWhitespace())) {
-    pid_t pid;
-    if (!absl::SimpleAtoi(line, &pid)) {
-      return absl::DataLossError(
-          absl::StrCat("read ", procs, ": bad pid '", line, "'"));
-    }
-    pids->push_back(pid);
-  }
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
-  for (const std::string& name : names) {
-    std::string sub = JoinPath(dir, name);
-    if (IsDir(sub)) RETURN_IF_ERROR(CollectPids(sub, pids));
-  }
-  return absl::OkStatus();
-}
-
-void SortPids(std::vector<pid_t>* pids) {
-  std::sort(pids->begin(), pids->end());
-  pids->erase(std::unique(pids->begin(), pids->end()), pids->end());
-}
-
-absl::Status SignalPids(const std::vector<pid_t>& pids, int signal) {
-  for (pid_t pid : pids) {
-    if (pid <= 0) continue;  // Never let a bad entry become kill(-1).
-    if (::kill(pid, signal) != 0 && errno != ESRCH) {
-      return ErrnoStatus(absl::StrCat("kill -", signal),
-                         absl::StrCat("pid ", pid));
-    }
-  }
-  return absl::OkStatus();
-}
-
 namespace {
 
 // Child cgroups of `dir`, by d_type: cgroupfs and kernfs fill it in, so no
@@ -237,6 +201,40 @@ std::vector<std::string> ChildCgroups(const std::string& dir) {
 }
 
 }  // namespace
+
+absl::Status CollectPids(const std::string& dir, std::vector<pid_t>* pids) {
+  std::string procs = JoinPath(dir, "cgroup.procs");
+  ASSIGN_OR_RETURN(std::string s, ReadFile(procs, 64 << 20));
+  for (absl::string_view line :
+       absl::StrSplit(s, '\n', absl::SkipWhitespace())) {
+    pid_t pid;
+    if (!absl::SimpleAtoi(line, &pid)) {
+      return absl::DataLossError(
+          absl::StrCat("read ", procs, ": bad pid '", line, "'"));
+    }
+    pids->push_back(pid);
+  }
+  for (const std::string& sub : ChildCgroups(dir)) {
+    RETURN_IF_ERROR(CollectPids(sub, pids));
+  }
+  return absl::OkStatus();
+}
+
+void SortPids(std::vector<pid_t>* pids) {
+  std::sort(pids->begin(), pids->end());
+  pids->erase(std::unique(pids->begin(), pids->end()), pids->end());
+}
+
+absl::Status SignalPids(const std::vector<pid_t>& pids, int signal) {
+  for (pid_t pid : pids) {
+    if (pid <= 0) continue;  // Never let a bad entry become kill(-1).
+    if (::kill(pid, signal) != 0 && errno != ESRCH) {
+      return ErrnoStatus(absl::StrCat("kill -", signal),
+                         absl::StrCat("pid ", pid));
+    }
+  }
+  return absl::OkStatus();
+}
 
 // A cgroup directory holds only control files, which rmdir removes with it,
 // so the common case is one rmdir. Only a cgroup that still has children
