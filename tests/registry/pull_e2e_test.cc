@@ -319,6 +319,56 @@ TEST(PushTest, SkopeoPullsBackWhatCratePushed) {
   // Pushed again: the registry has every blob, nothing is uploaded.
   ASSERT_OK_AND_ASSIGN(PushResult again, service->Push("local/copy:v1", dest));
   EXPECT_EQ(again.blobs_uploaded, 0u);
+
+  // Removing one of two tags keeps the image; removing the last removes it.
+  ASSERT_OK_AND_ASSIGN(RemoveReport untag, service->Remove("local/copy:v1"));
+  EXPECT_THAT(untag.deleted, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(RemoveReport gone, service->Remove(layers.reference));
+  EXPECT_THAT(gone.deleted,
+              ::testing::ElementsAre(pulled.record.manifest_digest));
+  ASSERT_OK_AND_ASSIGN(ServiceGcReport gc, service->GarbageCollect());
+  EXPECT_EQ(gc.removed_snapshots.size(), 3u);
+  EXPECT_THAT(Snapshot(*service).blobs, IsEmpty());
+}
+
+TEST(PullOptionsTest, PlatformOverrideAndProgress) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"multiarch"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root")));
+  const auto& multiarch = images.images.at("multiarch");
+  PullOptions options;
+  ASSERT_OK_AND_ASSIGN(options.platform, ParsePlatform("linux/arm64"));
+  std::vector<PullProgress> seen;
+  options.progress = [&](const PullProgress& p) { seen.push_back(p); };
+  ASSERT_OK_AND_ASSIGN(PullResult arm,
+                       service->Pull(multiarch.reference, options));
+  EXPECT_EQ(arm.record.platform, "linux/arm64/v8");
+  EXPECT_EQ(arm.record.index_digest, arm.top_digest);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front().stage, PullProgress::Stage::kResolved);
+  EXPECT_EQ(seen.back().stage, PullProgress::Stage::kRecorded);
+  EXPECT_EQ(seen.back().layers_done, seen.back().layers_total);
+
+  // The host's platform by default: another manifest of the same index,
+  // sharing the layer (and so its snapshot).
+  ASSERT_OK_AND_ASSIGN(PullResult host, service->Pull(multiarch.reference));
+  EXPECT_NE(host.record.manifest_digest, arm.record.manifest_digest);
+  EXPECT_EQ(host.record.platform, HostPlatform().ToString());
+  EXPECT_EQ(host.chain_ids, arm.chain_ids);
+  // Only the new config crossed the wire: the layer was there already.
+  EXPECT_LT(host.stats.blob_bytes, host.record.layer_sizes[0]);
+  // By digest: nothing is tagged, the record names the digest.
+  const std::string by_digest = registry->host() + "/" + multiarch.repository +
+                                "@" + host.record.manifest_digest.ToString();
+  ASSERT_OK_AND_ASSIGN(PullResult pinned, service->Pull(by_digest));
+  EXPECT_EQ(pinned.record.manifest_digest, host.record.manifest_digest);
+  ASSERT_OK_AND_ASSIGN(ResolvedImage resolved, service->Resolve(by_digest));
+  EXPECT_EQ(resolved.record.manifest_digest, host.record.manifest_digest);
 }
 
 std::string RunfilePath(const std::string& rel) {
