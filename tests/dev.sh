@@ -16,11 +16,19 @@ fi
 case "${1:-}" in
   main)
     bazel build "${bazel_flags[@]}" //...
+    bin="$(bazel info bazel-bin 2>/dev/null)"
     echo
-    bazel-bin/cli/crate/crate version
-    if [ -x bazel-bin/cli/crate-runtime/crate-runtime ]; then
-      bazel-bin/cli/crate-runtime/crate-runtime --version
-    fi
+    "$bin/cli/crate/crate" version
+    "$bin/cli/crate-runtime/crate-runtime" --version
+    echo
+    # A container from the built-in busybox image, offline: its root file
+    # system is made from busybox-static, and crate-runtime runs it.
+    work="$(mktemp -d /tmp/crate-main.XXXXXX)"
+    trap '"$bin/cli/crate-runtime/crate-runtime" --root "$work/state" delete --force crate-main >/dev/null 2>&1; rm -rf "$work"' EXIT
+    tests/fixtures/bundle.sh "$work/bundle" --hostname crate-main -- \
+      sh -c 'echo "hello from a crate container: $(id -un)@$(hostname), kernel $(uname -r)"; ls /'
+    "$bin/cli/crate-runtime/crate-runtime" --root "$work/state" run \
+      --bundle "$work/bundle" crate-main
     ;;
   test)
     log="$(mktemp)"
