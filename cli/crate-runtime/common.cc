@@ -51,6 +51,15 @@ absl::Status PrepareCreate(const GlobalOptions& g, linux::CreateOptions* o) {
         absl::StrCat("--preserve-fds: invalid value ", o->preserve_fds));
   }
   o->root = g.root;
+  // runc and crun say nothing when an unprivileged user's container has no
+  // cgroupsPath; one that names a cgroup it cannot get deserves a warning.
+  o->on_degraded = [](const std::string& msg, bool explicit_request) {
+    if (explicit_request) {
+      LogWarning(msg);
+    } else {
+      LogDebug(msg);
+    }
+  };
   return absl::OkStatus();
 }
 

@@ -236,6 +236,12 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     if (!s.ok() && (geteuid() == 0 || has_resources)) {
       return Annotate(s, absl::StrCat("cgroup ", cgroup_path));
     }
+    if (!s.ok() && options.on_degraded) {
+      options.on_degraded(absl::StrCat("running without a cgroup: cgroup ",
+                                       cgroup_path, " is not writable by uid ",
+                                       geteuid(), " (", s.message(), ")"),
+                          spec->linux && !spec->linux->cgroups_path.empty());
+    }
     if (options.on_init_created) return options.on_init_created(pid, *spec);
     return absl::OkStatus();
   };

@@ -32,6 +32,10 @@ struct CreateOptions {
   int preserve_fds = 0;
   // Called with the init's pid before it runs (cgroups).
   std::function<absl::Status(pid_t, const oci::Spec&)> on_init_created;
+  // What the container goes without (an unprivileged user's cgroup), with
+  // `explicit_request` set when the configuration asked for it by name.
+  std::function<void(const std::string& msg, bool explicit_request)>
+      on_degraded;
 };
 
 // Reads and validates <bundle>/config.json, makes the state directory and

@@ -350,7 +350,9 @@ class Builder {
         0) {
       return ErrnoStatus(Describe("bind mount", d.path, ""), target);
     }
-    return absl::OkStatus();
+    // As crun does: a node bound from the host is a device, never a program
+    // or a setuid file, whatever the host's /dev allows.
+    return Remount(target, MS_NOSUID | MS_NOEXEC);
   }
 
   absl::Status MakeSymlink(const std::string& root, const SymlinkStep& s) {
