@@ -183,13 +183,14 @@ RegistryAccess AccessFor(const LocalRegistry& registry,
   return access;
 }
 
-enum class Variant { kPlain, kBasicAuth, kTls };
+enum class Variant { kPlain, kBasicAuth, kToken, kTls };
 
 class PullEveryImageTest : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(PullEveryImageTest, TreesMatchTheFixture) {
   RegistryOptions options;
   options.auth = GetParam() == Variant::kBasicAuth;
+  options.token = GetParam() == Variant::kToken;
   options.tls = GetParam() == Variant::kTls;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
                        LocalRegistry::Start(options));
@@ -257,13 +258,15 @@ TEST_P(PullEveryImageTest, TreesMatchTheFixture) {
 
 INSTANTIATE_TEST_SUITE_P(Registries, PullEveryImageTest,
                          ::testing::Values(Variant::kPlain, Variant::kBasicAuth,
-                                           Variant::kTls),
+                                           Variant::kToken, Variant::kTls),
                          [](const ::testing::TestParamInfo<Variant>& info) {
                            switch (info.param) {
                              case Variant::kPlain:
                                return "Plain";
                              case Variant::kBasicAuth:
                                return "BasicAuth";
+                             case Variant::kToken:
+                               return "Token";
                              case Variant::kTls:
                                return "Tls";
                            }
@@ -329,6 +332,41 @@ TEST(PushTest, SkopeoPullsBackWhatCratePushed) {
   ASSERT_OK_AND_ASSIGN(ServiceGcReport gc, service->GarbageCollect());
   EXPECT_EQ(gc.removed_snapshots.size(), 3u);
   EXPECT_THAT(Snapshot(*service).blobs, IsEmpty());
+}
+
+TEST(StoredImageTest, RootfsFromStoredBlobsAndVerify) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"layers"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root")));
+  const auto& layers = images.images.at("layers");
+  ASSERT_OK_AND_ASSIGN(PullResult pulled, service->Pull(layers.reference));
+  // Registry gone: a snapshot removed behind crate's back is unpacked
+  // again from the stored blob.
+  ASSERT_OK(registry->Stop());
+  ASSERT_OK(service->snapshots().Remove(pulled.chain_ids[1].ToString()));
+  ASSERT_OK_AND_ASSIGN(RootfsSpec fs,
+                       service->PrepareRootfs("c1", layers.reference, {true}));
+  EXPECT_TRUE(service->snapshots().Exists(pulled.chain_ids[1].ToString()));
+  ExpectTreeMatches(fs.path, images.json["images"]["layers"], "re-unpacked");
+  EXPECT_OK(service->ReleaseRootfs("c1"));
+
+  // A blob corrupted on disk is found by Verify, with the image it breaks.
+  const std::string blob = service->content().BlobPath(pulled.record.layers[1]);
+  ASSERT_EQ(chmod(blob.c_str(), 0644), 0);
+  ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFile(blob, 1 << 30));
+  bytes[bytes.size() / 2] ^= 0x55;
+  ASSERT_OK(WriteFileAtomic(blob, bytes, 0444));
+  ASSERT_OK_AND_ASSIGN(ServiceVerifyReport bad, service->Verify(true));
+  ASSERT_EQ(bad.content.problems.size(), 1u);
+  EXPECT_THAT(bad.content.problems[0].path,
+              HasSubstr(pulled.record.layers[1].hex()));
+  ASSERT_EQ(bad.image_problems.size(), 1u);
+  EXPECT_THAT(bad.image_problems[0], HasSubstr(layers.reference));
 }
 
 TEST(PullOptionsTest, PlatformOverrideAndProgress) {
