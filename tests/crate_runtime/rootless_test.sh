@@ -6,6 +6,8 @@
 # The test user is created when missing and then removed; every container,
 # mount namespace and directory made here is removed on exit.
 set -uo pipefail
+# useradd, userdel and setpriv live in sbin, which the test PATH lacks.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 CR="$HERE/../../cli/crate-runtime/crate-runtime"
