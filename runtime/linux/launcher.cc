@@ -179,6 +179,10 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
                  {sync_fd, go_fd, state_dir_fd, req.console_socket});
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
+  // Now in the container's cgroups (the caller joined them before "go").
+  if ((plan.clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) {
+    ChildFail(sync_fd, ErrnoStatus("unshare cgroup namespace"));
+  }
   std::string state_json;
   // The caller's keyring holds the caller's secrets; the container gets
   // its own unless asked not to. Kernels without keyrings are fine
@@ -326,7 +330,10 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
 
   fflush(nullptr);
-  int flags = plan.clone_flags & ~CLONE_NEWTIME;
+  // The cgroup namespace is made by the init itself once the caller has
+  // moved it into its cgroups (see InitMain), so that its root is the
+  // container's cgroup and not the caller's.
+  int flags = plan.clone_flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
   bool intermediate = !plan.joins.empty() || (plan.clone_flags & CLONE_NEWTIME);
   pid_t pid;
   if (!intermediate) {

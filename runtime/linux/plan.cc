@@ -84,8 +84,10 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
   bool user_ns = false;
   bool new_user_ns = false;
   bool new_net_ns = false;
+  bool cgroup_ns = false;
   for (const oci::Namespace& ns : lx.namespaces) {
     if (ns.type == NamespaceType::kUser) user_ns = true;
+    if (ns.type == NamespaceType::kCgroup) cgroup_ns = true;
     if (ns.type == NamespaceType::kMount) plan.mount_namespace = true;
     if (ns.path.empty()) {
       plan.clone_flags |= CloneFlag(ns.type);
@@ -146,9 +148,10 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
         step.fstype = "cgroup2";
         step.source = "cgroup";
       } else {
-        // TODO(runtime): with a cgroup namespace, mount the hierarchies
-        // themselves instead of binding the init's cgroups.
         step.cgroup_bind_fallback = true;
+        // In its own cgroup namespace the container can mount each
+        // hierarchy, rooted at its cgroup, as runc does.
+        step.cgroup_mount_hierarchies = cgroup_ns;
         step.bind = true;
         step.source = "/sys/fs/cgroup";
         step.fstype.clear();

@@ -34,6 +34,10 @@ struct MountStep {
   // tmpfs with one bind per host hierarchy of the init's own cgroup (the
   // source and recursive fields are then unused).
   bool cgroup_bind_fallback = false;
+  // With cgroup_bind_fallback: the container has a cgroup namespace, so each
+  // v1 hierarchy is mounted (rooted at the namespace's cgroup) instead of
+  // bound from the host.
+  bool cgroup_mount_hierarchies = false;
   // tmpfs "tmpcopyup": the tmpfs starts with what the image had there.
   bool tmpcopyup = false;
   // sysfs in a user namespace without its own network namespace cannot be

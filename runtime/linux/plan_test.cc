@@ -109,6 +109,20 @@ TEST(PlanTest, CgroupMountOnUnifiedHost) {
   EXPECT_FALSE(plan.mounts[4].bind);
 }
 
+TEST(PlanTest, CgroupNamespaceMountsHierarchies) {
+  std::string json = kBase;
+  const std::string ipc = R"({"type": "ipc"})";
+  json.replace(json.find(ipc), ipc.size(), ipc + R"(, {"type": "cgroup"})");
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan,
+                       MakePlan(Parse(json), {.bundle = "/b"}));
+  EXPECT_TRUE(plan.clone_flags & CLONE_NEWCGROUP);
+  EXPECT_TRUE(plan.mounts[4].cgroup_bind_fallback);
+  EXPECT_TRUE(plan.mounts[4].cgroup_mount_hierarchies);
+  ASSERT_OK_AND_ASSIGN(LaunchPlan without,
+                       MakePlan(Parse(kBase), {.bundle = "/b"}));
+  EXPECT_FALSE(without.mounts[4].cgroup_mount_hierarchies);
+}
+
 TEST(PlanTest, DefaultDevicesAndConfiguredOnes) {
   ASSERT_OK_AND_ASSIGN(LaunchPlan plan,
                        MakePlan(Parse(kBase), {.bundle = "/b"}));

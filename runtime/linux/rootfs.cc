@@ -19,6 +19,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "runtime/base/errno_status.h"
@@ -229,15 +230,32 @@ class Builder {
       }
       auto it = path_of.find(key);
       if (it == path_of.end()) continue;
+      std::string dest = JoinPath(target, name);
+      if (mkdir(dest.c_str(), 0755) != 0 && errno != EEXIST) {
+        return ErrnoStatus("mkdir", dest);
+      }
+      if (m.cgroup_mount_hierarchies) {
+        // The hierarchy is found by its controllers (or name=); a mount
+        // naming only a name= must say "none" or the kernel takes all.
+        bool named_only = true;
+        for (const std::string& k : key) {
+          if (!absl::StartsWith(k, "name=")) named_only = false;
+        }
+        std::string data = absl::StrJoin(key, ",");
+        if (named_only) data = absl::StrCat("none,", data);
+        if (k_.Mount("cgroup", dest.c_str(), "cgroup",
+                     m.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
+                     data.c_str()) != 0) {
+          return ErrnoStatus(absl::StrCat("mount cgroup (", data, ") on"),
+                             dest);
+        }
+        continue;
+      }
       std::string rel = it->second;
       if (mount_root != "/" && absl::StartsWith(rel, mount_root)) {
         rel = rel.substr(mount_root.size());
       }
       std::string source = JoinPath(point, rel);
-      std::string dest = JoinPath(target, name);
-      if (mkdir(dest.c_str(), 0755) != 0 && errno != EEXIST) {
-        return ErrnoStatus("mkdir", dest);
-      }
       if (k_.Mount(source.c_str(), dest.c_str(), nullptr, MS_BIND, nullptr) !=
           0) {
         return ErrnoStatus(Describe("bind mount", source, ""), dest);

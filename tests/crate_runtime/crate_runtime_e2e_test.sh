@@ -411,6 +411,31 @@ test_cgroups() {
     "$("$CR" --root "$ROOT" run -b "$b" "${P}cg2" 2>&1)"
 }
 
+# With a cgroup namespace the container mounts each hierarchy itself: every
+# line of /proc/self/cgroup is at its root, the mounts are cgroup file
+# systems rooted there (not binds of host paths), and they show the
+# container's own limits, not the host's tree.
+test_cgroup_namespace() {
+  local b="$WORK/cgroupns"
+  make_bundle "$b" sh -c 'grep -cv ":/$" /proc/self/cgroup;
+      grep " /sys/fs/cgroup/" /proc/self/mountinfo | cut -d" " -f4,5,9 |
+        grep -v "^/ /sys/fs/cgroup/[a-z_=]* cgroup$" | wc -l;
+      grep -c " /sys/fs/cgroup/" /proc/self/mountinfo;
+      cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes;
+      ls /sys/fs/cgroup/pids | grep -c "^'"$P"'"'
+  jq '.linux.namespaces += [{"type": "cgroup"}] |
+      .linux.resources.memory.limit = 67108864 |
+      .linux.resources.pids.limit = 21' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out hierarchies
+  hierarchies="$(awk '$5 ~ "^/sys/fs/cgroup/[^/]*$" && $0 ~ / - cgroup / {n++} END {print n}' \
+    /proc/self/mountinfo)"
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}cgns1" 2>&1 | tr '\n' ' ')"
+  expect_eq "cgroup namespace view" \
+    "0 0 $hierarchies 21 67108864 0 " "$out"
+  [ ! -e "/sys/fs/cgroup/pids/${P}cgns1" ] || fail "cgroupns run left its cgroup"
+}
+
 test_security() {
   local b="$WORK/security"
   make_bundle "$b" sh -c 'grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status;
@@ -538,7 +563,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_version_and_features test_run_output_and_exit_code \
+for t in test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
