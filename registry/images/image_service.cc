@@ -1,11 +1,15 @@
 #include "registry/images/image_service.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <thread>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -42,17 +46,27 @@ absl::StatusOr<Reference> ParseName(absl::string_view name) {
   return ref;
 }
 
-// What a failed pull must undo: the blobs and snapshots it created.
+// What a failed pull must undo: the blobs and snapshots it created. Pulls
+// of the same image may run at once, and each saw these as new; what a
+// recorded image uses by the time of the undo is left alone.
 class PullUndo {
  public:
-  PullUndo(ContentStore& content, SnapshotStore& snapshots)
-      : content_(content), snapshots_(snapshots) {}
+  using LiveFn = std::function<absl::StatusOr<std::pair<
+      absl::flat_hash_set<Digest>, absl::flat_hash_set<std::string>>>()>;
+  PullUndo(ContentStore& content, SnapshotStore& snapshots, LiveFn live)
+      : content_(content), snapshots_(snapshots), live_(std::move(live)) {}
   ~PullUndo() {
-    if (committed_) return;
-    for (const std::string& id : snapshots_added_) {
-      snapshots_.Remove(id).IgnoreError();
+    if (committed_ || (blobs_added_.empty() && snapshots_added_.empty())) {
+      return;
     }
-    for (const Digest& d : blobs_added_) content_.Delete(d).IgnoreError();
+    auto live = live_();
+    if (!live.ok()) return;  // Keeping too much is safe; GC removes it.
+    for (const std::string& id : snapshots_added_) {
+      if (!live->second.contains(id)) snapshots_.Remove(id).IgnoreError();
+    }
+    for (const Digest& d : blobs_added_) {
+      if (!live->first.contains(d)) content_.Delete(d).IgnoreError();
+    }
   }
   void NoteBlob(const Digest& d) { blobs_added_.push_back(d); }
   void NoteSnapshot(const std::string& id) { snapshots_added_.push_back(id); }
@@ -61,6 +75,7 @@ class PullUndo {
  private:
   ContentStore& content_;
   SnapshotStore& snapshots_;
+  LiveFn live_;
   std::vector<Digest> blobs_added_;
   std::vector<std::string> snapshots_added_;
   bool committed_ = false;
@@ -185,7 +200,14 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
           manifest_digest.ToString()});
 
   ASSIGN_OR_RETURN(Lease lease, content_.AcquireLease());
-  PullUndo undo(content_, *snapshots_);
+  PullUndo undo(content_, *snapshots_,
+                [this]() -> PullUndo::LiveFn::result_type {
+                  ASSIGN_OR_RETURN(absl::flat_hash_set<Digest> blobs,
+                                   images_.LiveDigests());
+                  ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> chains,
+                                   LiveChainIds());
+                  return std::make_pair(std::move(blobs), std::move(chains));
+                });
   RETURN_IF_ERROR(WriteNew(content_, undo, top.bytes, top_digest,
                            absl::StrCat("manifest of ", name)));
   if (chosen) {
@@ -293,9 +315,40 @@ absl::optional<std::string> ImageService::KnownDiffId(
 
 absl::Status ImageService::RecordDiffId(const Digest& blob,
                                         const std::string& diff_id) {
-  const std::string path = JoinPath(JoinPath(root_, "diffids"), blob.hex());
   if (KnownDiffId(blob) == diff_id) return absl::OkStatus();
-  return WriteFileAtomic(path, diff_id, 0644);
+  // Pulls in threads of one process record the same blob at once, so the
+  // temporary file needs a name of its own, not one per process.
+  const std::string path = JoinPath(JoinPath(root_, "diffids"), blob.hex());
+  std::string tmp = path + ".XXXXXX";
+  UniqueFd fd(mkostemp(tmp.data(), O_CLOEXEC));
+  if (!fd) return ErrnoStatus("mkostemp", tmp);
+  absl::Status s;
+  if (write(fd.get(), diff_id.data(), diff_id.size()) !=
+          static_cast<ssize_t>(diff_id.size()) ||
+      fchmod(fd.get(), 0644) != 0) {
+    s = ErrnoStatus("write", tmp);
+  } else if (rename(tmp.c_str(), path.c_str()) != 0) {
+    s = ErrnoStatus("rename to " + path, tmp);
+  }
+  if (!s.ok()) unlink(tmp.c_str());
+  return s;
+}
+
+absl::StatusOr<absl::flat_hash_set<std::string>> ImageService::LiveChainIds()
+    const {
+  absl::flat_hash_set<std::string> live;
+  ASSIGN_OR_RETURN(std::vector<ImageSummary> all, images_.List());
+  for (const ImageSummary& s : all) {
+    const Digest& cd = s.record.config_digest;
+    ASSIGN_OR_RETURN(std::string body, content_.ReadBlob(cd, kMaxConfigSize));
+    ASSIGN_OR_RETURN(
+        ImageConfig config,
+        ParseImageConfig(body, absl::StrCat("config ", cd.ToString())));
+    for (const Digest& id : ChainIds(config.diff_ids)) {
+      live.insert(id.ToString());
+    }
+  }
+  return live;
 }
 
 absl::StatusOr<std::string> ImageService::ComputeDiffId(
@@ -422,18 +475,8 @@ absl::StatusOr<ServiceGcReport> ImageService::GarbageCollect(
   // look unused here.
   auto mark = [&]() -> absl::StatusOr<absl::flat_hash_set<Digest>> {
     ASSIGN_OR_RETURN(absl::flat_hash_set<Digest> live, images_.LiveDigests());
-    ASSIGN_OR_RETURN(std::vector<ImageSummary> all, images_.List());
-    absl::flat_hash_set<std::string> live_chains;
-    for (const ImageSummary& s : all) {
-      const Digest& cd = s.record.config_digest;
-      ASSIGN_OR_RETURN(std::string body, content_.ReadBlob(cd, kMaxConfigSize));
-      ASSIGN_OR_RETURN(
-          ImageConfig config,
-          ParseImageConfig(body, absl::StrCat("config ", cd.ToString())));
-      for (const Digest& id : ChainIds(config.diff_ids)) {
-        live_chains.insert(id.ToString());
-      }
-    }
+    ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> live_chains,
+                     LiveChainIds());
     ASSIGN_OR_RETURN(std::vector<std::string> present, snapshots_->List());
     for (const std::string& id : present) {
       if (live_chains.contains(id)) continue;
@@ -495,7 +538,7 @@ absl::Status ImageService::EnsureSnapshots(const Image& image,
                         options.layer_name, ": uncompressed it hashes to ",
                         r.diff_id, ", but the image config says ", diff_id));
                   }
-                  return absl::OkStatus();
+                  return RecordDiffId(blob, diff_id);
                 })
             .status());
   }

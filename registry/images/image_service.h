@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -180,6 +181,8 @@ class ImageService {
   // The DiffID a layer blob was verified to have, when crate unpacked it.
   absl::optional<std::string> KnownDiffId(const Digest& blob) const;
   absl::Status RecordDiffId(const Digest& blob, const std::string& diff_id);
+  // Chain IDs of the layers of every recorded image: the live snapshots.
+  absl::StatusOr<absl::flat_hash_set<std::string>> LiveChainIds() const;
   // Uncompresses `blob` into a scratch directory to learn its DiffID.
   absl::StatusOr<std::string> ComputeDiffId(const Digest& blob,
                                             const std::string& what);

@@ -12,9 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -367,6 +369,61 @@ TEST(StoredImageTest, RootfsFromStoredBlobsAndVerify) {
               HasSubstr(pulled.record.layers[1].hex()));
   ASSERT_EQ(bad.image_problems.size(), 1u);
   EXPECT_THAT(bad.image_problems[0], HasSubstr(layers.reference));
+}
+
+TEST(ConcurrencyTest, PullsOfOneImageAndGarbageCollectionAtOnce) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"layers"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string root = JoinPath(tmp.path(), "root");
+  const std::string ref = images.images.at("layers").reference;
+  // One service per thread, as separate processes would have.
+  std::vector<absl::Status> pulls(3);
+  std::atomic<bool> stop{false};
+  absl::Status gc_status;
+  std::thread gc([&] {
+    absl::StatusOr<std::unique_ptr<ImageService>> s = ImageService::Open(root);
+    if (!s.ok()) {
+      gc_status = s.status();
+      return;
+    }
+    while (!stop) {
+      absl::StatusOr<ServiceGcReport> r = (*s)->GarbageCollect();
+      if (!r.ok()) {
+        gc_status = r.status();
+        return;
+      }
+    }
+  });
+  std::vector<std::thread> pullers;
+  for (size_t i = 0; i < pulls.size(); ++i) {
+    pullers.emplace_back([&, i] {
+      absl::StatusOr<std::unique_ptr<ImageService>> s =
+          ImageService::Open(root);
+      pulls[i] = s.ok() ? (*s)->Pull(ref).status() : s.status();
+    });
+  }
+  for (std::thread& t : pullers) t.join();
+  stop = true;
+  gc.join();
+  for (const absl::Status& p : pulls) EXPECT_OK(p);
+  EXPECT_OK(gc_status);
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(root));
+  ASSERT_OK_AND_ASSIGN(ServiceGcReport gc_after, service->GarbageCollect());
+  EXPECT_THAT(gc_after.removed_snapshots, IsEmpty());
+  EXPECT_THAT(gc_after.content.removed_blobs, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(ServiceVerifyReport verify, service->Verify());
+  EXPECT_THAT(verify.content.problems, IsEmpty());
+  EXPECT_THAT(verify.image_problems, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(RootfsSpec fs,
+                       service->PrepareRootfs("c1", ref, {true}));
+  ExpectTreeMatches(fs.path, images.json["images"]["layers"], "concurrent");
+  EXPECT_OK(service->ReleaseRootfs("c1"));
 }
 
 TEST(PullOptionsTest, PlatformOverrideAndProgress) {
