@@ -4,6 +4,7 @@
 // what the fixture describes (the tree umoci unpacks, see the fixture's own
 // test); a push read back by skopeo; a pull killed mid-layer and resumed;
 // hostile layers and lying manifests refused with the store unchanged.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -286,6 +287,92 @@ std::vector<std::string> SkopeoArgs(const LocalRegistry& registry,
   }
   argv.insert(argv.end(), args.begin() + 1, args.end());
   return argv;
+}
+
+// Every path under `root` with what a tool can observe of it (type, mode,
+// owner, size, content hash or link target), mtimes aside.
+void Describe(const std::string& root, const std::string& rel,
+              std::map<std::string, std::string>& out) {
+  DIR* d = opendir((root + rel).c_str());
+  ASSERT_NE(d, nullptr) << root + rel;
+  std::vector<std::string> names;
+  while (struct dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(d);
+  for (const std::string& n : names) {
+    const std::string r = rel + "/" + n;
+    const std::string p = root + r;
+    struct stat st;
+    ASSERT_EQ(lstat(p.c_str(), &st), 0) << p;
+    std::string desc =
+        absl::StrCat(st.st_mode & S_IFMT, " ", absl::Hex(st.st_mode & 07777),
+                     " ", st.st_uid, ":", st.st_gid);
+    if (S_ISREG(st.st_mode)) {
+      ASSERT_OK_AND_ASSIGN(std::string data, ReadFile(p, uint64_t{1} << 30));
+      absl::StrAppend(&desc, " ", data.size(), " ",
+                      Digest::Sha256Of(data).hex(), " links ", st.st_nlink);
+    } else if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t k = readlink(p.c_str(), buf, sizeof(buf));
+      absl::StrAppend(&desc, " -> ", std::string(buf, k > 0 ? k : 0));
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      absl::StrAppend(&desc, " dev ", major(st.st_rdev), ",",
+                      minor(st.st_rdev));
+    }
+    out[r] = desc;
+    if (S_ISDIR(st.st_mode)) Describe(root, r, out);
+  }
+}
+
+TEST(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images,
+                       crate::fixtures::PushTestImages(
+                           *registry, "", {"layers", "busybox-v2s2"}));
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root")));
+  SyscallMounter mounter;
+  for (const auto& [name, image] : images.images) {
+    SCOPED_TRACE(name);
+    const std::string oci = JoinPath(tmp.path(), "oci-" + name);
+    const std::string bundle = JoinPath(tmp.path(), "bundle-" + name);
+    ASSERT_OK_AND_ASSIGN(
+        fixtures::CommandResult copy,
+        RunCommand({"skopeo", "copy", "-q", "--src-tls-verify=false",
+                    "docker://" + image.reference, "oci:" + oci + ":x"}));
+    ASSERT_EQ(copy.exit_code, 0) << copy.err;
+    ASSERT_OK_AND_ASSIGN(
+        fixtures::CommandResult unpack,
+        RunCommand({"umoci", "unpack", "--image", oci + ":x", bundle}));
+    ASSERT_EQ(unpack.exit_code, 0) << unpack.err;
+    std::map<std::string, std::string> want;
+    Describe(JoinPath(bundle, "rootfs"), "", want);
+    ASSERT_FALSE(want.empty());
+
+    ASSERT_OK(service->Pull(image.reference).status());
+    ASSERT_OK_AND_ASSIGN(
+        RootfsSpec copied,
+        service->PrepareRootfs("copy-" + name, image.reference, {true}));
+    std::map<std::string, std::string> got;
+    Describe(copied.path, "", got);
+    EXPECT_EQ(got, want) << "copy fallback";
+    EXPECT_OK(service->ReleaseRootfs("copy-" + name));
+
+    ASSERT_OK_AND_ASSIGN(RootfsSpec ov,
+                         service->PrepareRootfs("ov-" + name, image.reference));
+    ASSERT_OK(mounter.Mount(ov.mount));
+    tmp.NoteMount(ov.mount.target);
+    std::map<std::string, std::string> merged;
+    Describe(ov.path, "", merged);
+    EXPECT_EQ(merged, want) << "overlay";
+    EXPECT_OK(mounter.Unmount(ov.mount.target));
+    EXPECT_OK(service->ReleaseRootfs("ov-" + name));
+  }
 }
 
 TEST(PushTest, SkopeoPullsBackWhatCratePushed) {
