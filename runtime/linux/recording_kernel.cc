@@ -1,15 +1,28 @@
 #include "runtime/linux/recording_kernel.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 
 namespace crate::linux {
 namespace {
 
-std::string Or(const char* s) { return s == nullptr ? "-" : s; }
+// Mounts go to /proc/self/fd/N of a pinned target: record the path it
+// stands for, which is what tests can expect.
+std::string Or(const char* s) {
+  if (s == nullptr) return "-";
+  if (strncmp(s, "/proc/self/fd/", 14) == 0) {
+    char buf[PATH_MAX];
+    ssize_t n = readlink(s, buf, sizeof(buf) - 1);
+    if (n > 0) return std::string(buf, n);
+  }
+  return s;
+}
 
 }  // namespace
 
@@ -33,7 +46,7 @@ int RecordingKernel::Umount2(const char* target, int flags) {
   return Record(absl::StrCat("umount2 ", target, " ", flags));
 }
 int RecordingKernel::MountSetattr(const char* path, struct mount_attr* attr) {
-  return Record(absl::StrCat("mount_setattr ", path, " set 0x",
+  return Record(absl::StrCat("mount_setattr ", Or(path), " set 0x",
                              absl::Hex(attr->attr_set), " clr 0x",
                              absl::Hex(attr->attr_clr)));
 }

@@ -185,9 +185,12 @@ class Builder {
   // sees its limits (memory.limit_in_bytes) and not the host's tree.
   absl::Status MountCgroupTree(const std::string& root, const MountStep& m) {
     ASSIGN_OR_RETURN(std::string target, SecureMkdirAll(root, m.destination));
-    if (k_.Mount("tmpfs", target.c_str(), "tmpfs",
-                 MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0) {
-      return ErrnoStatus("mount tmpfs on", target);
+    {
+      ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+      if (k_.Mount("tmpfs", ProcFdPath(pinned.get()).c_str(), "tmpfs",
+                   MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0) {
+        return ErrnoStatus("mount tmpfs on", target);
+      }
     }
     // "4:memory:/crate/abc", "1:name=systemd:/", "0::/crate/abc".
     ASSIGN_OR_RETURN(std::string cgroups, ReadFile("/proc/self/cgroup"));
@@ -285,7 +288,8 @@ class Builder {
 
   // runc's way: the tmpfs is mounted aside, filled with a copy of what the
   // destination holds, then moved over it.
-  absl::Status MountTmpCopyUp(const MountStep& m, const std::string& target) {
+  absl::Status MountTmpCopyUp(const MountStep& m, const std::string& root,
+                              const std::string& target) {
     char aside[] = "/tmp/crate-tmpcopyup.XXXXXX";
     if (mkdtemp(aside) == nullptr) return ErrnoStatus("mkdtemp", aside);
     absl::Cleanup remove_aside = [&] { rmdir(aside); };
@@ -295,8 +299,10 @@ class Builder {
                          aside);
     }
     absl::Status s = CopyTree(target, aside);
-    if (s.ok() &&
-        k_.Mount(aside, target.c_str(), nullptr, MS_MOVE, nullptr) != 0) {
+    absl::StatusOr<UniqueFd> pinned = OpenInRoot(root, target);
+    if (s.ok() && !pinned.ok()) s = pinned.status();
+    if (s.ok() && k_.Mount(aside, ProcFdPath(pinned->get()).c_str(), nullptr,
+                           MS_MOVE, nullptr) != 0) {
       s = ErrnoStatus(absl::StrCat("move tmpfs from ", aside, " to"), target);
     }
     if (!s.ok()) k_.Umount2(aside, MNT_DETACH);
@@ -308,31 +314,42 @@ class Builder {
     std::string target;
     if (m.bind) {
       ASSIGN_OR_RETURN(target, MakeBindTarget(root, m.source, m.destination));
+      ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
       unsigned long first = MS_BIND | (m.flags & MS_REC);
-      if (k_.Mount(m.source.c_str(), target.c_str(), nullptr, first, nullptr) !=
-          0) {
+      if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(), nullptr,
+                   first, nullptr) != 0) {
         return ErrnoStatus(Describe("bind mount", m.source, ""), target);
-      }
-      if (m.remount_after_bind) {
-        RETURN_IF_ERROR(Remount(target, m.flags & ~MS_REC));
       }
     } else {
       ASSIGN_OR_RETURN(target, SecureMkdirAll(root, m.destination));
-      if (m.tmpcopyup) return MountTmpCopyUp(m, target);
-      if (k_.Mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags,
+      if (m.tmpcopyup) return MountTmpCopyUp(m, root, target);
+      ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+      if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(),
+                   m.fstype.c_str(), m.flags,
                    m.data.empty() ? nullptr : m.data.c_str()) != 0) {
         return ErrnoStatus(
             absl::StrCat("mount ", m.fstype, " (", m.source, ") on"), target);
       }
     }
+    if (!m.remount_after_bind && m.recursive_set == 0 &&
+        m.recursive_clear == 0 && m.propagation == 0) {
+      return absl::OkStatus();
+    }
+    // Opened anew, the target is now the root of the new mount: the changes
+    // below apply to it and not to whatever the path names by then.
+    ASSIGN_OR_RETURN(UniqueFd mounted, OpenInRoot(root, target));
+    const std::string at = ProcFdPath(mounted.get());
+    if (m.bind && m.remount_after_bind) {
+      RETURN_IF_ERROR(Annotate(Remount(at, m.flags & ~MS_REC), target));
+    }
     if (m.recursive_set != 0 || m.recursive_clear != 0) {
-      RETURN_IF_ERROR(
-          SetRecursiveAttrs(target, m.recursive_set, m.recursive_clear));
+      RETURN_IF_ERROR(Annotate(
+          SetRecursiveAttrs(at, m.recursive_set, m.recursive_clear), target));
     }
     if (m.propagation != 0) {
       unsigned long flags =
           m.propagation | (m.propagation_recursive ? MS_REC : 0);
-      if (k_.Mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0) {
+      if (k_.Mount(nullptr, at.c_str(), nullptr, flags, nullptr) != 0) {
         return ErrnoStatus("set propagation of", target);
       }
     }
@@ -362,15 +379,19 @@ class Builder {
       if (errno != EPERM) return ErrnoStatus("mknod", target);
     }
     // Without CAP_MKNOD in the initial user namespace: bind the host's node.
-    UniqueFd fd(open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0000));
+    UniqueFd fd(open(target.c_str(),
+                     O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000));
     if (!fd) return ErrnoStatus("create", target);
-    if (k_.Mount(d.path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) !=
-        0) {
+    ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+    if (k_.Mount(d.path.c_str(), ProcFdPath(pinned.get()).c_str(), nullptr,
+                 MS_BIND, nullptr) != 0) {
       return ErrnoStatus(Describe("bind mount", d.path, ""), target);
     }
     // As crun does: a node bound from the host is a device, never a program
     // or a setuid file, whatever the host's /dev allows.
-    return Remount(target, MS_NOSUID | MS_NOEXEC);
+    ASSIGN_OR_RETURN(UniqueFd mounted, OpenInRoot(root, target));
+    return Annotate(Remount(ProcFdPath(mounted.get()), MS_NOSUID | MS_NOEXEC),
+                    target);
   }
 
   absl::Status MakeSymlink(const std::string& root, const SymlinkStep& s) {

@@ -1,8 +1,11 @@
 #include "runtime/linux/secure_join.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 
@@ -89,5 +93,34 @@ absl::StatusOr<std::string> SecureMkdirAll(const std::string& root,
   if (!s.ok()) return s;
   return path;
 }
+
+absl::StatusOr<UniqueFd> OpenInRoot(const std::string& root,
+                                    const std::string& host_path) {
+  absl::string_view rel = host_path;
+  if (!absl::ConsumePrefix(&rel, root) ||
+      (!rel.empty() && rel.front() != '/')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("open in root: ", host_path, " is not beneath ", root));
+  }
+  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+  if (rel.empty()) rel = ".";
+  UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return ErrnoStatus("open", root);
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string path(rel);
+  int fd = static_cast<int>(
+      syscall(SYS_openat2, dir.get(), path.c_str(), &how, sizeof(how)));
+  // EAGAIN: a rename raced the lookup; the kernel asks for a retry.
+  for (int i = 0; fd < 0 && errno == EAGAIN && i < 16; ++i) {
+    fd = static_cast<int>(
+        syscall(SYS_openat2, dir.get(), path.c_str(), &how, sizeof(how)));
+  }
+  if (fd < 0) return ErrnoStatus("open in root", host_path);
+  return UniqueFd(fd);
+}
+
+std::string ProcFdPath(int fd) { return absl::StrCat("/proc/self/fd/", fd); }
 
 }  // namespace crate::linux

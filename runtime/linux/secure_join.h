@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "runtime/base/unique_fd.h"
 
 namespace crate::linux {
 
@@ -22,6 +23,17 @@ absl::StatusOr<std::string> SecureJoin(const std::string& root,
 absl::StatusOr<std::string> SecureMkdirAll(const std::string& root,
                                            absl::string_view unsafe_path,
                                            mode_t mode = 0755);
+
+// Opens (O_PATH) `host_path`, a path beneath `root` such as SecureJoin
+// returns, resolving it again inside `root` (openat2 RESOLVE_IN_ROOT |
+// RESOLVE_NO_MAGICLINKS): a component swapped for a symlink after
+// SecureJoin still cannot lead out. Mounting onto ProcFdPath(fd) then acts
+// on what was opened, whatever the path names by then.
+absl::StatusOr<UniqueFd> OpenInRoot(const std::string& root,
+                                    const std::string& host_path);
+
+// "/proc/self/fd/<fd>".
+std::string ProcFdPath(int fd);
 
 }  // namespace crate::linux
 

@@ -436,6 +436,28 @@ test_cgroup_namespace() {
   [ ! -e "/sys/fs/cgroup/pids/${P}cgns1" ] || fail "cgroupns run left its cgroup"
 }
 
+# A rootfs whose /etc is a symlink to a host directory, with mounts below
+# /etc: every mount lands inside the rootfs (where the container itself
+# resolves /etc), and the host directory is left untouched.
+test_mount_through_escaping_symlink() {
+  local b="$WORK/escape" host="$WORK/host-etc"
+  make_bundle "$b" sh -c 'cat /etc/x/hello; ls /etc/t | wc -l;
+      grep -c " '"$host"'/x \| '"$host"'/t " /proc/self/mountinfo'
+  mkdir -p "$host" "$b/shared"
+  echo inside >"$b/shared/hello"
+  ln -s "$host" "$b/rootfs/etc"
+  jq '.mounts += [{"destination": "/etc/x", "type": "bind", "source": "shared",
+                   "options": ["rbind", "ro"]},
+                  {"destination": "/etc/t", "type": "tmpfs", "source": "tmpfs"}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}esc1" 2>&1 | tr '\n' ' ')"
+  expect_eq "mounts under an escaping symlink" "inside 0 2 " "$out"
+  expect_eq "host directory untouched" "" "$(ls -A "$host")"
+  [ -d "$b/rootfs$host/x" ] && [ -d "$b/rootfs$host/t" ] ||
+    fail "mount points not made inside the rootfs ($b/rootfs$host)"
+}
+
 test_security() {
   local b="$WORK/security"
   make_bundle "$b" sh -c 'grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status;
@@ -563,7 +585,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_version_and_features test_run_output_and_exit_code \
+for t in test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
