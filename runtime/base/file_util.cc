@@ -112,9 +112,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_size) {
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
                              mode_t mode) {
   std::string dir = DirName(path);
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  UniqueFd fd(
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  // A unique name per writer: two threads or processes writing the same
+  // path must not share a temporary file; the last rename wins whole.
+  std::string tmp = absl::StrCat(path, ".tmp.XXXXXX");
+  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
   if (!fd) return ErrnoStatus("create", tmp);
   absl::Status status = WriteAll(fd.get(), data, tmp);
   if (status.ok() && ::fchmod(fd.get(), mode) != 0)

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,6 +36,23 @@ TEST_F(FileUtilTest, AtomicWriteReplacesWholeFileAndLeavesNoTemp) {
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
+  ASSERT_OK_AND_ASSIGN(auto names, ListDir(dir_));
+  EXPECT_THAT(names, UnorderedElementsAre("state.json"));
+}
+
+TEST_F(FileUtilTest, ConcurrentAtomicWritesNeverTearTheFile) {
+  std::string path = JoinPath(dir_, "state.json");
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&path, t] {
+      std::string content(4096, static_cast<char>('a' + t));
+      for (int i = 0; i < 50; ++i) ASSERT_OK(WriteFileAtomic(path, content));
+    });
+  }
+  for (auto& w : writers) w.join();
+  ASSERT_OK_AND_ASSIGN(std::string got, ReadFile(path));
+  ASSERT_EQ(got.size(), 4096u);
+  EXPECT_EQ(got, std::string(4096, got[0]));
   ASSERT_OK_AND_ASSIGN(auto names, ListDir(dir_));
   EXPECT_THAT(names, UnorderedElementsAre("state.json"));
 }
