@@ -93,6 +93,17 @@ class Cgroup {
   // Moves a process into the cgroup (cgroup.procs).
   virtual absl::Status AddPid(pid_t pid) = 0;
 
+  // How a new single-threaded process can join without AddPid from its
+  // parent. Moving another process takes the kernel's global threadgroup
+  // lock, whose write side waits for an RCU grace period (5-10 ms on an
+  // idle host); a thread writing "0" to a v1 "tasks" file skips that lock,
+  // and clone3(CLONE_INTO_CGROUP) places a child in a v2 cgroup at birth.
+  struct SelfJoin {
+    std::vector<std::string> tasks_files;  // v1: write "0" from the process.
+    std::string clone_into_dir;            // v2: clone3 CLONE_INTO_CGROUP.
+  };
+  virtual SelfJoin SelfJoinPaths() const { return {}; }
+
   // Processes in the cgroup and in its sub-cgroups, sorted.
   virtual absl::StatusOr<std::vector<pid_t>> Pids() const = 0;
 

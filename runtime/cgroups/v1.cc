@@ -118,6 +118,17 @@ class V1Cgroup : public Cgroup {
     return absl::OkStatus();
   }
 
+  SelfJoin SelfJoinPaths() const override {
+    SelfJoin out;
+    for (const std::string& c : controllers_) {
+      out.tasks_files.push_back(JoinPath(Dir(c), "tasks"));
+    }
+    if (hybrid_ && IsDir(JoinPath(root_, kUnified))) {
+      out.clone_into_dir = Dir(kUnified);
+    }
+    return out;
+  }
+
   absl::StatusOr<std::vector<pid_t>> Pids() const override {
     std::vector<pid_t> pids;
     for (const char* c : kPidsFrom) {

@@ -28,6 +28,12 @@ class V2Cgroup : public Cgroup {
 
   Mode mode() const override { return Mode::kV2; }
 
+  SelfJoin SelfJoinPaths() const override {
+    SelfJoin out;
+    out.clone_into_dir = Dir();
+    return out;
+  }
+
   absl::Status Create() override {
     return Annotate(
         MakeCgroupDirs(root_, path_, &created_, EnableControllers, nullptr),

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,9 +108,9 @@ bool WaitGone(const ContainerRecord& r, const std::string& dir,
   return false;
 }
 
-absl::Status JoinCgroup(const std::string& path, pid_t pid,
-                        const cgroups::Resources* resources,
-                        std::unique_ptr<cgroups::Cgroup>* out) {
+absl::Status PrepareCgroup(const std::string& path,
+                           const cgroups::Resources* resources,
+                           std::unique_ptr<cgroups::Cgroup>* out) {
   cgroups::Options options;
   options.path = path;
   absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> cg =
@@ -120,6 +121,13 @@ absl::Status JoinCgroup(const std::string& path, pid_t pid,
   if (resources != nullptr) {
     RETURN_IF_ERROR((*out)->Apply(*resources));
   }
+  return absl::OkStatus();
+}
+
+absl::Status JoinCgroup(const std::string& path, pid_t pid,
+                        const cgroups::Resources* resources,
+                        std::unique_ptr<cgroups::Cgroup>* out) {
+  RETURN_IF_ERROR(PrepareCgroup(path, resources, out));
   return (*out)->AddPid(pid);
 }
 
@@ -228,7 +236,26 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   } else if (options.console_fd >= 0) {
     req.console_socket = options.console_fd;
   }
+  // Root, with no user namespace and nothing to join first: the cgroup is
+  // made before the init, which joins it by itself, sparing every start a
+  // wait for the kernel's global threadgroup lock (cgroups::Cgroup::SelfJoin).
+  // An init in a user namespace may not write the host's cgroup files.
+  const bool init_joins_cgroup =
+      geteuid() == 0 && !(plan.clone_flags & (CLONE_NEWUSER | CLONE_NEWTIME)) &&
+      plan.joins.empty();
+  if (init_joins_cgroup) {
+    absl::Status s = PrepareCgroup(
+        cgroup_path, has_resources ? &resources : nullptr, &cgroup);
+    if (!s.ok()) return Annotate(s, absl::StrCat("cgroup ", cgroup_path));
+    cgroups::Cgroup::SelfJoin join = cgroup->SelfJoinPaths();
+    req.join_tasks_files = std::move(join.tasks_files);
+    req.clone_into_cgroup = std::move(join.clone_into_dir);
+  }
   req.on_init_created = [&](pid_t pid) -> absl::Status {
+    if (init_joins_cgroup) {
+      if (options.on_init_created) return options.on_init_created(pid, *spec);
+      return absl::OkStatus();
+    }
     absl::Status s = JoinCgroup(cgroup_path, pid,
                                 has_resources ? &resources : nullptr, &cgroup);
     // Like runc: without privileges a cgroup is best effort unless the

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -47,6 +48,33 @@ constexpr char kHooks = 'H';
 pid_t CloneProcess(int flags) {
   return static_cast<pid_t>(
       syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+}
+
+// clone3(2)'s arguments up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+struct CloneArgs {
+  uint64_t flags = 0;
+  uint64_t pidfd = 0;
+  uint64_t child_tid = 0;
+  uint64_t parent_tid = 0;
+  uint64_t exit_signal = 0;
+  uint64_t stack = 0;
+  uint64_t stack_size = 0;
+  uint64_t tls = 0;
+  uint64_t set_tid = 0;
+  uint64_t set_tid_size = 0;
+  uint64_t cgroup = 0;
+};
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
+
+// Like CloneProcess, the child born in the v2 cgroup `cgroup_fd`; -1 with
+// errno when the kernel cannot (before 5.7, or a cgroup it refuses).
+pid_t CloneIntoCgroup(int flags, int cgroup_fd) {
+  CloneArgs args;
+  args.flags =
+      static_cast<uint64_t>(static_cast<unsigned>(flags)) | kCloneIntoCgroup;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  return static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof(args)));
 }
 
 bool WriteAll(int fd, const void* data, size_t size) {
@@ -179,7 +207,11 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
                  {sync_fd, go_fd, state_dir_fd, req.console_socket});
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
-  // Now in the container's cgroups (the caller joined them before "go").
+  for (const std::string& tasks : req.join_tasks_files) {
+    absl::Status s = WriteExistingFile(tasks, "0");
+    if (!s.ok()) ChildFail(sync_fd, Annotate(s, "join cgroup"));
+  }
+  // Now in the container's cgroups.
   if ((plan.clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) {
     ChildFail(sync_fd, ErrnoStatus("unshare cgroup namespace"));
   }
@@ -337,7 +369,29 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   bool intermediate = !plan.joins.empty() || (plan.clone_flags & CLONE_NEWTIME);
   pid_t pid;
   if (!intermediate) {
-    pid = CloneProcess(flags);
+    pid = -1;
+    if (!req.clone_into_cgroup.empty()) {
+      UniqueFd cg(open(req.clone_into_cgroup.c_str(),
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (cg) pid = CloneIntoCgroup(flags, cg.get());
+      if (pid < 0) {
+        // Older kernels: the caller moves the init instead.
+        pid = CloneProcess(flags);
+        if (pid > 0) {
+          absl::Status s =
+              WriteExistingFile(JoinPath(req.clone_into_cgroup, "cgroup.procs"),
+                                absl::StrCat(pid));
+          if (!s.ok()) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+            remove_fifo();
+            return s;
+          }
+        }
+      }
+    } else {
+      pid = CloneProcess(flags);
+    }
     if (pid < 0) {
       remove_fifo();
       return ErrnoStatus("clone");

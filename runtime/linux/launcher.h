@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,6 +47,11 @@ struct CreateRequest {
   std::string keyring_name;
   // Extra fds (3 .. 3+preserve_fds-1) the process inherits.
   int preserve_fds = 0;
+  // Cgroups the init joins by itself instead of through on_init_created
+  // (see cgroups::Cgroup::SelfJoin): it writes "0" to each v1 tasks file
+  // once told to go, and is cloned into the v2 directory.
+  std::vector<std::string> join_tasks_files;
+  std::string clone_into_cgroup;
 };
 
 // Returns the init's pid (in the caller's pid namespace) once the container
