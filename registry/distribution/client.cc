@@ -1184,4 +1184,6 @@ absl::Status RegistryClient::CheckLogin(const std::string& host,
 
 RegistryClient::Stats RegistryClient::stats() const { return impl_->stats(); }
 
+const RegistryConfig& RegistryClient::config() const { return impl_->config(); }
+
 }  // namespace crate::registry

@@ -9,6 +9,7 @@
 #define CRATE_REGISTRY_DISTRIBUTION_CLIENT_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct RegistryConfig {
   // Credential files, first match wins: crate's own auth file, then
   // docker's (DockerConfigPath()). Missing files are fine.
   std::vector<std::string> auth_files;
+  // Registry host -> mirrors tried in order before it (registries.toml).
+  // The client itself dials what it is given; pulls choose among these.
+  std::map<std::string, std::vector<std::string>> mirrors;
 
   int max_attempts = 5;
   absl::Duration initial_backoff = absl::Milliseconds(200);
@@ -198,6 +202,8 @@ class RegistryClient {
     uint64_t blob_bytes = 0;   // Blob bytes received (resumes fetch fewer).
   };
   Stats stats() const;
+
+  const RegistryConfig& config() const;
 
  private:
   class Impl;

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "registry/distribution/auth.h"
 #include "registry/distribution/layer_pull.h"
+#include "registry/distribution/registries_conf.h"
 #include "registry/image/config.h"
 #include "registry/image/manifest.h"
 #include "registry/unpack/layer.h"
@@ -90,7 +91,43 @@ absl::Status WriteNew(ContentStore& content, PullUndo& undo,
   return absl::OkStatus();
 }
 
+// Fetches the manifest `ref` names from the first of the mirrors of its
+// registry that has it, else from the registry itself; `host` is set to
+// where it came from. Mirrors that fail are passed over: they are a cache,
+// and the upstream still answers for the image.
+absl::StatusOr<FetchedManifest> FetchTopManifest(RegistryClient& client,
+                                                 const Reference& ref,
+                                                 std::string& host) {
+  const std::string reference = ref.has_digest() ? ref.digest()->ToString()
+                                : ref.has_tag()  ? ref.tag()
+                                                 : std::string(kDefaultTag);
+  auto it = client.config().mirrors.find(ref.domain());
+  if (it != client.config().mirrors.end()) {
+    for (const std::string& mirror : it->second) {
+      absl::StatusOr<FetchedManifest> m =
+          client.GetManifest(mirror, ref.path(), reference);
+      if (m.ok()) {
+        host = mirror;
+        return m;
+      }
+    }
+  }
+  host = ref.domain();
+  return client.GetManifest(host, ref.path(), reference);
+}
+
 }  // namespace
+
+absl::StatusOr<RegistryAccess> LoadRegistryAccess(const std::string& path) {
+  ASSIGN_OR_RETURN(
+      RegistriesConf conf,
+      LoadRegistriesConf(path.empty() ? DefaultRegistriesConfPath() : path));
+  RegistryAccess access;
+  access.certs_dir = conf.certs_dir;
+  access.insecure_registries = std::move(conf.insecure_registries);
+  access.mirrors = std::move(conf.mirrors);
+  return access;
+}
 
 absl::StatusOr<std::unique_ptr<ImageService>> ImageService::Open(
     const std::string& root, RegistryAccess access) {
@@ -121,6 +158,10 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> ImageService::NewClient(
   }
   config.insecure_registries = extra.insecure_registries;
   AppendUnique(config.insecure_registries, access_.insecure_registries);
+  // Per-call mirrors replace the default list of a host rather than adding
+  // to it, so that a caller can also turn a host's mirrors off.
+  config.mirrors = access_.mirrors;
+  for (const auto& [host, list] : extra.mirrors) config.mirrors[host] = list;
   return RegistryClient::Create(std::move(config));
 }
 
@@ -128,10 +169,13 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
                                               const PullOptions& options) {
   ASSIGN_OR_RETURN(Reference ref, ParseName(reference));
   const std::string name = ref.String();
-  const std::string& host = ref.domain();
   const std::string& repo = ref.path();
   ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
                    NewClient(options.access));
+  // Where the image is fetched from: the first mirror that has the
+  // manifest, else the registry the name says. Digests are checked the
+  // same either way, so a mirror can withhold an image but not alter it.
+  std::string host = ref.domain();
   const Platform platform =
       options.platform ? Normalize(*options.platform) : HostPlatform();
   absl::Mutex progress_mu;
@@ -143,7 +187,7 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
 
   // Everything about the image is fetched and checked before the first
   // layer byte is asked for: a lying or malformed document costs nothing.
-  ASSIGN_OR_RETURN(FetchedManifest top, client->GetManifest(ref));
+  ASSIGN_OR_RETURN(FetchedManifest top, FetchTopManifest(*client, ref, host));
   ASSIGN_OR_RETURN(Digest top_digest, Digest::Parse(top.digest));
   const std::string top_ctx =
       absl::StrCat("image ", name, ": manifest ", top.digest);

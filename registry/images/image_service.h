@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,7 +51,13 @@ struct RegistryAccess {
   std::string certs_dir;
   // Hosts that may be reached over plain HTTP (besides loopback).
   std::vector<std::string> insecure_registries;
+  // Registry host -> mirror hosts tried in order before it, for pulls.
+  std::map<std::string, std::vector<std::string>> mirrors;
 };
+
+// The access a registries file (registries_conf.h) describes; `path` empty:
+// DefaultRegistriesConfPath(). A missing file gives the defaults.
+absl::StatusOr<RegistryAccess> LoadRegistryAccess(const std::string& path = "");
 
 struct PullProgress {
   enum class Stage {
