@@ -12,6 +12,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "registry/distribution/auth.h"
@@ -163,6 +165,80 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> ImageService::NewClient(
   config.mirrors = access_.mirrors;
   for (const auto& [host, list] : extra.mirrors) config.mirrors[host] = list;
   return RegistryClient::Create(std::move(config));
+}
+
+namespace {
+
+// The registry host as image names spell it, from what a user may type.
+absl::StatusOr<std::string> RegistryHost(absl::string_view registry) {
+  std::string host = absl::AsciiStrToLower(NormalizeAuthKey(registry));
+  if (host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", registry, "\" is not a registry host"));
+  }
+  if (host == "index.docker.io" || host == "registry-1.docker.io") {
+    host = "docker.io";
+  }
+  return host;
+}
+
+}  // namespace
+
+std::string ImageService::AuthFile() const {
+  return access_.auth_files.empty() ? DockerConfigPath()
+                                    : access_.auth_files.front();
+}
+
+absl::Status ImageService::Login(absl::string_view registry,
+                                 const std::string& username,
+                                 const std::string& password,
+                                 const std::string& auth_file,
+                                 const RegistryAccess& access) {
+  ASSIGN_OR_RETURN(std::string host, RegistryHost(registry));
+  if (username.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("login to ", host, ": the user name is empty"));
+  }
+  Credentials creds;
+  creds.username = username;
+  creds.password = password;
+  ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client, NewClient(access));
+  absl::Status checked = client->CheckLogin(host, creds);
+  if (!checked.ok()) {
+    // Bearer registries refuse at their token server, whose message names
+    // neither the login nor the user.
+    if (absl::StartsWith(checked.message(), "login to ")) return checked;
+    return Annotate(checked, absl::StrCat("login to ", host, " as user \"",
+                                          username, "\""));
+  }
+  const std::string path = auth_file.empty() ? AuthFile() : auth_file;
+  // docker's key for Docker Hub, so that docker and crate share the entry.
+  const std::string key = host == "docker.io" ? kDockerHubAuthKey : host;
+  return Annotate(CredentialStore::Store(path, key, creds),
+                  absl::StrCat("login to ", host, ": storing credentials"));
+}
+
+absl::Status ImageService::Logout(absl::string_view registry,
+                                  const std::string& auth_file) {
+  ASSIGN_OR_RETURN(std::string host, RegistryHost(registry));
+  const std::string path = auth_file.empty() ? AuthFile() : auth_file;
+  if (host != "docker.io") return CredentialStore::Erase(path, host);
+  // Docker Hub's entry may be under any of its names.
+  bool erased = false;
+  for (const char* name :
+       {"index.docker.io", "docker.io", "registry-1.docker.io"}) {
+    absl::Status s = CredentialStore::Erase(path, name);
+    if (s.ok()) {
+      erased = true;
+    } else if (!absl::IsNotFound(s)) {
+      return s;
+    }
+  }
+  if (!erased) {
+    return absl::NotFoundError(
+        absl::StrCat("not logged in to docker.io (", path, ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,

@@ -143,6 +143,23 @@ class ImageService {
                                   absl::string_view destination,
                                   const PushOptions& options = {});
 
+  // Checks `username`/`password` against `registry` ("host[:port]",
+  // "docker.io", or a URL as docker writes them) and, when it accepts them,
+  // stores them in the docker-style auth file `auth_file` (mode 0600,
+  // replaced atomically; empty: AuthFile()). Refused credentials are
+  // Unauthenticated and nothing is stored. Later pulls and pushes use them.
+  absl::Status Login(absl::string_view registry, const std::string& username,
+                     const std::string& password,
+                     const std::string& auth_file = "",
+                     const RegistryAccess& access = {});
+  // Removes the credentials of `registry` from `auth_file` (empty:
+  // AuthFile()); NotFound when there were none.
+  absl::Status Logout(absl::string_view registry,
+                      const std::string& auth_file = "");
+  // Where Login stores credentials by default: the first of the access's
+  // auth files, else docker's (DockerConfigPath()).
+  std::string AuthFile() const;
+
   absl::StatusOr<std::vector<ImageSummary>> List() const;
   absl::StatusOr<ResolvedImage> Resolve(absl::string_view name_or_id) const;
   // Reads back and checks the image `name_or_id` (manifest, config, layers).

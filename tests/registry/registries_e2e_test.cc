@@ -1,6 +1,7 @@
 // The registries file, login and multi-platform pushes end to end, through
 // ImageService against real docker-registry fixtures on 127.0.0.1.
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <memory>
@@ -89,6 +90,62 @@ TEST(MirrorTest, PullComesFromTheMirror) {
               crate::testing::StatusIs(absl::StatusCode::kNotFound,
                                        HasSubstr(busybox.repository)));
 }
+
+// Login checks the credentials with the registry before storing them;
+// pulls use what it stored; logout takes them away again. Basic auth and
+// bearer tokens.
+class LoginTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LoginTest, StoresOnlyWhatTheRegistryAccepts) {
+  crate::fixtures::RegistryOptions ro;
+  (GetParam() ? ro.token : ro.auth) = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start(ro));
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"busybox"}));
+  const auto& busybox = images.images.at("busybox");
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string auth = JoinPath(tmp.path(), "cfg/auth.json");
+  RegistryAccess access;
+  access.auth_files = {auth};
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ImageService> service,
+      ImageService::Open(JoinPath(tmp.path(), "root"), access));
+  EXPECT_EQ(service->AuthFile(), auth);
+  EXPECT_FALSE(service->Pull(busybox.reference).ok());
+
+  EXPECT_THAT(service->Login(registry->host(), registry->user(),
+                             registry->password() + "x"),
+              crate::testing::StatusIs(
+                  absl::StatusCode::kUnauthenticated,
+                  HasSubstr(absl::StrCat("login to ", registry->host()))));
+  EXPECT_FALSE(PathExists(auth));
+  EXPECT_FALSE(service->Pull(busybox.reference).ok());
+
+  ASSERT_OK(service->Login(absl::StrCat("https://", registry->host(), "/v1/"),
+                           registry->user(), registry->password()));
+  struct stat st;
+  ASSERT_EQ(stat(auth.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  ASSERT_OK_AND_ASSIGN(std::string stored, ReadFile(auth));
+  EXPECT_THAT(stored, HasSubstr(absl::StrCat("\"", registry->host(), "\"")));
+  ASSERT_OK_AND_ASSIGN(PullResult r, service->Pull(busybox.reference));
+  EXPECT_EQ(r.top_digest.ToString(), busybox.digest);
+
+  ASSERT_OK(service->Logout(registry->host()));
+  EXPECT_THAT(service->Logout(registry->host()),
+              crate::testing::StatusIs(absl::StatusCode::kNotFound,
+                                       HasSubstr(registry->host())));
+  ASSERT_OK(service->Remove(busybox.reference).status());
+  ASSERT_OK(service->GarbageCollect().status());
+  EXPECT_FALSE(service->Pull(busybox.reference).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(BasicAndToken, LoginTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Token" : "Basic";
+                         });
 
 }  // namespace
 }  // namespace crate::registry
