@@ -5,6 +5,8 @@
 #include <sys/personality.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/base/file_util.h"
@@ -71,6 +73,21 @@ int CloneFlag(NamespaceType type) {
   }
   return 0;
 }
+
+// The flags of personality(2) by the names runtime-spec uses for them.
+const std::map<std::string, unsigned long> kPersonalityFlags = {
+    {"ADDR_COMPAT_LAYOUT", ADDR_COMPAT_LAYOUT},
+    {"ADDR_NO_RANDOMIZE", ADDR_NO_RANDOMIZE},
+    {"ADDR_LIMIT_32BIT", ADDR_LIMIT_32BIT},
+    {"ADDR_LIMIT_3GB", ADDR_LIMIT_3GB},
+    {"FDPIC_FUNCPTRS", FDPIC_FUNCPTRS},
+    {"MMAP_PAGE_ZERO", MMAP_PAGE_ZERO},
+    {"READ_IMPLIES_EXEC", READ_IMPLIES_EXEC},
+    {"SHORT_INODE", SHORT_INODE},
+    {"STICKY_TIMEOUTS", STICKY_TIMEOUTS},
+    {"UNAME26", UNAME26},
+    {"WHOLE_SECONDS", WHOLE_SECONDS},
+};
 
 absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
                                     const PlanOptions& options) {
@@ -255,9 +272,19 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
   }
   plan.process.scheduler = p.scheduler;
   if (lx.personality) {
-    // TODO(runtime): personality flags.
-    plan.process.personality =
+    unsigned long persona =
         lx.personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
+    for (size_t i = 0; i < lx.personality->flags.size(); ++i) {
+      const std::string& name = lx.personality->flags[i];
+      auto it = kPersonalityFlags.find(name);
+      if (it == kPersonalityFlags.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("linux.personality.flags[", i, "]: unknown flag \"",
+                         name, "\" (see personality(2))"));
+      }
+      persona |= it->second;
+    }
+    plan.process.personality = persona;
   }
   return plan;
 }

@@ -11,8 +11,10 @@
 namespace crate::linux {
 namespace {
 
+using ::crate::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Field;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 oci::Spec Parse(const std::string& json) {
@@ -215,6 +217,20 @@ TEST(PlanTest, IoPriorityAndPersonality) {
   ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
   EXPECT_EQ(plan.process.io_priority, (2 << 13) | 4);
   EXPECT_EQ(plan.process.personality, 0x0008u);  // PER_LINUX32
+}
+
+TEST(PlanTest, PersonalityFlags) {
+  oci::Spec spec = Parse(kBase);
+  spec.linux->personality =
+      oci::Personality{"LINUX", {"ADDR_NO_RANDOMIZE", "UNAME26"}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_EQ(plan.process.personality, 0x0040000u | 0x0020000u);
+
+  spec.linux->personality = oci::Personality{"LINUX", {"NO_SUCH_FLAG"}};
+  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("linux.personality.flags[0]: unknown flag "
+                                 "\"NO_SUCH_FLAG\"")));
 }
 
 TEST(PlanTest, AbsoluteRootIsKept) {

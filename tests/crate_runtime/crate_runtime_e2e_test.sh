@@ -187,6 +187,17 @@ test_personality_and_ioprio() {
   case "$(uname -m)" in
     x86_64) expect_eq "LINUX32 personality" i686 "$out" ;;
   esac
+  make_bundle "$b" cat /proc/self/personality
+  jq '.linux.personality = {"domain": "LINUX",
+      "flags": ["ADDR_NO_RANDOMIZE"]}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}pers2" 2>&1)"
+  expect_eq "ADDR_NO_RANDOMIZE personality" 00040000 "$out"
+  jq '.linux.personality = {"domain": "LINUX32",
+      "flags": ["ADDR_NO_RANDOMIZE"]}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}pers3" 2>&1)"
+  expect_eq "LINUX32|ADDR_NO_RANDOMIZE personality" 00040008 "$out"
 }
 
 test_rootfs_propagation() {
