@@ -63,6 +63,11 @@ Json RecordToJson(const ImageRecord& r) {
       {"repo_digests", r.repo_digests},
   };
   if (r.index_digest) j["index"] = r.index_digest->ToString();
+  if (!r.platform_blobs.empty()) {
+    Json blobs = Json::array();
+    for (const Digest& d : r.platform_blobs) blobs.push_back(d.ToString());
+    j["platform_blobs"] = blobs;
+  }
   return j;
 }
 
@@ -81,6 +86,11 @@ absl::StatusOr<ImageRecord> RecordFromJson(const std::string& key,
   if (j.contains("index")) {
     ASSIGN_OR_RETURN(r.index_digest,
                      Digest::Parse(j.value("index", std::string())));
+  }
+  for (const Json& b : j.value("platform_blobs", Json::array())) {
+    ASSIGN_OR_RETURN(Digest d,
+                     Digest::Parse(b.is_string() ? b.get<std::string>() : ""));
+    r.platform_blobs.push_back(d);
   }
   r.size = j.value("size", uint64_t{0});
   r.created = ParseTimeOrPast(j.value("created", ""));
@@ -302,6 +312,12 @@ absl::Status ImageStore::Put(const ImageRecord& record) {
       if (it->second.added != absl::InfinitePast()) {
         merged.added = it->second.added;
       }
+      // A pull of one platform does not forget the others an earlier pull
+      // of the whole index stored.
+      if (merged.platform_blobs.empty() &&
+          merged.index_digest == it->second.index_digest) {
+        merged.platform_blobs = it->second.platform_blobs;
+      }
       for (const std::string& rd : it->second.repo_digests) {
         if (std::find(merged.repo_digests.begin(), merged.repo_digests.end(),
                       rd) == merged.repo_digests.end()) {
@@ -500,6 +516,7 @@ absl::StatusOr<absl::flat_hash_set<Digest>> ImageStore::LiveDigests() const {
     live.insert(record.config_digest);
     if (record.index_digest) live.insert(*record.index_digest);
     for (const Digest& l : record.layers) live.insert(l);
+    for (const Digest& b : record.platform_blobs) live.insert(b);
   }
   return live;
 }

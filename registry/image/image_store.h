@@ -47,6 +47,10 @@ struct ImageRecord {
   // The index (manifest list) this manifest was chosen from, if any; kept
   // so that name@<index digest> resolves and the index blob stays live.
   absl::optional<Digest> index_digest;
+  // The index's other manifests and their configs and layers, when the pull
+  // fetched every platform (stored, not unpacked): kept live so that the
+  // whole index can be pushed again.
+  std::vector<Digest> platform_blobs;
   // manifest + config + layer blob sizes.
   uint64_t size = 0;
   // From the config; absl::InfinitePast() when it has none.

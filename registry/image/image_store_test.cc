@@ -281,6 +281,23 @@ TEST_F(ImageStoreTest, LiveDigestsCoverEveryRecord) {
   EXPECT_TRUE(live.contains(*a.index_digest));
 }
 
+// The other platforms of an index pulled whole stay live, survive a reload,
+// and are not forgotten when the image's own platform is pulled again alone.
+TEST_F(ImageStoreTest, PlatformBlobsAreLiveAndKept) {
+  ImageRecord a = MakeRecord("a");
+  a.index_digest = Digest::Sha256Of("index");
+  a.platform_blobs = {Digest::Sha256Of("arm manifest"),
+                      Digest::Sha256Of("arm config")};
+  ASSERT_OK(store_->Put(a));
+  ImageRecord again = a;
+  again.platform_blobs.clear();
+  ASSERT_OK(store_->Put(again));
+  ASSERT_OK_AND_ASSIGN(ImageRecord got, store_->Get(a.manifest_digest));
+  EXPECT_EQ(got.platform_blobs, a.platform_blobs);
+  ASSERT_OK_AND_ASSIGN(auto live, store_->LiveDigests());
+  for (const Digest& d : a.platform_blobs) EXPECT_TRUE(live.contains(d));
+}
+
 TEST_F(ImageStoreTest, PutMergesRepoDigestsAndKeepsAddedTime) {
   ImageRecord a = MakeRecord("a");
   a.repo_digests = {"docker.io/library/a@sha256:" + std::string(64, '1')};

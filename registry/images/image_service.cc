@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "registry/distribution/auth.h"
+#include "registry/distribution/ingest_sink.h"
 #include "registry/distribution/layer_pull.h"
 #include "registry/distribution/registries_conf.h"
 #include "registry/image/config.h"
@@ -403,8 +404,17 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
     RETURN_IF_ERROR(RecordDiffId(manifest.layers[i].digest, layers[i].diff_id));
   }
 
+  std::vector<Digest> platform_blobs;
+  if (doc.index && options.all_platforms) {
+    ASSIGN_OR_RETURN(platform_blobs,
+                     StoreOtherPlatforms(
+                         *client, host, repo, name, *doc.index, manifest_digest,
+                         [&](const Digest& d) { undo.NoteBlob(d); }));
+  }
+
   ASSIGN_OR_RETURN(Image image, LoadImage(content_, manifest_digest, name));
   if (doc.index) image.record.index_digest = top_digest;
+  image.record.platform_blobs = std::move(platform_blobs);
   image.record.repo_digests = {ref.NameOnly().WithDigest(top_digest).String()};
   RETURN_IF_ERROR(images_.Put(image.record));
   if (ref.has_tag()) {
@@ -423,6 +433,50 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
   result.chain_ids = image.chain_ids;
   result.stats = client->stats();
   return result;
+}
+
+absl::StatusOr<std::vector<Digest>> ImageService::StoreOtherPlatforms(
+    RegistryClient& client, const std::string& host, const std::string& repo,
+    const std::string& name, const Index& index, const Digest& chosen,
+    const std::function<void(const Digest&)>& added) {
+  std::vector<Digest> blobs;
+  auto fetch = [&](const Descriptor& d,
+                   const std::string& what) -> absl::Status {
+    if (content_.Has(d.digest)) return absl::OkStatus();
+    RETURN_IF_ERROR(FetchToStore(client, content_, host, repo,
+                                 d.digest.ToString(), d.size, what));
+    added(d.digest);
+    return absl::OkStatus();
+  };
+  for (const Descriptor& md : index.manifests) {
+    if (md.digest == chosen) continue;
+    const std::string ctx =
+        absl::StrCat("image ", name, ": manifest ", md.digest.ToString(),
+                     md.platform ? " (" + md.platform->ToString() + ")" : "");
+    ASSIGN_OR_RETURN(FetchedManifest m,
+                     client.GetManifest(host, repo, md.digest.ToString()));
+    ASSIGN_OR_RETURN(ManifestDocument doc,
+                     ParseManifestDocument(m.bytes, m.media_type, ctx));
+    if (!doc.manifest) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ctx, ": an index entry is another index"));
+    }
+    if (!content_.Has(md.digest)) {
+      RETURN_IF_ERROR(
+          content_.WriteBlob(m.bytes, md.digest, "manifest of " + name)
+              .status());
+      added(md.digest);
+    }
+    blobs.push_back(md.digest);
+    RETURN_IF_ERROR(fetch(doc.manifest->config, "config of " + ctx));
+    blobs.push_back(doc.manifest->config.digest);
+    for (size_t i = 0; i < doc.manifest->layers.size(); ++i) {
+      const Descriptor& l = doc.manifest->layers[i];
+      RETURN_IF_ERROR(fetch(l, absl::StrCat("layer ", i + 1, " of ", ctx)));
+      blobs.push_back(l.digest);
+    }
+  }
+  return blobs;
 }
 
 absl::optional<std::string> ImageService::KnownDiffId(
@@ -500,7 +554,7 @@ absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
   // A repository of the same registry that has the blobs already lets the
   // registry link them instead of receiving them again.
   std::string mount_from;
-  for (const std::string& rd : image.record.repo_digests) {
+  for (const std::string& rd : resolved.record.repo_digests) {
     absl::StatusOr<Reference> r = Reference::ParseDockerRef(rd);
     if (r.ok() && r->domain() == host && r->path() != repo) {
       mount_from = r->path();
@@ -511,31 +565,106 @@ absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
                    NewClient(options.access));
   PushResult result;
   result.destination = dest;
-  std::vector<std::pair<Digest, uint64_t>> blobs;
-  blobs.emplace_back(image.manifest.config.digest, image.manifest.config.size);
-  for (size_t i = 0; i < image.record.layers.size(); ++i) {
-    blobs.emplace_back(image.record.layers[i], image.record.layer_sizes[i]);
-  }
-  for (const auto& [digest, size] : blobs) {
-    const std::string d = digest.ToString();
-    ASSIGN_OR_RETURN(bool exists, client->BlobExists(host, repo, d));
-    if (exists) continue;
-    ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(digest));
-    RETURN_IF_ERROR(Annotate(
-        client->UploadBlobFromFd(host, repo, d, fd.get(), size, mount_from),
-        what));
-    ++result.blobs_uploaded;
-  }
-  ASSIGN_OR_RETURN(
-      std::string bytes,
-      content_.ReadBlob(image.record.manifest_digest, kMaxManifestSize));
   const std::string tag_or_digest =
       dest.has_tag() ? dest.tag() : dest.digest()->ToString();
-  ASSIGN_OR_RETURN(std::string pushed,
-                   client->PutManifest(host, repo, tag_or_digest, bytes,
-                                       image.record.manifest_media_type));
-  ASSIGN_OR_RETURN(result.manifest_digest, Digest::Parse(pushed));
+
+  // One platform manifest: its blobs, then itself under `reference`.
+  auto push_manifest = [&](const Digest& digest, const std::string& media_type,
+                           const std::string& reference) -> absl::Status {
+    ASSIGN_OR_RETURN(std::string bytes,
+                     content_.ReadBlob(digest, kMaxManifestSize));
+    const std::string ctx =
+        absl::StrCat(what, ": manifest ", digest.ToString());
+    ASSIGN_OR_RETURN(ManifestDocument doc,
+                     ParseManifestDocument(bytes, media_type, ctx));
+    if (!doc.manifest) {
+      return absl::InvalidArgumentError(absl::StrCat(ctx, ": not a manifest"));
+    }
+    std::vector<Descriptor> blobs = doc.manifest->layers;
+    blobs.insert(blobs.begin(), doc.manifest->config);
+    for (const Descriptor& b : blobs) {
+      const std::string d = b.digest.ToString();
+      ASSIGN_OR_RETURN(bool exists, client->BlobExists(host, repo, d));
+      if (exists) continue;
+      ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(b.digest));
+      RETURN_IF_ERROR(Annotate(
+          client->UploadBlobFromFd(host, repo, d, fd.get(), b.size, mount_from),
+          what));
+      ++result.blobs_uploaded;
+    }
+    ASSIGN_OR_RETURN(std::string pushed,
+                     client->PutManifest(host, repo, reference, bytes,
+                                         doc.manifest->media_type));
+    ++result.manifests_pushed;
+    return Digest::Parse(pushed).status();
+  };
+
+  // LoadImage rebuilds the record from the blobs; where the image came from
+  // is known only to the stored record.
+  const absl::optional<Digest>& index_digest = resolved.record.index_digest;
+  if (index_digest && !options.platform_only) {
+    absl::StatusOr<std::pair<std::string, Index>> index =
+        LocalIndex(*index_digest, name);
+    if (index.ok()) {
+      for (const Descriptor& m : index->second.manifests) {
+        RETURN_IF_ERROR(
+            push_manifest(m.digest, m.media_type, m.digest.ToString()));
+      }
+      ASSIGN_OR_RETURN(
+          std::string pushed,
+          client->PutManifest(host, repo, tag_or_digest, index->first,
+                              index->second.media_type));
+      ASSIGN_OR_RETURN(result.manifest_digest, Digest::Parse(pushed));
+      result.pushed_index = true;
+      return result;
+    }
+    result.note = absl::StrCat(
+        "pushed platform ", image.record.platform, " only, not index ",
+        index_digest->ToString(), ": ", index.status().message(),
+        " (pull with all platforms to push the whole index)");
+  }
+  RETURN_IF_ERROR(push_manifest(image.record.manifest_digest,
+                                image.record.manifest_media_type,
+                                tag_or_digest));
+  result.manifest_digest = image.record.manifest_digest;
   return result;
+}
+
+absl::StatusOr<std::pair<std::string, Index>> ImageService::LocalIndex(
+    const Digest& digest, absl::string_view name) const {
+  const std::string ctx =
+      absl::StrCat("image ", name, ": index ", digest.ToString());
+  ASSIGN_OR_RETURN(std::string bytes,
+                   content_.ReadBlob(digest, kMaxManifestSize));
+  ASSIGN_OR_RETURN(ManifestDocument doc, ParseManifestDocument(bytes, "", ctx));
+  if (!doc.index) {
+    return absl::InvalidArgumentError(absl::StrCat(ctx, ": not an index"));
+  }
+  for (const Descriptor& m : doc.index->manifests) {
+    const std::string mctx =
+        absl::StrCat(ctx, ": manifest ", m.digest.ToString(),
+                     m.platform ? " (" + m.platform->ToString() + ")" : "");
+    if (!content_.Has(m.digest)) {
+      return absl::NotFoundError(absl::StrCat(mctx, " is not stored here"));
+    }
+    ASSIGN_OR_RETURN(std::string mbytes,
+                     content_.ReadBlob(m.digest, kMaxManifestSize));
+    ASSIGN_OR_RETURN(ManifestDocument mdoc,
+                     ParseManifestDocument(mbytes, m.media_type, mctx));
+    if (!mdoc.manifest) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(mctx, ": an index entry is another index"));
+    }
+    std::vector<Descriptor> blobs = mdoc.manifest->layers;
+    blobs.push_back(mdoc.manifest->config);
+    for (const Descriptor& b : blobs) {
+      if (!content_.Has(b.digest)) {
+        return absl::NotFoundError(absl::StrCat(
+            mctx, ": blob ", b.digest.ToString(), " is not stored here"));
+      }
+    }
+  }
+  return std::make_pair(std::move(bytes), *std::move(doc.index));
 }
 
 absl::StatusOr<std::vector<ImageSummary>> ImageService::List() const {

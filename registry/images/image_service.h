@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -36,6 +37,7 @@
 #include "registry/distribution/client.h"
 #include "registry/image/image.h"
 #include "registry/image/image_store.h"
+#include "registry/image/manifest.h"
 #include "registry/image/platform.h"
 #include "registry/reference/reference.h"
 #include "registry/unpack/snapshot.h"
@@ -78,6 +80,10 @@ struct PullOptions {
   // Called from the pulling threads (serialised) as the pull advances.
   std::function<void(const PullProgress&)> progress;
   RegistryAccess access;
+  // From an index, also store every other manifest with its config and
+  // layers (verified, not unpacked), like `skopeo copy --all`, so that Push
+  // can send the whole index on.
+  bool all_platforms = false;
 };
 
 struct PullResult {
@@ -90,12 +96,21 @@ struct PullResult {
 
 struct PushOptions {
   RegistryAccess access;
+  // Push only the local image's own platform manifest even when the store
+  // holds the whole index it came from.
+  bool platform_only = false;
 };
 
 struct PushResult {
   Reference destination;
+  // What the destination now points at: the index when it was pushed, else
+  // the platform manifest.
   Digest manifest_digest;
+  bool pushed_index = false;
+  size_t manifests_pushed = 0;  // platform manifests
   uint64_t blobs_uploaded = 0;  // the others were there already
+  // Why an image that came from an index was pushed as one platform only.
+  std::string note;
 };
 
 // A container's root file system: an overlay to mount, or (without
@@ -138,7 +153,11 @@ class ImageService {
   // Pushes the local image `name` (tag, name@digest or ID) to
   // `destination`: config and layers (skipped when the registry has them,
   // mounted from the repository it was pulled from when that is on the same
-  // registry), then the manifest.
+  // registry), then the manifest. An image pulled from an index with
+  // all_platforms goes as the whole index (every platform manifest by
+  // digest, then the index under the destination's tag); when some
+  // platform is missing locally, only its own manifest goes and
+  // PushResult::note says why.
   absl::StatusOr<PushResult> Push(absl::string_view name,
                                   absl::string_view destination,
                                   const PushOptions& options = {});
@@ -204,6 +223,17 @@ class ImageService {
   absl::Status EnsureSnapshots(const Image& image, absl::string_view name);
   // The DiffID a layer blob was verified to have, when crate unpacked it.
   absl::optional<std::string> KnownDiffId(const Digest& blob) const;
+  // Stores the manifests of `index` other than `chosen`, with their configs
+  // and layers; returns every blob they name. `added` is told of each blob
+  // that was not stored before, for the pull's undo.
+  absl::StatusOr<std::vector<Digest>> StoreOtherPlatforms(
+      RegistryClient& client, const std::string& host, const std::string& repo,
+      const std::string& name, const Index& index, const Digest& chosen,
+      const std::function<void(const Digest&)>& added);
+  // The stored index `digest` (bytes and parsed), when every manifest and
+  // blob it names is stored too.
+  absl::StatusOr<std::pair<std::string, Index>> LocalIndex(
+      const Digest& digest, absl::string_view name) const;
   absl::Status RecordDiffId(const Digest& blob, const std::string& diff_id);
   // Chain IDs of the layers of every recorded image: the live snapshots.
   absl::StatusOr<absl::flat_hash_set<std::string>> LiveChainIds() const;

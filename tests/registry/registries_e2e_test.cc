@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "registry/images/image_service.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
@@ -146,6 +148,74 @@ INSTANTIATE_TEST_SUITE_P(BasicAndToken, LoginTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "Token" : "Basic";
                          });
+
+std::string InspectRaw(const LocalRegistry& registry, const std::string& ref) {
+  absl::StatusOr<crate::fixtures::CommandResult> r =
+      crate::fixtures::RunCommand({"skopeo", "inspect", "--raw",
+                                   "--tls-verify=false", "docker://" + ref});
+  if (!r.ok() || r->exit_code != 0) {
+    ADD_FAILURE() << "skopeo inspect " << ref << ": "
+                  << (r.ok() ? r->err : r.status().ToString());
+    return "";
+  }
+  return r->out;
+}
+
+// An image pulled with all platforms is pushed as the whole index, byte for
+// byte; one pulled for the host's platform only goes as that manifest, with
+// a note saying why.
+TEST(MultiPlatformPushTest, WholeIndexWhenEveryPlatformIsStored) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"multiarch"}));
+  const auto& multiarch = images.images.at("multiarch");
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
+                       ImageService::Open(JoinPath(tmp.path(), "root")));
+  PullOptions all;
+  all.all_platforms = true;
+  ASSERT_OK_AND_ASSIGN(PullResult pulled,
+                       service->Pull(multiarch.reference, all));
+  EXPECT_FALSE(pulled.record.platform_blobs.empty());
+  // What the other platforms need survives garbage collection.
+  ASSERT_OK(service->GarbageCollect().status());
+
+  const std::string dest = registry->host() + "/crate-copy/multiarch:all";
+  ASSERT_OK_AND_ASSIGN(PushResult pushed,
+                       service->Push(multiarch.reference, dest));
+  EXPECT_TRUE(pushed.pushed_index);
+  EXPECT_EQ(pushed.note, "");
+  EXPECT_EQ(pushed.manifest_digest.ToString(), multiarch.digest);
+  const std::string raw = InspectRaw(*registry, dest);
+  EXPECT_EQ(raw, InspectRaw(*registry, multiarch.reference));
+  nlohmann::json index = nlohmann::json::parse(raw, nullptr, false);
+  ASSERT_TRUE(index.is_object()) << raw;
+  std::set<std::string> archs;
+  for (const auto& m : index.value("manifests", nlohmann::json::array())) {
+    archs.insert(m["platform"].value("architecture", ""));
+    // Each platform manifest was pushed too: skopeo reads it by digest.
+    EXPECT_NE(
+        InspectRaw(*registry, registry->host() + "/crate-copy/multiarch@" +
+                                  m.value("digest", "")),
+        "");
+  }
+  EXPECT_EQ(pushed.manifests_pushed, index["manifests"].size());
+  EXPECT_TRUE(archs.count("amd64") && archs.count("arm64")) << raw;
+
+  // The host's platform only: the index cannot go, its manifest does.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> one,
+                       ImageService::Open(JoinPath(tmp.path(), "one")));
+  ASSERT_OK_AND_ASSIGN(PullResult host, one->Pull(multiarch.reference));
+  const std::string dest1 = registry->host() + "/crate-copy/multiarch:one";
+  ASSERT_OK_AND_ASSIGN(PushResult single,
+                       one->Push(multiarch.reference, dest1));
+  EXPECT_FALSE(single.pushed_index);
+  EXPECT_EQ(single.manifest_digest, host.record.manifest_digest);
+  EXPECT_THAT(single.note, HasSubstr("is not stored here"));
+  EXPECT_THAT(single.note, HasSubstr("all platforms"));
+}
 
 }  // namespace
 }  // namespace crate::registry
