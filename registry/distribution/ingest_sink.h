@@ -3,7 +3,9 @@
 #define CRATE_REGISTRY_DISTRIBUTION_INGEST_SINK_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -14,11 +16,17 @@ namespace crate::registry {
 
 // The ingest hashes what it is given and checks it on Commit, so the client
 // resumes a partial ingest an earlier (interrupted) pull left.
+// `on_write`, if set, is told the offset after every write (from the
+// downloading thread), for progress reports.
 class IngestSink : public BlobSink {
  public:
-  explicit IngestSink(Ingest* ingest) : ingest_(ingest) {}
+  explicit IngestSink(Ingest* ingest,
+                      std::function<void(uint64_t offset)> on_write = nullptr)
+      : ingest_(ingest), on_write_(std::move(on_write)) {}
   absl::Status Write(absl::string_view data) override {
-    return ingest_->Write(data);
+    absl::Status s = ingest_->Write(data);
+    if (s.ok() && on_write_) on_write_(ingest_->offset());
+    return s;
   }
   uint64_t Offset() const override { return ingest_->offset(); }
   absl::Status Reset() override { return ingest_->Truncate(); }
@@ -26,6 +34,7 @@ class IngestSink : public BlobSink {
 
  private:
   Ingest* ingest_;
+  std::function<void(uint64_t)> on_write_;
 };
 
 // Makes the blob present in `store`: nothing to do if it is there already;

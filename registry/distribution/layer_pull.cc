@@ -36,7 +36,7 @@ absl::Status StreamAndUnpack(const PullTarget& t, const LayerToPull& layer,
                              const Digest& digest, Ingest* ingest,
                              const std::string& fs_dir,
                              const ApplyOptions& options) {
-  IngestSink sink(ingest);
+  IngestSink sink(ingest, layer.on_bytes);
   TeeStream tee(&sink);
   absl::Status fetch, commit;
   std::thread download([&] {
@@ -99,7 +99,7 @@ absl::Status PullLayer(const PullTarget& t, const LayerToPull& layer,
                  if ((*ingest)->offset() > 0) {
                    // A resumed download misses its first bytes for a
                    // streaming unpack: finish it, then unpack.
-                   IngestSink sink(ingest->get());
+                   IngestSink sink(ingest->get(), layer.on_bytes);
                    RETURN_IF_ERROR(t.client->FetchBlob(
                        t.host, t.repository, layer.digest, layer.size, &sink));
                    RETURN_IF_ERROR((*ingest)->Commit().status());

@@ -6,6 +6,7 @@
 #define CRATE_REGISTRY_DISTRIBUTION_LAYER_PULL_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct LayerToPull {
   std::string diff_id;      // From the config's rootfs.diff_ids.
   std::string chain_id;     // ChainIds() of the diff IDs up to this layer.
   std::string description;  // "layer 2 of 127.0.0.1:5000/x:latest"
+  // Told the blob bytes stored so far (a resumed download starts where the
+  // partial blob ended) as they arrive, from the downloading thread; not
+  // called for a blob that was stored already.
+  std::function<void(uint64_t done)> on_bytes;
 };
 
 struct PullTarget {

@@ -365,16 +365,48 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
     if (!snapshots_->Exists(lp.chain_id)) undo.NoteSnapshot(lp.chain_id);
     layers.push_back(std::move(lp));
   }
+  std::atomic<size_t> done{0};
+  auto done_layers = [&done]() -> size_t { return done.load(); };
+  // Each layer is pulled by one thread, so its throttle needs no lock.
+  struct ByteReports {
+    absl::Time last = absl::InfinitePast();
+    uint64_t done = 0;
+  };
+  std::vector<ByteReports> byte_reports(layers.size());
+  auto report_bytes = [&](size_t i, uint64_t done) {
+    const uint64_t total = static_cast<uint64_t>(layers[i].size);
+    ByteReports& r = byte_reports[i];
+    if (done <= r.done && r.last != absl::InfinitePast()) return;
+    const absl::Time now = absl::Now();
+    if (done < total && now - r.last < options.progress_interval) return;
+    r.last = now;
+    r.done = done;
+    PullProgress p{PullProgress::Stage::kLayerBytes, name, done_layers(),
+                   layers.size(), layers[i].digest};
+    p.bytes_done = done;
+    p.bytes_total = total;
+    report(p);
+  };
+  if (options.progress) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+      layers[i].on_bytes = [&report_bytes, i](uint64_t done) {
+        report_bytes(i, done);
+      };
+    }
+  }
   PullTarget target{client.get(), &content_, snapshots_.get(), host, repo};
   std::vector<absl::Status> results(layers.size());
   std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
   auto worker = [&] {
     for (size_t i = next++; i < layers.size(); i = next++) {
       results[i] = PullLayer(target, layers[i]);
       if (results[i].ok()) {
-        report({PullProgress::Stage::kLayerDone, name, ++done, layers.size(),
-                layers[i].digest});
+        // A blob stored already sent no bytes; its bar still ends full.
+        if (options.progress) report_bytes(i, layers[i].size);
+        PullProgress p{PullProgress::Stage::kLayerDone, name, ++done,
+                       layers.size(), layers[i].digest};
+        p.bytes_done = p.bytes_total = layers[i].size;
+        report(p);
       }
     }
   };

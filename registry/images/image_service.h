@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "registry/content/content_store.h"
 #include "registry/distribution/client.h"
@@ -63,15 +64,21 @@ absl::StatusOr<RegistryAccess> LoadRegistryAccess(const std::string& path = "");
 
 struct PullProgress {
   enum class Stage {
-    kResolved,   // manifest chosen; layers_total known
-    kLayerDone,  // one more layer is stored and unpacked
-    kRecorded,   // image and tag recorded
+    kResolved,    // manifest chosen; layers_total known
+    kLayerBytes,  // bytes of the layer `detail` arrived (throttled)
+    kLayerDone,   // one more layer is stored and unpacked
+    kRecorded,    // image and tag recorded
   };
   Stage stage = Stage::kResolved;
   std::string reference;  // as given, normalised
   size_t layers_done = 0;
   size_t layers_total = 0;
   std::string detail;  // the layer digest, or the manifest digest
+  // kLayerBytes and kLayerDone: the layer's blob bytes stored so far (a
+  // resumed download starts at what an earlier pull left) and its size.
+  // Per layer they only grow, and the last report has done == total.
+  uint64_t bytes_done = 0;
+  uint64_t bytes_total = 0;
 };
 
 struct PullOptions {
@@ -79,6 +86,9 @@ struct PullOptions {
   absl::optional<Platform> platform;
   // Called from the pulling threads (serialised) as the pull advances.
   std::function<void(const PullProgress&)> progress;
+  // kLayerBytes reports of one layer come at most this often (its last
+  // one, done == total, always comes).
+  absl::Duration progress_interval = absl::Milliseconds(100);
   RegistryAccess access;
   // From an index, also store every other manifest with its config and
   // layers (verified, not unpacked), like `skopeo copy --all`, so that Push

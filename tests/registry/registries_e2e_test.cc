@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -215,6 +218,56 @@ TEST(MultiPlatformPushTest, WholeIndexWhenEveryPlatformIsStored) {
   EXPECT_EQ(single.manifest_digest, host.record.manifest_digest);
   EXPECT_THAT(single.note, HasSubstr("is not stored here"));
   EXPECT_THAT(single.note, HasSubstr("all platforms"));
+}
+
+// Byte progress per layer: growing values that end at the layer's size,
+// as often as asked, or throttled.
+TEST(ProgressTest, LayerBytesGrowToTheLayerSize) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start());
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"layers"}));
+  const auto& layers = images.images.at("layers");
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  for (absl::Duration interval : {absl::ZeroDuration(), absl::Seconds(10)}) {
+    SCOPED_TRACE(absl::FormatDuration(interval));
+    ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<ImageService> service,
+        ImageService::Open(JoinPath(
+            tmp.path(), interval == absl::ZeroDuration() ? "every" : "few")));
+    std::map<std::string, std::vector<PullProgress>> bytes;
+    PullOptions options;
+    options.progress_interval = interval;
+    options.progress = [&](const PullProgress& p) {
+      if (p.stage == PullProgress::Stage::kLayerBytes) {
+        bytes[p.detail].push_back(p);
+      }
+    };
+    ASSERT_OK_AND_ASSIGN(PullResult r,
+                         service->Pull(layers.reference, options));
+    ASSERT_EQ(bytes.size(), r.record.layers.size());
+    size_t most = 0;
+    for (size_t i = 0; i < r.record.layers.size(); ++i) {
+      const std::vector<PullProgress>& seen =
+          bytes[r.record.layers[i].ToString()];
+      ASSERT_FALSE(seen.empty()) << i;
+      for (size_t k = 0; k < seen.size(); ++k) {
+        EXPECT_EQ(seen[k].bytes_total, r.record.layer_sizes[i]);
+        if (k > 0) EXPECT_GT(seen[k].bytes_done, seen[k - 1].bytes_done);
+      }
+      EXPECT_EQ(seen.back().bytes_done, r.record.layer_sizes[i]);
+      most = std::max(most, seen.size());
+      if (interval != absl::ZeroDuration()) {
+        // Throttled: the first bytes, then nothing until the end.
+        EXPECT_LE(seen.size(), 2u);
+      }
+    }
+    if (interval == absl::ZeroDuration()) {
+      // The largest layer arrives in many writes.
+      EXPECT_GT(most, 2u);
+    }
+  }
 }
 
 }  // namespace
