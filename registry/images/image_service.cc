@@ -24,6 +24,7 @@
 #include "registry/image/manifest.h"
 #include "registry/unpack/layer.h"
 #include "runtime/base/errno_status.h"
+#include "runtime/base/file_lock.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -213,6 +214,10 @@ absl::Status ImageService::Login(absl::string_view registry,
                                           username, "\""));
   }
   const std::string path = auth_file.empty() ? AuthFile() : auth_file;
+  // Store is a read-modify-write of the whole file: two logins at once
+  // would lose one entry.
+  ASSIGN_OR_RETURN(FileLock lock,
+                   FileLock::Acquire(JoinPath(root_, "auth.lock")));
   // docker's key for Docker Hub, so that docker and crate share the entry.
   const std::string key = host == "docker.io" ? kDockerHubAuthKey : host;
   return Annotate(CredentialStore::Store(path, key, creds),
@@ -223,6 +228,8 @@ absl::Status ImageService::Logout(absl::string_view registry,
                                   const std::string& auth_file) {
   ASSIGN_OR_RETURN(std::string host, RegistryHost(registry));
   const std::string path = auth_file.empty() ? AuthFile() : auth_file;
+  ASSIGN_OR_RETURN(FileLock lock,
+                   FileLock::Acquire(JoinPath(root_, "auth.lock")));
   if (host != "docker.io") return CredentialStore::Erase(path, host);
   // Docker Hub's entry may be under any of its names.
   bool erased = false;

@@ -1,6 +1,8 @@
 // crate-pull: pulls an image into an image store, as `crate pull` does, for
 // debugging and for tests/bench/pull_bench.sh (--crate-pull).
-//   crate-pull [--platform OS/ARCH[/VARIANT]] IMAGE ROOT
+//   crate-pull [--platform OS/ARCH[/VARIANT]] [--all-platforms]
+//              [--registries-conf FILE] IMAGE ROOT
+// The registries file defaults to DefaultRegistriesConfPath().
 // ROOT gets content/, images/ and snapshots/ (ImageService's layout).
 #include <chrono>
 #include <iostream>
@@ -17,7 +19,16 @@ namespace {
 absl::Status Run(const std::vector<std::string>& args) {
   PullOptions options;
   std::vector<std::string> rest;
+  std::string conf;
   for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--all-platforms") {
+      options.all_platforms = true;
+      continue;
+    }
+    if (args[i] == "--registries-conf" && i + 1 < args.size()) {
+      conf = args[++i];
+      continue;
+    }
     if (args[i] == "--platform" && i + 1 < args.size()) {
       ASSIGN_OR_RETURN(options.platform, ParsePlatform(args[++i]));
     } else if (absl::StartsWith(args[i], "--platform=")) {
@@ -30,10 +41,12 @@ absl::Status Run(const std::vector<std::string>& args) {
   }
   if (rest.size() != 2) {
     return absl::InvalidArgumentError(
-        "usage: crate-pull [--platform OS/ARCH[/VARIANT]] IMAGE ROOT");
+        "usage: crate-pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] "
+        "[--registries-conf FILE] IMAGE ROOT");
   }
+  ASSIGN_OR_RETURN(RegistryAccess access, LoadRegistryAccess(conf));
   ASSIGN_OR_RETURN(std::unique_ptr<ImageService> service,
-                   ImageService::Open(rest[1]));
+                   ImageService::Open(rest[1], access));
   ASSIGN_OR_RETURN(PullResult r, service->Pull(rest[0], options));
   std::cout << r.reference.String() << " " << r.record.manifest_digest
             << " image " << r.record.config_digest << "\n";

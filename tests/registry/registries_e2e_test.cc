@@ -88,6 +88,18 @@ TEST(MirrorTest, PullComesFromTheMirror) {
   ASSERT_OK_AND_ASSIGN(ServiceVerifyReport verify, service->Verify());
   EXPECT_TRUE(verify.image_problems.empty());
 
+  // crate-pull reads the same file.
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* ws = getenv("TEST_WORKSPACE");
+  ASSERT_OK_AND_ASSIGN(
+      crate::fixtures::CommandResult tool,
+      crate::fixtures::RunCommand(
+          {absl::StrCat(srcdir ? srcdir : ".", "/", ws ? ws : "crate",
+                        "/registry/images/crate-pull"),
+           "--registries-conf", conf, name, JoinPath(tmp.path(), "tool")}));
+  EXPECT_EQ(tool.exit_code, 0) << tool.err;
+  EXPECT_THAT(tool.out, HasSubstr(name));
+
   // A per-call empty list turns the mirrors of that host off again.
   PullOptions off;
   off.access.mirrors[upstream->host()] = {};
