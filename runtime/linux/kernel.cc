@@ -26,6 +26,11 @@ class Real : public Kernel {
     return static_cast<int>(syscall(SYS_mount_setattr, AT_FDCWD, path,
                                     AT_RECURSIVE, attr, sizeof(*attr)));
   }
+  int MoveMount(int from_fd, const char* to_path) override {
+    return static_cast<int>(
+        syscall(SYS_move_mount, from_fd, "", AT_FDCWD, to_path,
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS));
+  }
   int PivotRoot(const char* new_root, const char* put_old) override {
     return static_cast<int>(syscall(SYS_pivot_root, new_root, put_old));
   }

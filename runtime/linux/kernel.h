@@ -20,6 +20,10 @@ class Kernel {
   virtual int Umount2(const char* target, int flags) = 0;
   // mount_setattr(AT_FDCWD, path, AT_RECURSIVE, attr).
   virtual int MountSetattr(const char* path, struct mount_attr* attr) = 0;
+  // move_mount(from_fd, "", AT_FDCWD, to_path, MOVE_MOUNT_F_EMPTY_PATH): puts
+  // a detached mount (open_tree) at to_path, following a final symlink
+  // such as /proc/self/fd/N (MOVE_MOUNT_T_SYMLINKS).
+  virtual int MoveMount(int from_fd, const char* to_path) = 0;
   virtual int PivotRoot(const char* new_root, const char* put_old) = 0;
   virtual int Chroot(const char* path) = 0;
   virtual int Chdir(const char* path) = 0;

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #ifndef SYS_close_range
@@ -27,6 +28,7 @@
 #include "runtime/base/unique_fd.h"
 #include "runtime/linux/console.h"
 #include "runtime/linux/hooks.h"
+#include "runtime/linux/idmap.h"
 #include "runtime/linux/process.h"
 #include "runtime/linux/rootfs.h"
 
@@ -148,9 +150,10 @@ absl::StatusOr<std::string> AwaitHookState(int sync_fd, int go_fd) {
   return state;
 }
 
-absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
-                             int console_socket, int sync_fd, int go_fd,
-                             std::string* state_json) {
+absl::Status InitBeforeReady(const LaunchPlan& plan,
+                             const std::vector<int>& idmapped_fds,
+                             bool new_user_ns, int console_socket, int sync_fd,
+                             int go_fd, std::string* state_json) {
   if (new_user_ns) {
     // Root of the new namespace, so that what follows is done as its root.
     if (setresgid(0, 0, 0) != 0) return ErrnoStatus("setresgid 0");
@@ -159,7 +162,7 @@ absl::Status InitBeforeReady(const LaunchPlan& plan, bool new_user_ns,
   if (setsid() < 0) return ErrnoStatus("setsid");
   umask(0);  // Modes of device nodes and mount targets are exact.
   RETURN_IF_ERROR(ApplyOomScoreAdj(plan.process));
-  RETURN_IF_ERROR(PrepareRootfs(plan));
+  RETURN_IF_ERROR(PrepareRootfs(plan, idmapped_fds));
   if (plan.hook_sync) {
     ASSIGN_OR_RETURN(*state_json, AwaitHookState(sync_fd, go_fd));
     RETURN_IF_ERROR(
@@ -195,16 +198,18 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   syscall(SYS_close_range, first, ~0U, 0);
 }
 
-[[noreturn]] void InitMain(const CreateRequest& req, int sync_fd, int go_fd,
-                           int state_dir_fd) {
+[[noreturn]] void InitMain(const CreateRequest& req,
+                           const std::vector<int>& idmapped_fds, int sync_fd,
+                           int go_fd, int state_dir_fd) {
   const LaunchPlan& plan = *req.plan;
   // The caller may block signals it forwards; the process must not inherit
   // that mask.
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  CloseFdsExcept(req.preserve_fds,
-                 {sync_fd, go_fd, state_dir_fd, req.console_socket});
+  std::vector<int> keep = {sync_fd, go_fd, state_dir_fd, req.console_socket};
+  keep.insert(keep.end(), idmapped_fds.begin(), idmapped_fds.end());
+  CloseFdsExcept(req.preserve_fds, std::move(keep));
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
   for (const std::string& tasks : req.join_tasks_files) {
@@ -225,9 +230,9 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
       errno != ENOSYS) {
     ChildFail(sync_fd, ErrnoStatus("join keyring", req.keyring_name));
   }
-  absl::Status s =
-      InitBeforeReady(plan, (plan.clone_flags & CLONE_NEWUSER) != 0,
-                      req.console_socket, sync_fd, go_fd, &state_json);
+  absl::Status s = InitBeforeReady(
+      plan, idmapped_fds, (plan.clone_flags & CLONE_NEWUSER) != 0,
+      req.console_socket, sync_fd, go_fd, &state_json);
   close(go_fd);
   if (!s.ok()) ChildFail(sync_fd, s);
   ProcessPlan process = plan.process;
@@ -334,6 +339,22 @@ absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan) {
 
 absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   const LaunchPlan& plan = *req.plan;
+  // Idmapped trees are made here, as host root, and inherited by the init.
+  std::vector<UniqueFd> idmapped_trees;
+  std::vector<int> idmapped_fds(plan.mounts.size(), -1);
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    const MountStep& m = plan.mounts[i];
+    if (!m.idmap) continue;
+    std::string where = absl::StrCat("idmapped mount ", m.destination);
+    absl::StatusOr<UniqueFd> userns =
+        MakeUserNamespace(m.idmap_uids, m.idmap_gids);
+    if (!userns.ok()) return Annotate(userns.status(), where);
+    absl::StatusOr<UniqueFd> tree =
+        OpenIdmappedTree(m.source, (m.flags & MS_REC) != 0, userns->get());
+    if (!tree.ok()) return Annotate(tree.status(), where);
+    idmapped_fds[i] = tree->get();
+    idmapped_trees.push_back(*std::move(tree));
+  }
   std::string fifo = JoinPath(req.state_dir, kExecFifoName);
   if (mkfifo(fifo.c_str(), 0622) != 0) return ErrnoStatus("mkfifo", fifo);
   auto remove_fifo = [&] { unlink(fifo.c_str()); };
@@ -399,7 +420,8 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
     if (pid == 0) {
       sync_read.Reset();
       go_write.Reset();
-      InitMain(req, sync_write.get(), go_read.get(), state_dir.get());
+      InitMain(req, idmapped_fds, sync_write.get(), go_read.get(),
+               state_dir.get());
     }
   } else {
     // setns() into a pid namespace only affects children, and the caller
@@ -438,7 +460,8 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
       pid_t init = CloneProcess(flags);
       if (init < 0) ChildFail(sync_write.get(), ErrnoStatus("clone"));
       if (init == 0) {
-        InitMain(req, sync_write.get(), go_read.get(), state_dir.get());
+        InitMain(req, idmapped_fds, sync_write.get(), go_read.get(),
+                 state_dir.get());
       }
       char msg[1 + sizeof(pid_t)];
       msg[0] = kPid;

@@ -141,7 +141,8 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
 
   bool dev_is_bind = false;
   bool dev_mounted = false;
-  for (const oci::Mount& m : spec.mounts) {
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const oci::Mount& m = spec.mounts[i];
     oci::MountOptions opts = oci::ParseMountOptions(m.options);
     MountStep step;
     step.destination = m.destination;
@@ -188,6 +189,27 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
       if (step.flags & MS_RDONLY) step.recursive_set |= MS_RDONLY;
       step.remount_after_bind =
           (step.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
+    }
+    if (opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty()) {
+      const std::string field = absl::StrCat("mounts[", i, "]");
+      if (!step.bind) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ": idmapped mounts are supported for binds only, not \"",
+            m.type, "\""));
+      }
+      step.idmap = true;
+      // Without maps of its own, "idmap" means the container's user
+      // namespace maps, as in runc.
+      step.idmap_uids =
+          m.uid_mappings.empty() ? lx.uid_mappings : m.uid_mappings;
+      step.idmap_gids =
+          m.gid_mappings.empty() ? lx.gid_mappings : m.gid_mappings;
+      if (step.idmap_uids.empty() || step.idmap_gids.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field,
+            ": an idmapped mount needs both uidMappings and gidMappings (of "
+            "the mount or of linux)"));
+      }
     }
     if (m.destination == "/dev") {
       dev_mounted = true;

@@ -43,6 +43,14 @@ struct MountStep {
   // sysfs in a user namespace without its own network namespace cannot be
   // mounted; fall back to binding the host's /sys as runc does.
   bool sysfs_bind_fallback = false;
+  // An idmapped bind (mount uidMappings/gidMappings, or "idmap" with the
+  // container's own mappings): the source is cloned (open_tree) and given a
+  // user namespace with these maps by the runtime before the init exists,
+  // since setting MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the source's
+  // file system, which an init in its own user namespace lacks.
+  bool idmap = false;
+  std::vector<oci::IdMapping> idmap_uids;
+  std::vector<oci::IdMapping> idmap_gids;
 };
 
 struct DeviceStep {

@@ -233,6 +233,34 @@ TEST(PlanTest, PersonalityFlags) {
                                  "\"NO_SUCH_FLAG\"")));
 }
 
+TEST(PlanTest, IdmappedMounts) {
+  oci::Spec spec = Parse(kBase);
+  spec.mounts.push_back(
+      {"/data", "bind", "src", {"rbind"}, {{1000, 0, 1}}, {{1000, 0, 1}}});
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  const MountStep& m = plan.mounts.back();
+  EXPECT_TRUE(m.idmap);
+  EXPECT_EQ(m.source, "/b/src");
+  ASSERT_EQ(m.idmap_uids.size(), 1u);
+  EXPECT_EQ(m.idmap_uids[0].container_id, 1000u);
+  EXPECT_EQ(m.idmap_gids[0].host_id, 0u);
+
+  // "idmap" takes the container's maps; without any it is refused.
+  spec.mounts.back() = {"/data", "bind", "src", {"rbind", "idmap"}};
+  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("needs both uidMappings and gidMappings")));
+  spec.linux->uid_mappings = {{0, 100000, 65536}};
+  spec.linux->gid_mappings = {{0, 100000, 65536}};
+  ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_EQ(plan.mounts.back().idmap_uids[0].host_id, 100000u);
+
+  spec.mounts.back() = {"/t", "tmpfs", "tmpfs", {"idmap"}};
+  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("binds only, not \"tmpfs\"")));
+}
+
 TEST(PlanTest, AbsoluteRootIsKept) {
   oci::Spec spec = Parse(kBase);
   spec.root->path = "/srv/root";

@@ -50,6 +50,9 @@ int RecordingKernel::MountSetattr(const char* path, struct mount_attr* attr) {
                              absl::Hex(attr->attr_set), " clr 0x",
                              absl::Hex(attr->attr_clr)));
 }
+int RecordingKernel::MoveMount(int from_fd, const char* to_path) {
+  return Record(absl::StrCat("move_mount fd ", from_fd, " ", Or(to_path)));
+}
 int RecordingKernel::PivotRoot(const char* new_root, const char* put_old) {
   return Record(absl::StrCat("pivot_root ", new_root, " ", put_old));
 }

@@ -24,6 +24,7 @@ class RecordingKernel : public Kernel {
             unsigned long flags, const void* data) override;
   int Umount2(const char* target, int flags) override;
   int MountSetattr(const char* path, struct mount_attr* attr) override;
+  int MoveMount(int from_fd, const char* to_path) override;
   int PivotRoot(const char* new_root, const char* put_old) override;
   int Chroot(const char* path) override;
   int Chdir(const char* path) override;

@@ -123,7 +123,8 @@ std::string ParentMountOf(const std::string& path) {
 
 class Builder {
  public:
-  explicit Builder(Kernel& k) : k_(k) {}
+  explicit Builder(Kernel& k, const std::vector<int>* idmapped_fds = nullptr)
+      : k_(k), idmapped_fds_(idmapped_fds) {}
 
   absl::Status Remount(const std::string& target, unsigned long flags) {
     flags |= MS_BIND | MS_REMOUNT;
@@ -309,15 +310,23 @@ class Builder {
     return s;
   }
 
-  absl::Status DoMount(const std::string& root, const MountStep& m) {
+  // `detached`: with an idmapped bind, the prepared tree to move in place
+  // of the bind.
+  absl::Status DoMount(const std::string& root, const MountStep& m,
+                       int detached) {
     if (m.cgroup_bind_fallback) return MountCgroupTree(root, m);
     std::string target;
     if (m.bind) {
       ASSIGN_OR_RETURN(target, MakeBindTarget(root, m.source, m.destination));
       ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
       unsigned long first = MS_BIND | (m.flags & MS_REC);
-      if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(), nullptr,
-                   first, nullptr) != 0) {
+      if (detached >= 0) {
+        if (k_.MoveMount(detached, ProcFdPath(pinned.get()).c_str()) != 0) {
+          return ErrnoStatus(Describe("move idmapped mount", m.source, ""),
+                             target);
+        }
+      } else if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(),
+                          nullptr, first, nullptr) != 0) {
         return ErrnoStatus(Describe("bind mount", m.source, ""), target);
       }
     } else {
@@ -427,8 +436,18 @@ class Builder {
                  MS_BIND | MS_REC, nullptr) != 0) {
       return ErrnoStatus("bind mount rootfs", plan.rootfs);
     }
-    for (const MountStep& m : plan.mounts) {
-      absl::Status s = DoMount(plan.rootfs, m);
+    for (size_t i = 0; i < plan.mounts.size(); ++i) {
+      const MountStep& m = plan.mounts[i];
+      int detached = -1;
+      if (m.idmap) {
+        if (idmapped_fds_ == nullptr || i >= idmapped_fds_->size() ||
+            (*idmapped_fds_)[i] < 0) {
+          return absl::InternalError(absl::StrCat(
+              "mount ", m.destination, ": idmapped tree was not prepared"));
+        }
+        detached = (*idmapped_fds_)[i];
+      }
+      absl::Status s = DoMount(plan.rootfs, m, detached);
       if (!s.ok()) {
         return Annotate(s, absl::StrCat("mount ", m.destination));
       }
@@ -545,12 +564,18 @@ class Builder {
 
  private:
   Kernel& k_;
+  const std::vector<int>* idmapped_fds_;
 };
 
 }  // namespace
 
 absl::Status PrepareRootfs(const LaunchPlan& plan, Kernel& kernel) {
   return Builder(kernel).PrepareRootfs(plan);
+}
+absl::Status PrepareRootfs(const LaunchPlan& plan,
+                           const std::vector<int>& idmapped_fds,
+                           Kernel& kernel) {
+  return Builder(kernel, &idmapped_fds).PrepareRootfs(plan);
 }
 absl::Status EnterRootfs(const LaunchPlan& plan, Kernel& kernel) {
   return Builder(kernel).EnterRootfs(plan);

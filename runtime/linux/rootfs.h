@@ -3,6 +3,8 @@
 #ifndef CRATE_RUNTIME_LINUX_ROOTFS_H_
 #define CRATE_RUNTIME_LINUX_ROOTFS_H_
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "runtime/linux/kernel.h"
 #include "runtime/linux/plan.h"
@@ -12,6 +14,11 @@ namespace crate::linux {
 // Propagation of "/", the bind of the rootfs onto itself, every mount,
 // devices and symlinks, and the process's cwd. Paths are still host paths.
 absl::Status PrepareRootfs(const LaunchPlan& plan,
+                           Kernel& kernel = RealKernel());
+// The same, with `idmapped_fds[i]` the detached tree (OpenIdmappedTree) to
+// move onto plan.mounts[i] when that step is an idmapped bind.
+absl::Status PrepareRootfs(const LaunchPlan& plan,
+                           const std::vector<int>& idmapped_fds,
                            Kernel& kernel = RealKernel());
 
 // pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot, or a plain

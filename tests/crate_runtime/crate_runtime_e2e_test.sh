@@ -200,6 +200,35 @@ test_personality_and_ioprio() {
   expect_eq "LINUX32|ADDR_NO_RANDOMIZE personality" 00040008 "$out"
 }
 
+test_idmapped_mount() {
+  local b="$WORK/idmap" src="$WORK/idmap-src"
+  mkdir -p "$src" && touch "$src/f" && chown -R 1000:1000 "$src"
+  # As runc reads them, a mount's maps are a user namespace's: the ID on the
+  # file system is the "containerID", the one seen through the mount the
+  # "hostID" (runc's idmap tests map containerID 0 to a container's hostID).
+  make_bundle "$b" sh -c 'stat -c "%u:%g" /data/f; touch /data/new &&
+      stat -c "%u:%g" /data/new'
+  ln -sf busybox "$b/rootfs/bin/stat"
+  jq --arg src "$src" '.mounts += [{"destination": "/data", "type": "bind",
+      "source": $src, "options": ["rbind"],
+      "uidMappings": [{"containerID": 1000, "hostID": 0, "size": 1}],
+      "gidMappings": [{"containerID": 1000, "hostID": 0, "size": 1}]}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}idmap1" 2>&1)"
+  expect_eq "idmapped mount owners inside" "0:0
+0:0" "$out"
+  # What root made inside belongs to the mapped host user.
+  expect_eq "idmapped mount owner on the host" 1000:1000 \
+    "$(stat -c %u:%g "$src/new" 2>&1)"
+  # "idmap" with no maps of the mount nor a user namespace is refused.
+  jq '.mounts[-1] |= (del(.uidMappings, .gidMappings) |
+      .options += ["idmap"])' "$b/config.json" >"$b/c" &&
+    mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}idmap2" 2>&1)"
+  expect_contains "idmap without maps" "needs both uidMappings and gidMappings" "$out"
+}
+
 test_rootfs_propagation() {
   local b="$WORK/prop"
   make_bundle "$b" sh -c 'head -1 /proc/self/mountinfo'
@@ -596,7 +625,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
+for t in test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
