@@ -101,6 +101,8 @@ struct Response {
 };
 
 struct Tls {
+  // False only for hosts listed insecure whose certificate did not verify.
+  bool verify = true;
   std::string ca_blob;  // System CAs plus the host's own; empty: defaults.
   std::string client_cert;
   std::string client_key;
@@ -273,10 +275,10 @@ Endpoint ResolveEndpoint(const std::string& host,
   e.api_host = (host == "docker.io" || host == "index.docker.io")
                    ? "registry-1.docker.io"
                    : host;
-  e.allow_http =
-      IsLoopback(host) || std::find(config.insecure_registries.begin(),
-                                    config.insecure_registries.end(),
-                                    host) != config.insecure_registries.end();
+  e.tls_unverified = std::find(config.insecure_registries.begin(),
+                               config.insecure_registries.end(),
+                               host) != config.insecure_registries.end();
+  e.allow_http = IsLoopback(host) || e.tls_unverified;
   return e;
 }
 
@@ -463,6 +465,10 @@ Response RegistryClient::Impl::Perform(const Tls& tls, Request& req) {
                      static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data() ? body.data() : "");
   }
+  if (!tls.verify) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   if (!tls.ca_blob.empty()) {
     struct curl_blob blob;
     blob.data = const_cast<char*>(tls.ca_blob.data());
@@ -527,6 +533,12 @@ RegistryClient::Impl::EnsureHost(const std::string& host) {
   Request ping;
   ping.url = absl::StrCat("https://", ep.api_host, "/v2/");
   Response r = Perform(hs.tls, ping);
+  if (r.curl == CURLE_PEER_FAILED_VERIFICATION && ep.tls_unverified) {
+    // Listed insecure: like docker, accept a certificate that does not
+    // verify rather than fall back to plain HTTP the host does not speak.
+    hs.tls.verify = false;
+    r = Perform(hs.tls, ping);
+  }
   if (r.curl == CURLE_PEER_FAILED_VERIFICATION) {
     // Not transient: retrying cannot make the certificate trusted.
     return absl::FailedPreconditionError(

@@ -26,7 +26,8 @@ namespace crate::registry {
 
 struct RegistryConfig {
   // Hosts ("host" or "host:port") that may be reached over plain HTTP when
-  // HTTPS fails. localhost, 127.0.0.0/8 and ::1 always may.
+  // HTTPS fails, and over TLS whose certificate does not verify.
+  // localhost, 127.0.0.0/8 and ::1 always may use plain HTTP.
   std::vector<std::string> insecure_registries;
   // Per-registry TLS material, docker's layout: <certs_dir>/<host:port>/
   // with *.crt (extra CAs), client.cert and client.key.
@@ -60,6 +61,9 @@ struct Endpoint {
   std::string host;      // As in image names: "docker.io", "127.0.0.1:5000".
   std::string api_host;  // What is dialled: "registry-1.docker.io".
   bool allow_http = false;
+  // Listed in the insecure registries: TLS certificates are not verified
+  // when they fail to.
+  bool tls_unverified = false;
 };
 Endpoint ResolveEndpoint(const std::string& host, const RegistryConfig& config);
 

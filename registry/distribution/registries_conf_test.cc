@@ -121,6 +121,9 @@ TEST(RegistriesConfTest, InsecureHostsMayUsePlainHttp) {
   RegistryConfig config;
   config.insecure_registries = conf.insecure_registries;
   EXPECT_TRUE(ResolveEndpoint("registry.lan:5000", config).allow_http);
+  EXPECT_TRUE(ResolveEndpoint("registry.lan:5000", config).tls_unverified);
+  EXPECT_FALSE(ResolveEndpoint("127.0.0.1:5000", config).tls_unverified);
+  EXPECT_FALSE(ResolveEndpoint("quay.io", config).tls_unverified);
   EXPECT_FALSE(ResolveEndpoint("registry.lan:5001", config).allow_http);
   EXPECT_FALSE(ResolveEndpoint("registry.lan", config).allow_http);
   EXPECT_FALSE(ResolveEndpoint("quay.io", config).allow_http);

@@ -108,6 +108,39 @@ TEST(MirrorTest, PullComesFromTheMirror) {
                                        HasSubstr(busybox.repository)));
 }
 
+// A TLS registry whose CA crate was not given is refused, unless the
+// registries file lists it as insecure.
+TEST(InsecureTest, UnverifiedTlsOnlyForListedHosts) {
+  crate::fixtures::RegistryOptions ro;
+  ro.tls = true;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
+                       LocalRegistry::Start(ro));
+  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
+                                              *registry, "", {"busybox"}));
+  const auto& busybox = images.images.at("busybox");
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  RegistryAccess strict;
+  strict.certs_dir = JoinPath(tmp.path(), "no-certs");
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ImageService> service,
+      ImageService::Open(JoinPath(tmp.path(), "root"), strict));
+  EXPECT_THAT(service->Pull(busybox.reference).status(),
+              crate::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("not trusted")));
+  const std::string conf = JoinPath(tmp.path(), "registries.toml");
+  ASSERT_OK(WriteFileAtomic(
+      conf, absl::StrCat("[[registry]]\nlocation = \"", registry->host(),
+                         "\"\ninsecure = true\n")));
+  ASSERT_OK_AND_ASSIGN(RegistryAccess access, LoadRegistryAccess(conf));
+  access.certs_dir = strict.certs_dir;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ImageService> lax,
+      ImageService::Open(JoinPath(tmp.path(), "root"), access));
+  ASSERT_OK_AND_ASSIGN(PullResult r, lax->Pull(busybox.reference));
+  EXPECT_EQ(r.top_digest.ToString(), busybox.digest);
+}
+
 // Login checks the credentials with the registry before storing them;
 // pulls use what it stored; logout takes them away again. Basic auth and
 // bearer tokens.
