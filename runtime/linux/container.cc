@@ -184,7 +184,13 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   plan_options.bundle = bundle;
   plan_options.no_pivot = options.no_pivot;
   plan_options.host_cgroup_v2 = HostCgroupV2();
+  plan_options.host_apparmor =
+      access("/sys/kernel/security/apparmor", F_OK) == 0;
+  plan_options.host_selinux = access("/sys/fs/selinux", F_OK) == 0;
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(*spec, plan_options));
+  if (options.on_degraded) {
+    for (const std::string& w : plan.warnings) options.on_degraded(w, true);
+  }
   struct stat st;
   if (stat(plan.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(

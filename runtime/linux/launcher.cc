@@ -255,6 +255,8 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
 
   for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
   s = RunHooks(plan.start_container_hooks, state_json, "startContainer");
+  // Before seccomp, which may forbid the writes.
+  if (s.ok()) s = ApplyExecLabels(process);
   if (s.ok()) s = BecomeProcessUser(process, req.seccomp);
   if (s.ok()) s = Exec(*exe, process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");

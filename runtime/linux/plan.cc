@@ -293,6 +293,42 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
     plan.process.io_priority = (klass << 13) | p.io_priority->priority;
   }
   plan.process.scheduler = p.scheduler;
+  if (!p.apparmor_profile.empty()) {
+    if (options.host_apparmor) {
+      plan.process.apparmor_profile = p.apparmor_profile;
+    } else {
+      plan.warnings.push_back(
+          absl::StrCat("process.apparmorProfile \"", p.apparmor_profile,
+                       "\" ignored: AppArmor is not enabled on this host (no "
+                       "/sys/kernel/security/apparmor)"));
+    }
+  }
+  if (!p.selinux_label.empty()) {
+    if (options.host_selinux) {
+      plan.process.selinux_label = p.selinux_label;
+    } else {
+      plan.warnings.push_back(
+          absl::StrCat("process.selinuxLabel \"", p.selinux_label,
+                       "\" ignored: SELinux is not enabled on this host (no "
+                       "/sys/fs/selinux)"));
+    }
+  }
+  if (!lx.mount_label.empty()) {
+    if (options.host_selinux) {
+      // Only file systems made here take a context; binds keep their
+      // source's labels, as in runc.
+      for (MountStep& m : plan.mounts) {
+        if (m.bind || (m.fstype != "tmpfs" && m.fstype != "mqueue")) continue;
+        absl::StrAppend(&m.data, m.data.empty() ? "" : ",", "context=\"",
+                        lx.mount_label, "\"");
+      }
+    } else {
+      plan.warnings.push_back(
+          absl::StrCat("linux.mountLabel \"", lx.mount_label,
+                       "\" ignored: SELinux is not enabled on this host (no "
+                       "/sys/fs/selinux)"));
+    }
+  }
   if (lx.personality) {
     unsigned long persona =
         lx.personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;

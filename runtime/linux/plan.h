@@ -95,9 +95,15 @@ struct ProcessPlan {
   absl::optional<unsigned long> personality;
   // process.scheduler, for sched_setattr(2).
   absl::optional<oci::Scheduler> scheduler;
+  // Labels the exec'd program gets; set only when the host runs that LSM.
+  std::string apparmor_profile;
+  std::string selinux_label;
 };
 
 struct LaunchPlan {
+  // Parts of the spec this host cannot honour but may ignore, each naming
+  // its field; the caller reports them.
+  std::vector<std::string> warnings;
   // CLONE_NEW* for the namespaces to create.
   int clone_flags = 0;
   // Existing namespaces to enter, user namespace first (its owner decides
@@ -141,6 +147,11 @@ struct PlanOptions {
   // Whether the host mounts a cgroup2 at /sys/fs/cgroup (pure v2); decides
   // how a "cgroup" mount is done.
   bool host_cgroup_v2 = false;
+  // Whether the host runs AppArmor (/sys/kernel/security/apparmor) or
+  // SELinux (/sys/fs/selinux). Labels for an absent one are dropped with a
+  // warning, as runc and crun do.
+  bool host_apparmor = false;
+  bool host_selinux = false;
 };
 
 // The spec must have passed oci::ValidateForCreate.

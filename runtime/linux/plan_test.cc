@@ -261,6 +261,28 @@ TEST(PlanTest, IdmappedMounts) {
                        HasSubstr("binds only, not \"tmpfs\"")));
 }
 
+TEST(PlanTest, LsmLabelsWithoutTheLsmAreWarnings) {
+  oci::Spec spec = Parse(kBase);
+  spec.process->apparmor_profile = "crate-default";
+  spec.process->selinux_label = "system_u:system_r:container_t:s0";
+  spec.linux->mount_label = "system_u:object_r:container_file_t:s0";
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_EQ(plan.process.apparmor_profile, "");
+  EXPECT_EQ(plan.process.selinux_label, "");
+  ASSERT_EQ(plan.warnings.size(), 3u);
+  EXPECT_THAT(plan.warnings[0],
+              HasSubstr("process.apparmorProfile \"crate-default\" ignored"));
+  EXPECT_THAT(plan.warnings[1], HasSubstr("process.selinuxLabel"));
+  EXPECT_THAT(plan.warnings[2], HasSubstr("linux.mountLabel"));
+
+  ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, {.bundle = "/b",
+                                             .host_apparmor = true,
+                                             .host_selinux = true}));
+  EXPECT_THAT(plan.warnings, IsEmpty());
+  EXPECT_EQ(plan.process.apparmor_profile, "crate-default");
+  EXPECT_EQ(plan.process.selinux_label, "system_u:system_r:container_t:s0");
+}
+
 TEST(PlanTest, AbsoluteRootIsKept) {
   oci::Spec spec = Parse(kBase);
   spec.root->path = "/srv/root";

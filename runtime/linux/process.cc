@@ -30,6 +30,30 @@ absl::Status ApplyRlimits(const ProcessPlan& process) {
   return security::SetRlimits(ToRlimits(process.rlimits));
 }
 
+absl::Status ApplyExecLabels(const ProcessPlan& process) {
+  if (!process.apparmor_profile.empty()) {
+    std::string value = absl::StrCat("exec ", process.apparmor_profile);
+    // Kernels since 5.8 have a directory per LSM; older ones only the
+    // shared file.
+    absl::Status s = WriteExistingFile("/proc/self/attr/apparmor/exec", value);
+    if (absl::IsNotFound(s))
+      s = WriteExistingFile("/proc/self/attr/exec", value);
+    if (!s.ok()) {
+      return Annotate(s, absl::StrCat("process.apparmorProfile \"",
+                                      process.apparmor_profile, "\""));
+    }
+  }
+  if (!process.selinux_label.empty()) {
+    absl::Status s =
+        WriteExistingFile("/proc/self/attr/exec", process.selinux_label);
+    if (!s.ok()) {
+      return Annotate(s, absl::StrCat("process.selinuxLabel \"",
+                                      process.selinux_label, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process) {
   if (process.io_priority && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */,
                                      0, *process.io_priority) != 0) {

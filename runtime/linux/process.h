@@ -20,6 +20,10 @@ absl::Status ApplyRlimits(const ProcessPlan& process);
 // process to inherit.
 absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process);
 
+// The AppArmor profile and SELinux label the next execve gets (written to
+// /proc/self/attr/...; the plan sets them only on a host running the LSM).
+absl::Status ApplyExecLabels(const ProcessPlan& process);
+
 // Writes /proc/self/oom_score_adj.
 absl::Status ApplyOomScoreAdj(const ProcessPlan& process);
 

@@ -229,6 +229,26 @@ test_idmapped_mount() {
   expect_contains "idmap without maps" "needs both uidMappings and gidMappings" "$out"
 }
 
+test_lsm_labels_without_lsm() {
+  if [ -e /sys/kernel/security/apparmor ] || [ -e /sys/fs/selinux ]; then
+    echo "skip: this host runs AppArmor or SELinux"
+    return
+  fi
+  local b="$WORK/lsm"
+  make_bundle "$b" echo ran
+  jq '.process.apparmorProfile = "crate-test" |
+      .process.selinuxLabel = "system_u:system_r:container_t:s0" |
+      .linux.mountLabel = "system_u:object_r:container_file_t:s0"' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}lsm1" 2>&1)"
+  expect_contains "apparmor warning" \
+    'warning: process.apparmorProfile "crate-test" ignored: AppArmor is not enabled' "$out"
+  expect_contains "selinux warning" 'warning: process.selinuxLabel' "$out"
+  expect_contains "mountLabel warning" 'warning: linux.mountLabel' "$out"
+  expect_contains "container ran" ran "$out"
+}
+
 test_rootfs_propagation() {
   local b="$WORK/prop"
   make_bundle "$b" sh -c 'head -1 /proc/self/mountinfo'
@@ -625,7 +645,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
+for t in test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
