@@ -187,6 +187,10 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   plan_options.host_apparmor =
       access("/sys/kernel/security/apparmor", F_OK) == 0;
   plan_options.host_selinux = access("/sys/fs/selinux", F_OK) == 0;
+  struct statfs resctrl;
+  plan_options.host_resctrl =
+      statfs("/sys/fs/resctrl", &resctrl) == 0 &&
+      resctrl.f_type == 0x7655821;  // RDTGROUP_SUPER_MAGIC
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(*spec, plan_options));
   if (options.on_degraded) {
     for (const std::string& w : plan.warnings) options.on_degraded(w, true);

@@ -907,6 +907,17 @@ absl::Status ParseLinux(const Json& obj, Linux* lx) {
     RETURN_IF_ERROR(GetStrings(*sub, pp, "flags", &pers.flags));
     lx->personality = std::move(pers);
   }
+  RETURN_IF_ERROR(GetObject(obj, p, "intelRdt", &sub));
+  if (sub != nullptr) {
+    IntelRdt rdt;
+    std::string rp = Field(p, "intelRdt");
+    RETURN_IF_ERROR(GetString(*sub, rp, "closID", &rdt.clos_id));
+    RETURN_IF_ERROR(GetString(*sub, rp, "l3CacheSchema", &rdt.l3_cache_schema));
+    RETURN_IF_ERROR(GetString(*sub, rp, "memBwSchema", &rdt.mem_bw_schema));
+    RETURN_IF_ERROR(GetBool(*sub, rp, "enableCMT", &rdt.enable_cmt));
+    RETURN_IF_ERROR(GetBool(*sub, rp, "enableMBM", &rdt.enable_mbm));
+    lx->intel_rdt = std::move(rdt);
+  }
   return absl::OkStatus();
 }
 

@@ -260,6 +260,14 @@ struct Seccomp {
   std::vector<SeccompSyscall> syscalls;
 };
 
+struct IntelRdt {
+  std::string clos_id;
+  std::string l3_cache_schema;
+  std::string mem_bw_schema;
+  bool enable_cmt = false;
+  bool enable_mbm = false;
+};
+
 struct Personality {
   std::string domain;  // LINUX | LINUX32
   std::vector<std::string> flags;
@@ -280,6 +288,7 @@ struct Linux {
   std::vector<std::string> readonly_paths;
   std::string mount_label;
   absl::optional<Personality> personality;
+  absl::optional<IntelRdt> intel_rdt;
 
   // The entry for `type`, or nullptr when the container shares the host's.
   const Namespace* FindNamespace(NamespaceType type) const;

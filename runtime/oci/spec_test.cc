@@ -369,6 +369,8 @@ const BadCase kBadCases[] = {
     {"Personality",
      [](Json& j) { j["linux"]["personality"]["domain"] = "BSD"; },
      "linux.personality.domain: unknown domain \"BSD\""},
+    {"IntelRdtClosId", [](Json& j) { j["linux"]["intelRdt"]["closID"] = 5; },
+     "linux.intelRdt.closID: expected string, got integer 5"},
     {"LinuxNotObject", [](Json& j) { j["linux"] = Json::array(); },
      "linux: expected object, got array"},
 };

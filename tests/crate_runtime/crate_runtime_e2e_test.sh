@@ -249,6 +249,24 @@ test_lsm_labels_without_lsm() {
   expect_contains "container ran" ran "$out"
 }
 
+test_intel_rdt_without_resctrl() {
+  if [ -d /sys/fs/resctrl/info ]; then
+    echo "skip: resctrl is mounted here"
+    return
+  fi
+  local b="$WORK/rdt"
+  make_bundle "$b" echo ran
+  jq '.linux.intelRdt = {"closID": "crate", "l3CacheSchema": "L3:0=f"}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  local out code
+  out="$("$CR" --root "$ROOT" run -b "$b" "${P}rdt1" 2>&1)"
+  code=$?
+  [ "$code" -ne 0 ] || fail "intelRdt without resctrl ran"
+  expect_contains "intelRdt refused" \
+    "linux.intelRdt: resctrl is not mounted at /sys/fs/resctrl" "$out"
+  [ ! -e "$ROOT/${P}rdt1" ] || fail "refused intelRdt left a state directory"
+}
+
 test_rootfs_propagation() {
   local b="$WORK/prop"
   make_bundle "$b" sh -c 'head -1 /proc/self/mountinfo'
@@ -645,7 +663,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
+for t in test_intel_rdt_without_resctrl test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
