@@ -1,11 +1,13 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/types/optional.h"
 #include "cli/crate-runtime/commands.h"
 
 namespace crate::cli {
@@ -25,6 +27,19 @@ std::string StatsEvent(const std::string& id, const cgroups::Stats& s) {
   j["id"] = id;
   j["data"] = data;
   return j.dump() + "\n";
+}
+
+// runc's "oom" event: the OOM killer took a process of the container.
+std::string OomEvent(const std::string& id) {
+  nlohmann::ordered_json j;
+  j["type"] = "oom";
+  j["id"] = id;
+  return j.dump() + "\n";
+}
+
+void Print(const std::string& line) {
+  fwrite(line.data(), 1, line.size(), stdout);
+  fflush(stdout);
 }
 
 }  // namespace
@@ -51,6 +66,12 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--interval: want e.g. 5s or 500ms, got \"", interval, "\"")));
   }
+  // OOM kills are seen by watching the cgroup's counter more often than
+  // statistics are printed: a short-lived victim must not go unnoticed
+  // for a whole interval.
+  const int64_t tick_ms = std::min<int64_t>(ms, 100);
+  int64_t since_stats_ms = ms;
+  absl::optional<uint64_t> oom_kills;
   while (true) {
     absl::StatusOr<cgroups::Stats> st = linux::Stats(g.root, pos[0]);
     if (!st.ok()) {
@@ -61,13 +82,22 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       }
       return Fail(st.status());
     }
-    std::string out = StatsEvent(pos[0], *st);
-    fwrite(out.data(), 1, out.size(), stdout);
-    fflush(stdout);
-    if (stats) return 0;
-    struct timespec ts = {static_cast<time_t>(ms / 1000),
-                          static_cast<long>((ms % 1000) * 1000000)};
+    if (stats) {
+      Print(StatsEvent(pos[0], *st));
+      return 0;
+    }
+    if (st->oom_kills) {
+      if (oom_kills && *st->oom_kills > *oom_kills) Print(OomEvent(pos[0]));
+      oom_kills = st->oom_kills;
+    }
+    if (since_stats_ms >= ms) {
+      Print(StatsEvent(pos[0], *st));
+      since_stats_ms = 0;
+    }
+    struct timespec ts = {static_cast<time_t>(tick_ms / 1000),
+                          static_cast<long>((tick_ms % 1000) * 1000000)};
     nanosleep(&ts, nullptr);
+    since_stats_ms += tick_ms;
   }
 }
 

@@ -67,6 +67,9 @@ struct Stats {
   absl::optional<uint64_t> pids_current;
   absl::optional<uint64_t> pids_limit;  // max: UINT64_MAX.
   absl::optional<uint64_t> cpu_usage_ns;
+  // Processes the OOM killer took in this cgroup (v1 memory.oom_control,
+  // v2 memory.events "oom_kill").
+  absl::optional<uint64_t> oom_kills;
 };
 
 class Cgroup {

@@ -162,6 +162,8 @@ class V1Cgroup : public Cgroup {
     if (st.memory_limit && *st.memory_limit >= kV1Unlimited) {
       st.memory_limit = std::numeric_limits<uint64_t>::max();
     }
+    st.oom_kills =
+        opt(ReadKeyedUint64(JoinPath(mem, "memory.oom_control"), "oom_kill"));
     std::string pids = Dir("pids");
     st.pids_current = opt(ReadUint64(JoinPath(pids, "pids.current")));
     st.pids_limit = opt(ReadUint64(JoinPath(pids, "pids.max")));

@@ -84,6 +84,8 @@ class V2Cgroup : public Cgroup {
     st.memory_usage = opt(ReadUint64(JoinPath(dir, "memory.current")));
     st.memory_max_usage = opt(ReadUint64(JoinPath(dir, "memory.peak")));
     st.memory_limit = opt(ReadUint64(JoinPath(dir, "memory.max")));
+    st.oom_kills =
+        opt(ReadKeyedUint64(JoinPath(dir, "memory.events"), "oom_kill"));
     st.pids_current = opt(ReadUint64(JoinPath(dir, "pids.current")));
     st.pids_limit = opt(ReadUint64(JoinPath(dir, "pids.max")));
     absl::optional<uint64_t> usec =

@@ -267,6 +267,29 @@ test_intel_rdt_without_resctrl() {
   [ ! -e "$ROOT/${P}rdt1" ] || fail "refused intelRdt left a state directory"
 }
 
+test_oom_event() {
+  local b="$WORK/oom" id="${P}oom1"
+  # The victim is a child shell holding 64 MB in a variable; the init
+  # lives on, so the container is still there to be watched.
+  make_bundle "$b" sh -c 'sleep 1; sh -c "x=\$(head -c 64000000 /dev/zero | tr \"\\\\0\" a)"; sleep 60'
+  jq '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  "$CR" --root "$ROOT" run -d -b "$b" "$id" || fail "run -d for oom"
+  "$CR" --root "$ROOT" events --interval 1s "$id" >"$WORK/oom.events" 2>&1 &
+  local events=$! i
+  for i in $(seq 100); do
+    grep -q '"type":"oom"' "$WORK/oom.events" && break
+    sleep 0.1
+  done
+  expect_contains "oom event" "{\"type\":\"oom\",\"id\":\"$id\"}" \
+    "$(cat "$WORK/oom.events")"
+  expect_contains "stats events go on" '"type":"stats"' \
+    "$(cat "$WORK/oom.events")"
+  "$CR" --root "$ROOT" delete --force "$id" || fail "delete oom container"
+  kill "$events" 2>/dev/null
+  wait "$events" 2>/dev/null
+}
+
 test_rootfs_propagation() {
   local b="$WORK/prop"
   make_bundle "$b" sh -c 'head -1 /proc/self/mountinfo'
@@ -663,7 +686,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_intel_rdt_without_resctrl test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
+for t in test_oom_event test_intel_rdt_without_resctrl test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
