@@ -1,5 +1,7 @@
+#include <poll.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -7,6 +9,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "cli/crate-runtime/commands.h"
 
@@ -66,9 +70,13 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--interval: want e.g. 5s or 500ms, got \"", interval, "\"")));
   }
-  // OOM kills are seen by watching the cgroup's counter more often than
-  // statistics are printed: a short-lived victim must not go unnoticed
-  // for a whole interval.
+  // v1 notifies OOM through an eventfd. Elsewhere OOM kills are seen by
+  // watching the cgroup's counter more often than statistics are printed,
+  // so that a short-lived victim does not go unnoticed for an interval.
+  absl::StatusOr<cgroups::OomWatch> watch =
+      stats ? absl::UnimplementedError("--stats")
+            : linux::WatchOom(g.root, pos[0]);
+  const bool notified = watch.ok();
   const int64_t tick_ms = std::min<int64_t>(ms, 100);
   int64_t since_stats_ms = ms;
   absl::optional<uint64_t> oom_kills;
@@ -86,7 +94,7 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       Print(StatsEvent(pos[0], *st));
       return 0;
     }
-    if (st->oom_kills) {
+    if (!notified && st->oom_kills) {
       if (oom_kills && *st->oom_kills > *oom_kills) Print(OomEvent(pos[0]));
       oom_kills = st->oom_kills;
     }
@@ -94,10 +102,26 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       Print(StatsEvent(pos[0], *st));
       since_stats_ms = 0;
     }
-    struct timespec ts = {static_cast<time_t>(tick_ms / 1000),
-                          static_cast<long>((tick_ms % 1000) * 1000000)};
-    nanosleep(&ts, nullptr);
-    since_stats_ms += tick_ms;
+    if (!notified) {
+      struct timespec ts = {static_cast<time_t>(tick_ms / 1000),
+                            static_cast<long>((tick_ms % 1000) * 1000000)};
+      nanosleep(&ts, nullptr);
+      since_stats_ms += tick_ms;
+      continue;
+    }
+    struct pollfd p = {watch->event.get(), POLLIN, 0};
+    absl::Time start = absl::Now();
+    int n = poll(&p, 1, static_cast<int>(ms - since_stats_ms));
+    since_stats_ms += absl::ToInt64Milliseconds(absl::Now() - start);
+    if (n == 1) {
+      uint64_t count;
+      if (read(watch->event.get(), &count, sizeof(count)) < 0) continue;
+      // The eventfd also fires when the cgroup is removed; the control
+      // file of a removed cgroup can no longer be read.
+      char buf[256];
+      if (pread(watch->control.get(), buf, sizeof(buf), 0) < 0) return 0;
+      Print(OomEvent(pos[0]));
+    }
   }
 }
 

@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "runtime/base/unique_fd.h"
 #include "runtime/cgroups/plan.h"
 #include "runtime/cgroups/resources.h"
 
@@ -72,6 +73,11 @@ struct Stats {
   absl::optional<uint64_t> oom_kills;
 };
 
+struct OomWatch {
+  UniqueFd event;
+  UniqueFd control;
+};
+
 class Cgroup {
  public:
   virtual ~Cgroup() = default;
@@ -111,6 +117,13 @@ class Cgroup {
   virtual absl::StatusOr<std::vector<pid_t>> Pids() const = 0;
 
   virtual absl::StatusOr<Stats> ReadStats() const = 0;
+  // An eventfd that becomes readable each time the cgroup is out of memory
+  // (v1 memory.oom_control through cgroup.event_control), with the control
+  // file it watches, which must stay open as long. Unimplemented where the
+  // hierarchy has no such notification (v2: watch Stats::oom_kills).
+  virtual absl::StatusOr<OomWatch> WatchOom() const {
+    return absl::UnimplementedError("no OOM notification for this cgroup");
+  }
 
   // Freezes every process and waits until the kernel says it is done.
   virtual absl::Status Freeze(absl::Duration timeout = absl::Seconds(5)) = 0;

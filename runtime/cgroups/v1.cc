@@ -1,7 +1,9 @@
 // cgroup v1: one hierarchy per controller, each mounted at <root>/<name>.
 // In hybrid mode the cgroup2 at <root>/unified is joined as well, like runc
 // does, and takes the controllers that only it has (hugetlb on some hosts).
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -144,6 +146,19 @@ class V1Cgroup : public Cgroup {
     }
     SortPids(&pids);
     return pids;
+  }
+
+  absl::StatusOr<OomWatch> WatchOom() const override {
+    std::string control = JoinPath(Dir("memory"), "memory.oom_control");
+    OomWatch w;
+    w.control.Reset(open(control.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!w.control) return ErrnoStatus("open", control);
+    w.event.Reset(eventfd(0, EFD_CLOEXEC));
+    if (!w.event) return ErrnoStatus("eventfd for", control);
+    RETURN_IF_ERROR(
+        WriteExistingFile(JoinPath(Dir("memory"), "cgroup.event_control"),
+                          absl::StrCat(w.event.get(), " ", w.control.get())));
+    return w;
   }
 
   absl::StatusOr<Stats> ReadStats() const override {

@@ -707,4 +707,16 @@ absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
   return cg->ReadStats();
 }
 
+absl::StatusOr<cgroups::OomWatch> WatchOom(const std::string& root,
+                                           const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg == nullptr || !cg->Exists()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" has no cgroup"));
+  }
+  return cg->WatchOom();
+}
+
 }  // namespace crate::linux

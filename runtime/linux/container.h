@@ -95,6 +95,10 @@ absl::Status Update(const std::string& root, const std::string& id,
                     const oci::Resources& resources);
 
 // What the container's cgroup accounts (for `events`).
+// The container cgroup's OOM notification (see cgroups::Cgroup::WatchOom).
+absl::StatusOr<cgroups::OomWatch> WatchOom(const std::string& root,
+                                           const std::string& id);
+
 absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
                                      const std::string& id);
 
