@@ -62,6 +62,34 @@ constexpr char kSpec[] = R"json({
                          "minor": 229, "fileMode": 384, "uid": 7}]}
 })json";
 
+// An idmapped bind is the tree the runtime prepared, moved onto the pinned
+// target in place of a bind; the remounts that follow still apply.
+TEST_F(RootfsTest, IdmappedBindIsMovedIntoPlace) {
+  LaunchPlan plan = Plan(kSpec);
+  MountStep& data = plan.mounts.back();
+  ASSERT_EQ(data.destination, "/data");
+  data.idmap = true;
+  RecordingKernel k;
+  std::vector<int> fds(plan.mounts.size(), -1);
+  fds.back() = 42;
+  ASSERT_OK(PrepareRootfs(plan, fds, k));
+  const std::string r = rootfs_;
+  EXPECT_THAT(k.calls(), ::testing::Contains(
+                             absl::StrCat("move_mount fd 42 ", r, "/data")));
+  EXPECT_THAT(k.calls(), ::testing::Not(::testing::Contains(HasSubstr(
+                             absl::StrCat("mount ", bundle_, "/data ")))));
+  EXPECT_THAT(k.calls(),
+              ::testing::Contains(absl::StrCat(
+                  "mount - ", r, "/data - 0x",
+                  absl::Hex(MS_BIND | MS_RDONLY | MS_REMOUNT), " -")));
+
+  // Without its tree, the init must not fall back to a plain bind.
+  RecordingKernel k2;
+  EXPECT_THAT(PrepareRootfs(plan, k2),
+              StatusIs(absl::StatusCode::kInternal,
+                       HasSubstr("idmapped tree was not prepared")));
+}
+
 TEST_F(RootfsTest, PrepareMountsInOrder) {
   LaunchPlan plan = Plan(kSpec);
   RecordingKernel k;

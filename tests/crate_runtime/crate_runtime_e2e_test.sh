@@ -472,6 +472,25 @@ test_user_namespace() {
   out="$("$CR" --root "$ROOT" run -b "$b" ${P}u1 2>&1)"
   expect_contains "user namespace uid" "0" "$out"
   expect_contains "user namespace map" "200000" "$out"
+
+  # "idmap" with the container's own maps: a host directory of root's is
+  # root's inside the user namespace too, and writable by it.
+  local src="$USERNS_WORK/idmap-src"
+  mkdir -p "$src" && touch "$src/f"
+  make_bundle "$b" sh -c 'stat -c "%u:%g" /data/f; touch /data/new && echo wrote'
+  ln -sf busybox "$b/rootfs/bin/stat"
+  # The rootfs is host root's, out of reach of the container's root.
+  mkdir -p "$b/rootfs/data"
+  jq --arg src "$src" '.linux.namespaces += [{"type": "user"}] |
+      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+      .mounts += [{"destination": "/data", "type": "bind", "source": $src,
+        "options": ["rbind", "idmap"]}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b" ${P}u2 2>&1)"
+  expect_eq "idmap in a user namespace" "0:0
+wrote" "$out"
+  expect_eq "idmap write owner on the host" 0:0 "$(stat -c %u:%g "$src/new" 2>&1)"
 }
 
 test_cgroups() {
