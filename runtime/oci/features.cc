@@ -32,8 +32,11 @@ std::string FeaturesJson(const FeatureSupport& support) {
                   {"systemd", false},
                   {"systemdUser", false}};
   lx["seccomp"] = {{"enabled", support.seccomp}};
-  lx["apparmor"] = {{"enabled", false}};
-  lx["selinux"] = {{"enabled", false}};
+  // Applied on hosts that run the LSM, dropped with a warning elsewhere.
+  lx["apparmor"] = {{"enabled", true}};
+  lx["selinux"] = {{"enabled", true}};
+  lx["intelRdt"] = {{"enabled", false}};
+  lx["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
   j["linux"] = lx;
   j["annotations"] = OJson::object();
   return j.dump(4);

@@ -1,5 +1,6 @@
 #include "runtime/oci/features.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "gmock/gmock.h"
@@ -17,6 +18,11 @@ TEST(FeaturesTest, DocumentListsWhatWeSupport) {
   EXPECT_EQ(j["linux"]["capabilities"][21], "CAP_SYS_ADMIN");
   EXPECT_TRUE(j["linux"]["seccomp"]["enabled"].get<bool>());
   EXPECT_FALSE(j["linux"]["cgroup"]["systemd"].get<bool>());
+  EXPECT_TRUE(j["linux"]["mountExtensions"]["idmap"]["enabled"].get<bool>());
+  EXPECT_FALSE(j["linux"]["intelRdt"]["enabled"].get<bool>());
+  EXPECT_NE(
+      std::find(j["mountOptions"].begin(), j["mountOptions"].end(), "ridmap"),
+      j["mountOptions"].end());
 }
 
 TEST(DefaultSpecTest, IsValidForCreate) {

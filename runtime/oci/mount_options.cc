@@ -152,6 +152,8 @@ std::vector<std::string> KnownMountOptions() {
   for (const PropagationOption& p : kPropagation) out.push_back(p.name);
   for (const FlagOption& f : kRecursive) out.push_back(f.name);
   out.push_back("tmpcopyup");
+  out.push_back("idmap");
+  out.push_back("ridmap");
   std::sort(out.begin(), out.end());
   return out;
 }
