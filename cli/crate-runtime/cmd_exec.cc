@@ -30,7 +30,7 @@ absl::Status ParseUser(const std::string& user, linux::ExecOptions* o) {
 
 int CmdExec(const GlobalOptions& g, const Args& args) {
   linux::ExecOptions o;
-  std::string process_path, user, unused;
+  std::string process_path, user;
   std::vector<std::string> gids;
   bool tty = false, detach = false, ignore_paused = false;
   Flags flags;
@@ -47,8 +47,10 @@ int CmdExec(const GlobalOptions& g, const Args& args) {
   flags.String("console-socket", &o.console_socket,
                "AF_UNIX socket that receives the pty master");
   flags.Int("preserve-fds", &o.preserve_fds, "extra fds to pass");
-  flags.String("process-label", &unused, "(accepted, unused)");
-  flags.String("apparmor", &unused, "(accepted, unused)");
+  flags.String("process-label", &o.process_label,
+               "SELinux label of the process");
+  flags.String("apparmor", &o.apparmor_profile,
+               "AppArmor profile of the process");
   flags.Bool("ignore-paused", &ignore_paused, "(accepted)");
   Args pos;
   // Options end at the container ID: what follows is the command's own.
@@ -80,6 +82,7 @@ int CmdExec(const GlobalOptions& g, const Args& args) {
   if (!s.ok()) return Fail(s);
   o.root = g.root;
   o.id = pos[0];
+  o.on_warning = [](const std::string& msg) { LogWarning(msg); };
   o.args.assign(pos.begin() + 1, pos.end());
   if (tty) o.tty = true;
 

@@ -42,6 +42,12 @@ bool HostCgroupV2() {
          st.f_type == 0x63677270;  // CGROUP2_SUPER_MAGIC
 }
 
+bool HostApparmor() {
+  return access("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
+bool HostSelinux() { return access("/sys/fs/selinux", F_OK) == 0; }
+
 absl::StatusOr<std::string> AbsoluteDir(const std::string& dir) {
   if (!dir.empty() && dir[0] == '/') return dir;
   char cwd[4096];
@@ -184,9 +190,8 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   plan_options.bundle = bundle;
   plan_options.no_pivot = options.no_pivot;
   plan_options.host_cgroup_v2 = HostCgroupV2();
-  plan_options.host_apparmor =
-      access("/sys/kernel/security/apparmor", F_OK) == 0;
-  plan_options.host_selinux = access("/sys/fs/selinux", F_OK) == 0;
+  plan_options.host_apparmor = HostApparmor();
+  plan_options.host_selinux = HostSelinux();
   struct statfs resctrl;
   plan_options.host_resctrl =
       statfs("/sys/fs/resctrl", &resctrl) == 0 &&
@@ -580,6 +585,9 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
       }
     }
   }
+  if (!o.apparmor_profile.empty())
+    process.apparmor_profile = o.apparmor_profile;
+  if (!o.process_label.empty()) process.selinux_label = o.process_label;
   if (process.args.empty()) {
     return absl::InvalidArgumentError("exec needs a command (process.args)");
   }
@@ -592,7 +600,12 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   one.root = spec->root;
   PlanOptions plan_options;
   plan_options.bundle = r.state.bundle;
+  plan_options.host_apparmor = HostApparmor();
+  plan_options.host_selinux = HostSelinux();
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(one, plan_options));
+  if (o.on_warning) {
+    for (const std::string& w : plan.warnings) o.on_warning(w);
+  }
 
   absl::optional<security::SeccompProgram> seccomp;
   if (spec->linux && spec->linux->seccomp) {

@@ -84,6 +84,11 @@ struct ExecOptions {
   std::string console_socket;
   int console_fd = -1;
   int preserve_fds = 0;
+  // runc's --apparmor and --process-label: override the process's.
+  std::string apparmor_profile;
+  std::string process_label;
+  // Told what of the process this host ignores (an LSM label it lacks).
+  std::function<void(const std::string&)> on_warning;
 };
 
 // Starts a process in a running container; returns its pid.

@@ -566,6 +566,7 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
       absl::StatusOr<std::string> exe = ResolveExecutable(p);
       if (s.ok()) s = exe.status();
       for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
+      if (s.ok()) s = ApplyExecLabels(p);
       if (s.ok()) s = BecomeProcessUser(p, req.seccomp);
       // Success closes the sync pipe by exec (CLOEXEC): EOF means started.
       if (s.ok()) s = Exec(*exe, p);

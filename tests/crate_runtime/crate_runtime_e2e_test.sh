@@ -247,6 +247,14 @@ test_lsm_labels_without_lsm() {
   expect_contains "selinux warning" 'warning: process.selinuxLabel' "$out"
   expect_contains "mountLabel warning" 'warning: linux.mountLabel' "$out"
   expect_contains "container ran" ran "$out"
+
+  make_bundle "$b" sleep 1000
+  "$CR" --root "$ROOT" run -d -b "$b" "${P}lsm2" || fail "run -d for exec --apparmor"
+  out="$("$CR" --root "$ROOT" exec --apparmor crate-exec "${P}lsm2" echo exec-ran 2>&1)"
+  expect_contains "exec --apparmor warning" \
+    'warning: process.apparmorProfile "crate-exec" ignored' "$out"
+  expect_contains "exec ran" exec-ran "$out"
+  "$CR" --root "$ROOT" delete --force "${P}lsm2" || fail "delete ${P}lsm2"
 }
 
 test_intel_rdt_without_resctrl() {
