@@ -116,10 +116,10 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
     if (n == 1) {
       uint64_t count;
       if (read(watch->event.get(), &count, sizeof(count)) < 0) continue;
-      // The eventfd also fires when the cgroup is removed; the control
-      // file of a removed cgroup can no longer be read.
-      char buf[256];
-      if (pread(watch->control.get(), buf, sizeof(buf), 0) < 0) return 0;
+      // The eventfd also fires when the cgroup is removed, which takes its
+      // directory away first (runc checks the same).
+      std::string control = watch->dir + "/cgroup.event_control";
+      if (access(control.c_str(), F_OK) != 0) return 0;
       Print(OomEvent(pos[0]));
     }
   }

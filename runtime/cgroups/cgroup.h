@@ -76,6 +76,9 @@ struct Stats {
 struct OomWatch {
   UniqueFd event;
   UniqueFd control;
+  // The watched directory: the eventfd also fires when it is removed, and
+  // by then it is gone.
+  std::string dir;
 };
 
 class Cgroup {

@@ -151,6 +151,7 @@ class V1Cgroup : public Cgroup {
   absl::StatusOr<OomWatch> WatchOom() const override {
     std::string control = JoinPath(Dir("memory"), "memory.oom_control");
     OomWatch w;
+    w.dir = Dir("memory");
     w.control.Reset(open(control.c_str(), O_RDONLY | O_CLOEXEC));
     if (!w.control) return ErrnoStatus("open", control);
     w.event.Reset(eventfd(0, EFD_CLOEXEC));

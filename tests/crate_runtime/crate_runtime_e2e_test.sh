@@ -294,11 +294,21 @@ test_oom_event() {
   expect_contains "stats events go on" '"type":"stats"' \
     "$(cat "$WORK/oom.events")"
   "$CR" --root "$ROOT" delete --force "$id" || fail "delete oom container"
+  kill "$events" 2>/dev/null
+  wait "$events" 2>/dev/null
+
   # Removing the cgroup wakes a v1 watcher too; that is no OOM.
+  make_bundle "$b" sleep 60
+  "$CR" --root "$ROOT" run -d -b "$b" "${P}oom2" || fail "run -d ${P}oom2"
+  "$CR" --root "$ROOT" events --interval 1s "${P}oom2" >"$WORK/oom2.events" 2>&1 &
+  events=$!
+  sleep 0.3
+  "$CR" --root "$ROOT" delete --force "${P}oom2" || fail "delete ${P}oom2"
   sleep 0.3
   kill "$events" 2>/dev/null
   wait "$events" 2>/dev/null
-  expect_eq "one oom event" 1 "$(grep -c '"type":"oom"' "$WORK/oom.events")"
+  expect_eq "no oom event on delete" 0 \
+    "$(grep -c '"type":"oom"' "$WORK/oom2.events")"
 }
 
 test_rootfs_propagation() {
