@@ -21,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
@@ -329,14 +331,86 @@ absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan) {
     return out;
   };
   std::string proc = absl::StrCat("/proc/", pid);
-  if (geteuid() != 0) {
-    RETURN_IF_ERROR(WriteExistingFile(proc + "/setgroups", "deny"));
+  if (geteuid() == 0) {
+    RETURN_IF_ERROR(
+        WriteExistingFile(proc + "/uid_map", render(plan.uid_mappings)));
+    return WriteExistingFile(proc + "/gid_map", render(plan.gid_mappings));
   }
-  RETURN_IF_ERROR(
-      WriteExistingFile(proc + "/uid_map", render(plan.uid_mappings)));
-  RETURN_IF_ERROR(
-      WriteExistingFile(proc + "/gid_map", render(plan.gid_mappings)));
+  // Unprivileged: the kernel lets the caller map only its own ID; more
+  // (the user's /etc/subuid and /etc/subgid ranges) goes through the
+  // setuid newuidmap/newgidmap, as runc and crun do.
+  if (NeedsIdMapHelper(plan.uid_mappings, geteuid())) {
+    RETURN_IF_ERROR(RunIdMapHelper("newuidmap", pid, plan.uid_mappings));
+  } else {
+    RETURN_IF_ERROR(
+        WriteExistingFile(proc + "/uid_map", render(plan.uid_mappings)));
+  }
+  if (NeedsIdMapHelper(plan.gid_mappings, getegid())) {
+    // newgidmap leaves setgroups "allow" when a subgid range is mapped.
+    RETURN_IF_ERROR(RunIdMapHelper("newgidmap", pid, plan.gid_mappings));
+  } else {
+    RETURN_IF_ERROR(WriteExistingFile(proc + "/setgroups", "deny"));
+    RETURN_IF_ERROR(
+        WriteExistingFile(proc + "/gid_map", render(plan.gid_mappings)));
+  }
   return absl::OkStatus();
+}
+
+bool NeedsIdMapHelper(const std::vector<oci::IdMapping>& maps,
+                      unsigned own_id) {
+  return !(maps.size() == 1 && maps[0].size == 1 && maps[0].host_id == own_id);
+}
+
+absl::Status RunIdMapHelper(const std::string& program, pid_t pid,
+                            const std::vector<oci::IdMapping>& maps) {
+  std::vector<std::string> args = {program, absl::StrCat(pid)};
+  for (const oci::IdMapping& m : maps) {
+    args.push_back(absl::StrCat(m.container_id));
+    args.push_back(absl::StrCat(m.host_id));
+    args.push_back(absl::StrCat(m.size));
+  }
+  std::string command = absl::StrJoin(args, " ");
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    return ErrnoStatus(absl::StrCat(command, ": pipe"));
+  }
+  UniqueFd out_read(out[0]);
+  UniqueFd out_write(out[1]);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t child = fork();
+  if (child < 0) return ErrnoStatus(absl::StrCat(command, ": fork"));
+  if (child == 0) {
+    dup2(out_write.get(), STDOUT_FILENO);
+    dup2(out_write.get(), STDERR_FILENO);
+    execvp(argv[0], argv.data());
+    int err = errno;
+    const char* why = strerror(err);
+    WriteAll(STDERR_FILENO, why, strlen(why));
+    if (err == ENOENT) {
+      constexpr char kHint[] = " (install the uidmap package)";
+      WriteAll(STDERR_FILENO, kHint, sizeof(kHint) - 1);
+    }
+    _exit(127);
+  }
+  out_write.Reset();
+  std::string output;
+  char buf[512];
+  for (;;) {
+    ssize_t n = read(out_read.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    output.append(buf, n);
+  }
+  int wstatus = 0;
+  while (waitpid(child, &wstatus, 0) < 0) {
+    if (errno != EINTR) return ErrnoStatus(absl::StrCat(command, ": waitpid"));
+  }
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return absl::OkStatus();
+  std::string why(absl::StripAsciiWhitespace(output));
+  if (why.empty()) why = DescribeWait(wstatus);
+  return absl::FailedPreconditionError(absl::StrCat(command, ": ", why));
 }
 
 absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {

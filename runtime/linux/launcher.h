@@ -83,9 +83,19 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& request);
 // Whether the FIFO is still there, i.e. the container was never started.
 bool ExecFifoExists(const std::string& state_dir);
 
-// Writes uid_map/gid_map of `pid` (setgroups "deny" first when the caller
-// is not root, which the kernel then demands).
+// Writes uid_map/gid_map of `pid`. A caller that is not root writes a map
+// holding only its own ID directly (setgroups "deny" first for gid_map, which
+// the kernel then demands) and any other map through newuidmap/newgidmap.
 absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan);
+
+// Whether an unprivileged caller with `own_id` needs newuidmap/newgidmap for
+// `maps`: anything but a single mapping of size 1 onto its own ID.
+bool NeedsIdMapHelper(const std::vector<oci::IdMapping>& maps, unsigned own_id);
+
+// Runs `program` (newuidmap or newgidmap) as `program PID C H S ...`; the
+// error names the command line and carries the program's output.
+absl::Status RunIdMapHelper(const std::string& program, pid_t pid,
+                            const std::vector<oci::IdMapping>& maps);
 
 }  // namespace crate::linux
 

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
+#include "runtime/linux/launcher.h"
 
 namespace crate::linux {
 namespace {
@@ -61,6 +62,21 @@ TEST(RlimitTest, LowersInAChildAndExplainsRaising) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(IdMapHelperTest, OnlyTheOwnIdIsWrittenDirectly) {
+  EXPECT_FALSE(NeedsIdMapHelper({{0, 1000, 1}}, 1000));
+  EXPECT_TRUE(NeedsIdMapHelper({{0, 1001, 1}}, 1000));
+  EXPECT_TRUE(NeedsIdMapHelper({{0, 1000, 2}}, 1000));
+  EXPECT_TRUE(NeedsIdMapHelper({{0, 1000, 1}, {1, 100000, 65536}}, 1000));
+}
+
+TEST(IdMapHelperTest, ErrorNamesTheCommandAndWhy) {
+  EXPECT_THAT(RunIdMapHelper("no-such-idmap-program", 1234,
+                             {{0, 1000, 1}, {1, 100000, 65536}}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("no-such-idmap-program 1234 0 1000 1 1 100000 "
+                                 "65536: No such file or directory")));
 }
 
 }  // namespace

@@ -165,5 +165,48 @@ if command -v crun >/dev/null; then
   fi
 fi
 
+# The user's /etc/subuid and /etc/subgid ranges (useradd adds them) mapped
+# after its own ID: the maps are written by newuidmap/newgidmap, and IDs
+# other than 0 exist inside (chown to 1:1, with CAP_CHOWN, needs the second
+# range).
+SUBUID="$(awk -F: -v u="$USER_NAME" '$1 == u {print $2; exit}' /etc/subuid)"
+SUBGID="$(awk -F: -v u="$USER_NAME" '$1 == u {print $2; exit}' /etc/subgid)"
+if [ -z "$SUBUID" ] || [ -z "$SUBGID" ]; then
+  fail "no /etc/subuid or /etc/subgid range for $USER_NAME"
+else
+  edit_config '.linux.uidMappings=[{"containerID":0,"hostID":'"$RUID"',"size":1},
+      {"containerID":1,"hostID":'"$SUBUID"',"size":65536}]
+    | .linux.gidMappings=[{"containerID":0,"hostID":'"$RGID"',"size":1},
+      {"containerID":1,"hostID":'"$SUBGID"',"size":65536}]
+    | .mounts += [{"destination":"/tmp","type":"tmpfs","source":"tmpfs",
+      "options":["nosuid","nodev","mode=1777"]}]
+    | .process.capabilities |= with_entries(.value += ["CAP_CHOWN"])
+    | .process.args=["/bin/sh","-c","cat /proc/self/uid_map /proc/self/gid_map;
+      touch /tmp/x && chown 1:1 /tmp/x && stat -c %u:%g /tmp/x"]'
+  out="$(as_user "$WORK/crate-runtime" run "$ID" 2>"$WORK/err")"
+  rc=$?
+  expect_eq "subordinate ranges run exit code" 0 "$rc"
+  expect_eq "subordinate ranges stderr" "" "$(cat "$WORK/err")"
+  expect_eq "subordinate ranges maps and chown" "\
+         0       $RUID          1
+         1     $SUBUID      65536
+         0       $RGID          1
+         1     $SUBGID      65536
+1:1" "$out"
+
+  # A range the user was not given: newuidmap refuses, and the error names
+  # the command line and carries what newuidmap said.
+  edit_config '.linux.uidMappings[1].hostID=10 | .process.args=["/bin/true"]'
+  as_user "$WORK/crate-runtime" run "$ID" 2>"$WORK/err" &&
+    fail "run with a range outside /etc/subuid succeeded"
+  err="$(cat "$WORK/err")"
+  case "$err" in
+    *"newuidmap "[0-9]*" 0 $RUID 1 1 10 65536: newuidmap:"*) ;;
+    *) fail "refused newuidmap error: [$err]" ;;
+  esac
+  as_user "$WORK/crate-runtime" list -q | grep -qx "$ID" &&
+    fail "container $ID left after refused newuidmap"
+fi
+
 if [ "$FAILED" != 0 ]; then exit 1; fi
 echo PASS
