@@ -15,6 +15,10 @@
 
 namespace crate {
 
+// write(2) until all of `data` is written, retrying on EINTR; errors name
+// `path` (the file behind `fd`).
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path);
+
 // Reads a whole file. Refuses files larger than `max_size` bytes.
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      size_t max_size = 64 << 20);

@@ -92,6 +92,26 @@ TEST_F(FileUtilTest, MakeDirsOverFileFails) {
       StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("not a directory")));
 }
 
+TEST_F(FileUtilTest, WriteAllWritesEverythingAndNamesThePathOnError) {
+  // More than a pipe holds at once, so write(2) returns short counts.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::string big(1 << 20, 'x');
+  std::thread reader([&] {
+    std::string got;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) got.append(buf, n);
+    EXPECT_EQ(got.size(), big.size());
+  });
+  EXPECT_OK(WriteAll(fds[1], big, "the-pipe"));
+  close(fds[1]);
+  reader.join();
+  close(fds[0]);
+  EXPECT_THAT(WriteAll(-1, "x", "/no/such/fd"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("/no/such/fd")));
+}
+
 TEST(JoinPathTest, OneSlash) {
   EXPECT_EQ(JoinPath("a", "b"), "a/b");
   EXPECT_EQ(JoinPath("a/", "/b"), "a/b");

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/oci/json_reader.h"
+#include "runtime/security/names.h"
 
 namespace crate::oci {
 namespace {
@@ -29,73 +30,7 @@ using json_reader::Invalid;
 using json_reader::Json;
 using json_reader::WrongType;
 
-constexpr const char* kCapNames[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-constexpr int kCapCount = sizeof(kCapNames) / sizeof(kCapNames[0]);
-
-struct RlimitName {
-  const char* name;
-  int resource;
-};
-constexpr RlimitName kRlimits[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-};
+constexpr int kCapCount = security::kMaxKnownCapability + 1;
 
 constexpr const char* kNamespaceNames[] = {
     "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
@@ -223,7 +158,7 @@ absl::Status ParseRlimits(const Json& obj, absl::string_view parent,
     Rlimit r;
     RETURN_IF_ERROR(GetString(e, p, "type", &r.type, true));
     bool known = false;
-    for (const RlimitName& n : kRlimits) {
+    for (const security::NamedRlimit& n : security::kRlimitNames) {
       if (r.type == n.name) {
         r.resource = n.resource;
         known = true;
@@ -953,14 +888,14 @@ const Namespace* Linux::FindNamespace(NamespaceType type) const {
 
 absl::optional<int> CapabilityFromName(absl::string_view name) {
   for (int i = 0; i < kCapCount; ++i) {
-    if (name == kCapNames[i]) return i;
+    if (name == security::kCapabilityNames[i]) return i;
   }
   return absl::nullopt;
 }
 
 absl::string_view CapabilityName(int cap) {
   if (cap < 0 || cap >= kCapCount) return "";
-  return kCapNames[cap];
+  return security::kCapabilityNames[cap];
 }
 
 int LastCapability() { return kCapCount - 1; }

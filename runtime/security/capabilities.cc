@@ -31,51 +31,6 @@ namespace crate {
 namespace security {
 namespace {
 
-// Index = number, from the kernel's include/uapi/linux/capability.h.
-constexpr const char* kNames[kMaxKnownCapability + 1] = {
-    "CHOWN",               // 0
-    "DAC_OVERRIDE",        // 1
-    "DAC_READ_SEARCH",     // 2
-    "FOWNER",              // 3
-    "FSETID",              // 4
-    "KILL",                // 5
-    "SETGID",              // 6
-    "SETUID",              // 7
-    "SETPCAP",             // 8
-    "LINUX_IMMUTABLE",     // 9
-    "NET_BIND_SERVICE",    // 10
-    "NET_BROADCAST",       // 11
-    "NET_ADMIN",           // 12
-    "NET_RAW",             // 13
-    "IPC_LOCK",            // 14
-    "IPC_OWNER",           // 15
-    "SYS_MODULE",          // 16
-    "SYS_RAWIO",           // 17
-    "SYS_CHROOT",          // 18
-    "SYS_PTRACE",          // 19
-    "SYS_PACCT",           // 20
-    "SYS_ADMIN",           // 21
-    "SYS_BOOT",            // 22
-    "SYS_NICE",            // 23
-    "SYS_RESOURCE",        // 24
-    "SYS_TIME",            // 25
-    "SYS_TTY_CONFIG",      // 26
-    "MKNOD",               // 27
-    "LEASE",               // 28
-    "AUDIT_WRITE",         // 29
-    "AUDIT_CONTROL",       // 30
-    "SETFCAP",             // 31
-    "MAC_OVERRIDE",        // 32
-    "MAC_ADMIN",           // 33
-    "SYSLOG",              // 34
-    "WAKE_ALARM",          // 35
-    "BLOCK_SUSPEND",       // 36
-    "AUDIT_READ",          // 37
-    "PERFMON",             // 38
-    "BPF",                 // 39
-    "CHECKPOINT_RESTORE",  // 40
-};
-
 absl::Status CapsetError(int err, const Capabilities& caps) {
   return ::crate::ErrnoToStatus(
       err, absl::StrCat("capset effective=0x", absl::Hex(caps.effective),
@@ -89,10 +44,9 @@ absl::Status CapsetError(int err, const Capabilities& caps) {
 
 absl::StatusOr<int> CapabilityFromName(absl::string_view name) {
   std::string upper = absl::AsciiStrToUpper(name);
-  absl::string_view bare = upper;
-  absl::ConsumePrefix(&bare, "CAP_");
+  if (!absl::StartsWith(upper, "CAP_")) upper.insert(0, "CAP_");
   for (int i = 0; i <= kMaxKnownCapability; ++i) {
-    if (bare == kNames[i]) return i;
+    if (upper == kCapabilityNames[i]) return i;
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown capability '", name, "'"));
@@ -100,7 +54,7 @@ absl::StatusOr<int> CapabilityFromName(absl::string_view name) {
 
 std::string CapabilityName(int cap) {
   if (cap >= 0 && cap <= kMaxKnownCapability) {
-    return absl::StrCat("CAP_", kNames[cap]);
+    return kCapabilityNames[cap];
   }
   return absl::StrCat("CAP_", cap);
 }

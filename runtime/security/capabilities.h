@@ -19,14 +19,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "runtime/security/names.h"
 
 namespace crate {
 namespace security {
-
-// The highest capability this code knows by name (CAP_CHECKPOINT_RESTORE,
-// Linux 5.9). Numbers are the kernel's ABI, so they are spelled out here
-// rather than taken from headers that may predate them.
-inline constexpr int kMaxKnownCapability = 40;
 
 // "CAP_SYS_ADMIN" -> 21. Case-insensitive; the CAP_ prefix is optional.
 absl::StatusOr<int> CapabilityFromName(absl::string_view name);

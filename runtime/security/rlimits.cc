@@ -8,34 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/security/names.h"
 
 namespace crate {
 namespace security {
 namespace {
-
-struct Entry {
-  const char* name;
-  int resource;
-};
-
-constexpr Entry kRlimits[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-};
 
 std::string Value(uint64_t v) {
   return v == kRlimInfinity ? std::string("unlimited") : absl::StrCat(v);
@@ -44,7 +21,7 @@ std::string Value(uint64_t v) {
 }  // namespace
 
 absl::StatusOr<int> RlimitFromName(absl::string_view name) {
-  for (const Entry& e : kRlimits) {
+  for (const NamedRlimit& e : kRlimitNames) {
     if (name == e.name) return e.resource;
   }
   return absl::InvalidArgumentError(
@@ -52,7 +29,7 @@ absl::StatusOr<int> RlimitFromName(absl::string_view name) {
 }
 
 std::string RlimitName(int resource) {
-  for (const Entry& e : kRlimits) {
+  for (const NamedRlimit& e : kRlimitNames) {
     if (resource == e.resource) return e.name;
   }
   return absl::StrCat("RLIMIT_", resource);
