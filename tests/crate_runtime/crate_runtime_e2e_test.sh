@@ -491,6 +491,24 @@ test_user_namespace() {
   expect_contains "user namespace uid" "0" "$out"
   expect_contains "user namespace map" "200000" "$out"
 
+  # The init in a user namespace still joins its own cgroups (its kuid is
+  # root's until it changes user), with the limits applied.
+  make_bundle "$b" sh -c 'grep -E "^[0-9]+:pids:" /proc/self/cgroup'
+  jq '.linux.namespaces += [{"type": "user"}] |
+      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+      .linux.resources.pids.limit = 7' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  "$CR" --root "$ROOT" create -b "$b" ${P}u0 >/dev/null 2>&1
+  local pid
+  pid="$("$CR" --root "$ROOT" state ${P}u0 | jq -r .pid)"
+  local cg
+  cg="$(grep -E '^[0-9]+:pids:' "/proc/$pid/cgroup" | cut -d: -f3)"
+  expect_eq "user namespace init in its pids cgroup" "/${P}u0" "$cg"
+  expect_eq "user namespace pids limit" "7" \
+    "$(cat "/sys/fs/cgroup/pids$cg/pids.max" 2>&1)"
+  "$CR" --root "$ROOT" delete --force ${P}u0 >/dev/null 2>&1
+
   # "idmap" with the container's own maps: a host directory of root's is
   # root's inside the user namespace too, and writable by it.
   local src="$USERNS_WORK/idmap-src"
