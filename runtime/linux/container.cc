@@ -255,9 +255,9 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   // made before the init, which joins it by itself, sparing every start a
   // wait for the kernel's global threadgroup lock (cgroups::Cgroup::SelfJoin).
   // An init in a user namespace may not write the host's cgroup files.
-  const bool init_joins_cgroup =
-      geteuid() == 0 && !(plan.clone_flags & CLONE_NEWTIME) &&
-      plan.joins.empty();
+  const bool init_joins_cgroup = geteuid() == 0 &&
+                                 !(plan.clone_flags & CLONE_NEWTIME) &&
+                                 plan.joins.empty();
   if (init_joins_cgroup) {
     absl::Status s = PrepareCgroup(
         cgroup_path, has_resources ? &resources : nullptr, &cgroup);
