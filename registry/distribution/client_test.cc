@@ -29,6 +29,7 @@
 #include "runtime/base/status_matchers.h"
 #include "runtime/base/unique_fd.h"
 #include "tests/fixtures/fixtures.h"
+#include "tests/fixtures/shared_registry_test.h"
 
 namespace crate::registry {
 namespace {
@@ -36,6 +37,7 @@ namespace {
 using ::crate::fixtures::LocalRegistry;
 using ::crate::fixtures::PushTestImages;
 using ::crate::fixtures::RegistryOptions;
+using ::crate::fixtures::SharedRegistryTest;
 using ::crate::fixtures::TestImage;
 using ::crate::fixtures::TestImages;
 using ::crate::testing::StatusIs;
@@ -76,45 +78,17 @@ absl::StatusOr<ApplyResult> ApplyBytes(const std::string& bytes,
 }
 
 // One registry with every test image, shared by the tests of the suite.
-class PlainRegistryTest : public ::testing::Test {
+class PlainRegistryTest : public SharedRegistryTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<LocalRegistry>> r = LocalRegistry::Start();
-    if (!r.ok()) {
-      *setup_error_ = r.status();
-      return;
-    }
-    registry_ = std::move(*r);
-    absl::StatusOr<TestImages> images = PushTestImages(*registry_);
-    if (!images.ok()) {
-      *setup_error_ = images.status();
-      return;
-    }
-    images_ = new TestImages(std::move(*images));
-  }
-  static void TearDownTestSuite() {
-    if (registry_) {
-      EXPECT_OK(registry_->Stop());
-    }
-    registry_.reset();
-    delete images_;
-    images_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_OK(*setup_error_);
+    SharedRegistryTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_OK_AND_ASSIGN(tmp_, MakeTempDir("client"));
     client_ = NewClient(FastConfig(JoinPath(tmp_, "certs.d")));
     ASSERT_NE(client_, nullptr);
   }
   void TearDown() override { EXPECT_OK(RemoveTree(tmp_)); }
 
-  const TestImage& Image(const std::string& name) {
-    return images_->images.at(name);
-  }
-
-  static inline std::unique_ptr<LocalRegistry> registry_;
-  static inline TestImages* images_ = nullptr;
-  static inline absl::Status* setup_error_ = new absl::Status();
   std::string tmp_;
   std::unique_ptr<RegistryClient> client_;
 };
@@ -126,21 +100,21 @@ TEST_F(PlainRegistryTest, ManifestsPushedBySkopeo) {
     const TestImage& img = Image(name);
     ASSERT_OK_AND_ASSIGN(
         FetchedManifest m,
-        client_->GetManifest(registry_->host(), img.repository, img.tag));
+        client_->GetManifest(registry().host(), img.repository, img.tag));
     EXPECT_EQ(m.digest, img.digest);
     EXPECT_EQ(m.media_type, img.media_type);
     ASSERT_OK_AND_ASSIGN(
         FetchedManifest by_digest,
-        client_->GetManifest(registry_->host(), img.repository, img.digest));
+        client_->GetManifest(registry().host(), img.repository, img.digest));
     EXPECT_EQ(by_digest.bytes, m.bytes);
     ASSERT_OK_AND_ASSIGN(
         ManifestInfo head,
-        client_->HeadManifest(registry_->host(), img.repository, img.tag));
+        client_->HeadManifest(registry().host(), img.repository, img.tag));
     EXPECT_EQ(head.digest, img.digest);
     EXPECT_EQ(head.media_type, img.media_type);
     EXPECT_EQ(head.size, static_cast<int64_t>(m.bytes.size()));
     ASSERT_OK_AND_ASSIGN(Reference ref, Reference::ParseDockerRef(absl::StrCat(
-                                            registry_->host(), "/",
+                                            registry().host(), "/",
                                             img.repository, ":", img.tag)));
     ASSERT_OK_AND_ASSIGN(FetchedManifest by_ref, client_->GetManifest(ref));
     EXPECT_EQ(by_ref.digest, img.digest);
@@ -152,36 +126,36 @@ TEST_F(PlainRegistryTest, ManifestsPushedBySkopeo) {
 }
 
 TEST_F(PlainRegistryTest, UnknownManifestAndBlobAreNotFound) {
-  EXPECT_THAT(client_->GetManifest(registry_->host(), "crate-test/busybox",
+  EXPECT_THAT(client_->GetManifest(registry().host(), "crate-test/busybox",
                                    "no-such-tag"),
               StatusIs(absl::StatusCode::kNotFound,
                        AllOf(HasSubstr("crate-test/busybox:no-such-tag"),
                              HasSubstr("MANIFEST_UNKNOWN"))));
   StringSink sink;
   std::string digest = "sha256:" + std::string(64, '0');
-  EXPECT_THAT(client_->FetchBlob(registry_->host(), "crate-test/busybox",
+  EXPECT_THAT(client_->FetchBlob(registry().host(), "crate-test/busybox",
                                  digest, -1, &sink),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr(digest)));
   ASSERT_OK_AND_ASSIGN(
       bool exists,
-      client_->BlobExists(registry_->host(), "crate-test/busybox", digest));
+      client_->BlobExists(registry().host(), "crate-test/busybox", digest));
   EXPECT_FALSE(exists);
 }
 
 TEST_F(PlainRegistryTest, ParallelFetchReusesConnectionsAndUnpacks) {
   const TestImage& img = Image("layers");
-  const nlohmann::json& desc = images_->json["images"]["layers"];
+  const nlohmann::json& desc = images().json["images"]["layers"];
   std::vector<StringSink> sinks(desc["layers"].size());
   std::vector<BlobRequest> requests;
   for (size_t i = 0; i < sinks.size(); ++i) {
     const nlohmann::json& l = desc["layers"][i];
-    requests.push_back({registry_->host(), img.repository,
+    requests.push_back({registry().host(), img.repository,
                         l["digest"].get<std::string>(),
                         l["size"].get<int64_t>(), &sinks[i]});
   }
   // The config too, so that there are more blobs than connections.
   StringSink config;
-  requests.push_back({registry_->host(), img.repository,
+  requests.push_back({registry().host(), img.repository,
                       desc["config"]["digest"].get<std::string>(),
                       desc["config"]["size"].get<int64_t>(), &config});
   for (const absl::Status& s : client_->FetchBlobs(requests)) ASSERT_OK(s);
@@ -229,9 +203,9 @@ TEST_F(PlainRegistryTest, ParallelFetchReusesConnectionsAndUnpacks) {
 }
 
 TEST_F(PlainRegistryTest, WrongSizeIsDataLoss) {
-  const nlohmann::json& l = images_->json["images"]["busybox"]["layers"][0];
+  const nlohmann::json& l = images().json["images"]["busybox"]["layers"][0];
   StringSink sink;
-  EXPECT_THAT(client_->FetchBlob(registry_->host(), "crate-test/busybox",
+  EXPECT_THAT(client_->FetchBlob(registry().host(), "crate-test/busybox",
                                  l["digest"].get<std::string>(),
                                  l["size"].get<int64_t>() - 1, &sink),
               StatusIs(absl::StatusCode::kDataLoss,
@@ -241,7 +215,7 @@ TEST_F(PlainRegistryTest, WrongSizeIsDataLoss) {
 
 TEST_F(PlainRegistryTest, PushCopiesAnImageWithCrossRepoMount) {
   const TestImage& img = Image("busybox");
-  const std::string host = registry_->host();
+  const std::string host = registry().host();
   ASSERT_OK_AND_ASSIGN(FetchedManifest m,
                        client_->GetManifest(host, img.repository, img.tag));
   nlohmann::json manifest = nlohmann::json::parse(m.bytes);
@@ -290,15 +264,15 @@ TEST_F(PlainRegistryTest, UploadsLargeBlobsFromAFile) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   ASSERT_TRUE(fd.valid());
   std::string digest = Digest::Sha256Of(data).ToString();
-  ASSERT_OK(client_->UploadBlobFromFd(registry_->host(), "crate-test/big",
+  ASSERT_OK(client_->UploadBlobFromFd(registry().host(), "crate-test/big",
                                       digest, fd.get(), data.size()));
   StringSink back;
-  ASSERT_OK(client_->FetchBlob(registry_->host(), "crate-test/big", digest,
+  ASSERT_OK(client_->FetchBlob(registry().host(), "crate-test/big", digest,
                                data.size(), &back));
   EXPECT_TRUE(back.data() == data);
   // The registry checks what it receives against the digest.
   std::string wrong = "sha256:" + std::string(64, '1');
-  EXPECT_THAT(client_->UploadBlobFromFd(registry_->host(), "crate-test/big",
+  EXPECT_THAT(client_->UploadBlobFromFd(registry().host(), "crate-test/big",
                                         wrong, fd.get(), data.size()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr(wrong), HasSubstr("DIGEST_INVALID"))));

@@ -24,6 +24,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
 #include "tests/fixtures/fixtures.h"
+#include "tests/fixtures/shared_registry_test.h"
 
 namespace crate::registry {
 namespace {
@@ -31,6 +32,7 @@ namespace {
 using ::crate::fixtures::LocalRegistry;
 using ::crate::fixtures::PushTestImages;
 using ::crate::fixtures::RunCommand;
+using ::crate::fixtures::SharedRegistryTest;
 using ::crate::fixtures::TestImages;
 using ::crate::testing::StatusIs;
 using ::testing::AllOf;
@@ -70,32 +72,11 @@ void Describe(const std::string& root, const std::string& rel,
   }
 }
 
-class LayerPullTest : public ::testing::Test {
+class LayerPullTest : public SharedRegistryTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<LocalRegistry>> r = LocalRegistry::Start();
-    if (!r.ok()) {
-      *setup_error_ = r.status();
-      return;
-    }
-    registry_ = std::move(*r);
-    absl::StatusOr<TestImages> images = PushTestImages(*registry_);
-    if (!images.ok()) {
-      *setup_error_ = images.status();
-      return;
-    }
-    images_ = new TestImages(std::move(*images));
-  }
-  static void TearDownTestSuite() {
-    if (registry_) {
-      EXPECT_OK(registry_->Stop());
-    }
-    registry_.reset();
-    delete images_;
-  }
-
   void SetUp() override {
-    ASSERT_OK(*setup_error_);
+    SharedRegistryTest::SetUp();
+    if (HasFatalFailure()) return;
     if (geteuid() != 0) GTEST_SKIP() << "needs root (owners, whiteouts)";
     ASSERT_OK_AND_ASSIGN(tmp_, MakeTempDir("layer_pull"));
     RegistryConfig config;
@@ -106,7 +87,7 @@ class LayerPullTest : public ::testing::Test {
     content_ = std::make_unique<ContentStore>(std::move(content));
     ASSERT_OK_AND_ASSIGN(snapshots_,
                          SnapshotStore::Open(JoinPath(tmp_, "snapshots")));
-    const nlohmann::json& desc = images_->json["images"]["layers"];
+    const nlohmann::json& desc = images().json["images"]["layers"];
     std::vector<std::string> diff_ids;
     for (const auto& l : desc["layers"]) diff_ids.push_back(l["diff_id"]);
     std::vector<Digest> parsed;
@@ -132,13 +113,10 @@ class LayerPullTest : public ::testing::Test {
   }
 
   PullTarget Target() {
-    return {client_.get(), content_.get(), snapshots_.get(), registry_->host(),
+    return {client_.get(), content_.get(), snapshots_.get(), registry().host(),
             "crate-test/layers"};
   }
 
-  static inline std::unique_ptr<LocalRegistry> registry_;
-  static inline TestImages* images_ = nullptr;
-  static inline absl::Status* setup_error_ = new absl::Status();
   std::string tmp_;
   std::unique_ptr<RegistryClient> client_;
   std::unique_ptr<ContentStore> content_;
@@ -167,7 +145,7 @@ TEST_F(LayerPullTest, PullsIntoSnapshotsAndMountsOverlay) {
   SyscallMounter mounter;
   ASSERT_OK(mounter.Mount(m));
   absl::Cleanup unmount = [&] { EXPECT_OK(mounter.Unmount(m.target)); };
-  const nlohmann::json& desc = images_->json["images"]["layers"];
+  const nlohmann::json& desc = images().json["images"]["layers"];
   for (const auto& [path, item] : desc["files"].items()) {
     SCOPED_TRACE(path);
     std::string p = JoinPath(m.target, path);
@@ -193,7 +171,7 @@ TEST_F(LayerPullTest, PullsIntoSnapshotsAndMountsOverlay) {
 
 TEST_F(LayerPullTest, UnpacksFromTheStoreWhenTheBlobIsThere) {
   for (const LayerToPull& l : layers_) {
-    ASSERT_OK(FetchToStore(*client_, *content_, registry_->host(),
+    ASSERT_OK(FetchToStore(*client_, *content_, registry().host(),
                            "crate-test/layers", l.digest, l.size,
                            l.description));
   }
@@ -225,8 +203,8 @@ TEST_F(LayerPullTest, FlattenMatchesUmoci) {
   std::string oci = JoinPath(tmp_, "oci");
   std::string bundle = JoinPath(tmp_, "bundle");
   std::vector<std::string> copy = {"skopeo", "copy", "--quiet"};
-  for (const std::string& f : registry_->SkopeoFlags("src")) copy.push_back(f);
-  copy.push_back(absl::StrCat("docker://", registry_->host(),
+  for (const std::string& f : registry().SkopeoFlags("src")) copy.push_back(f);
+  copy.push_back(absl::StrCat("docker://", registry().host(),
                               "/crate-test/layers:latest"));
   copy.push_back("oci:" + oci + ":latest");
   auto start = std::chrono::steady_clock::now();
