@@ -186,6 +186,31 @@ RegistryAccess AccessFor(const LocalRegistry& registry,
   return access;
 }
 
+// A registry with some of the test images, a scratch directory and an
+// image service rooted in it: what most tests here start from.
+class RegistryPullTest : public ::testing::Test {
+ protected:
+  void Start(const std::vector<std::string>& names) {
+    ASSERT_OK_AND_ASSIGN(registry_, LocalRegistry::Start());
+    ASSERT_OK_AND_ASSIGN(
+        images_, crate::fixtures::PushTestImages(*registry_, "", names));
+    ASSERT_FALSE(tmp_.path().empty());
+    ASSERT_OK_AND_ASSIGN(service_,
+                         ImageService::Open(JoinPath(tmp_.path(), "root")));
+  }
+
+  // Destroyed in reverse: the service, the scratch tree, the registry.
+  std::unique_ptr<LocalRegistry> registry_;
+  TestImages images_;
+  TempDir tmp_;
+  std::unique_ptr<ImageService> service_;
+};
+using PullOptionsTest = RegistryPullTest;
+using PushTest = RegistryPullTest;
+using RefusedPullTest = RegistryPullTest;
+using StoredImageTest = RegistryPullTest;
+using UmociTest = RegistryPullTest;
+
 enum class Variant { kPlain, kBasicAuth, kToken, kTls };
 
 class PullEveryImageTest : public ::testing::TestWithParam<Variant> {};
@@ -326,21 +351,13 @@ void Describe(const std::string& root, const std::string& rel,
   }
 }
 
-TEST(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
-                       LocalRegistry::Start());
-  ASSERT_OK_AND_ASSIGN(TestImages images,
-                       crate::fixtures::PushTestImages(
-                           *registry, "", {"layers", "busybox-v2s2"}));
-  TempDir tmp;
-  ASSERT_FALSE(tmp.path().empty());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
-                       ImageService::Open(JoinPath(tmp.path(), "root")));
+TEST_F(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
+  ASSERT_NO_FATAL_FAILURE(Start({"layers", "busybox-v2s2"}));
   SyscallMounter mounter;
-  for (const auto& [name, image] : images.images) {
+  for (const auto& [name, image] : images_.images) {
     SCOPED_TRACE(name);
-    const std::string oci = JoinPath(tmp.path(), "oci-" + name);
-    const std::string bundle = JoinPath(tmp.path(), "bundle-" + name);
+    const std::string oci = JoinPath(tmp_.path(), "oci-" + name);
+    const std::string bundle = JoinPath(tmp_.path(), "bundle-" + name);
     ASSERT_OK_AND_ASSIGN(
         fixtures::CommandResult copy,
         RunCommand({"skopeo", "copy", "-q", "--src-tls-verify=false",
@@ -354,103 +371,91 @@ TEST(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
     Describe(JoinPath(bundle, "rootfs"), "", want);
     ASSERT_FALSE(want.empty());
 
-    ASSERT_OK(service->Pull(image.reference).status());
+    ASSERT_OK(service_->Pull(image.reference).status());
     ASSERT_OK_AND_ASSIGN(
         RootfsSpec copied,
-        service->PrepareRootfs("copy-" + name, image.reference, {true}));
+        service_->PrepareRootfs("copy-" + name, image.reference, {true}));
     std::map<std::string, std::string> got;
     Describe(copied.path, "", got);
     EXPECT_EQ(got, want) << "copy fallback";
-    EXPECT_OK(service->ReleaseRootfs("copy-" + name));
+    EXPECT_OK(service_->ReleaseRootfs("copy-" + name));
 
-    ASSERT_OK_AND_ASSIGN(RootfsSpec ov,
-                         service->PrepareRootfs("ov-" + name, image.reference));
+    ASSERT_OK_AND_ASSIGN(
+        RootfsSpec ov, service_->PrepareRootfs("ov-" + name, image.reference));
     ASSERT_OK(mounter.Mount(ov.mount));
-    tmp.NoteMount(ov.mount.target);
+    tmp_.NoteMount(ov.mount.target);
     std::map<std::string, std::string> merged;
     Describe(ov.path, "", merged);
     EXPECT_EQ(merged, want) << "overlay";
     EXPECT_OK(mounter.Unmount(ov.mount.target));
-    EXPECT_OK(service->ReleaseRootfs("ov-" + name));
+    EXPECT_OK(service_->ReleaseRootfs("ov-" + name));
   }
 }
 
-TEST(PushTest, SkopeoPullsBackWhatCratePushed) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
-                       LocalRegistry::Start());
-  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
-                                              *registry, "", {"layers"}));
-  TempDir tmp;
-  ASSERT_FALSE(tmp.path().empty());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
-                       ImageService::Open(JoinPath(tmp.path(), "root")));
-  const auto& layers = images.images.at("layers");
-  ASSERT_OK_AND_ASSIGN(PullResult pulled, service->Pull(layers.reference));
-  ASSERT_OK(service->Tag(layers.reference, "local/copy:v1"));
+TEST_F(PushTest, SkopeoPullsBackWhatCratePushed) {
+  ASSERT_NO_FATAL_FAILURE(Start({"layers"}));
+  const auto& layers = images_.images.at("layers");
+  ASSERT_OK_AND_ASSIGN(PullResult pulled, service_->Pull(layers.reference));
+  ASSERT_OK(service_->Tag(layers.reference, "local/copy:v1"));
 
-  const std::string dest = registry->host() + "/crate-copy/layers:pushed";
-  ASSERT_OK_AND_ASSIGN(PushResult pushed, service->Push("local/copy:v1", dest));
+  const std::string dest = registry_->host() + "/crate-copy/layers:pushed";
+  ASSERT_OK_AND_ASSIGN(PushResult pushed,
+                       service_->Push("local/copy:v1", dest));
   EXPECT_EQ(pushed.manifest_digest, pulled.record.manifest_digest);
 
   ASSERT_OK_AND_ASSIGN(
       fixtures::CommandResult inspect,
       RunCommand(SkopeoArgs(
-          *registry, {"inspect", "--format", "{{.Digest}}", "docker://" + dest},
-          "")));
+          *registry_,
+          {"inspect", "--format", "{{.Digest}}", "docker://" + dest}, "")));
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(absl::StripAsciiWhitespace(inspect.out),
             pulled.record.manifest_digest.ToString());
   ASSERT_OK_AND_ASSIGN(
       fixtures::CommandResult copy,
-      RunCommand(SkopeoArgs(*registry,
+      RunCommand(SkopeoArgs(*registry_,
                             {"copy", "-q", "docker://" + dest,
-                             "oci:" + JoinPath(tmp.path(), "oci") + ":x"},
+                             "oci:" + JoinPath(tmp_.path(), "oci") + ":x"},
                             "src")));
   EXPECT_EQ(copy.exit_code, 0) << copy.err;
 
   // Pushed again: the registry has every blob, nothing is uploaded.
-  ASSERT_OK_AND_ASSIGN(PushResult again, service->Push("local/copy:v1", dest));
+  ASSERT_OK_AND_ASSIGN(PushResult again, service_->Push("local/copy:v1", dest));
   EXPECT_EQ(again.blobs_uploaded, 0u);
 
   // Removing one of two tags keeps the image; removing the last removes it.
-  ASSERT_OK_AND_ASSIGN(RemoveReport untag, service->Remove("local/copy:v1"));
+  ASSERT_OK_AND_ASSIGN(RemoveReport untag, service_->Remove("local/copy:v1"));
   EXPECT_THAT(untag.deleted, IsEmpty());
-  ASSERT_OK_AND_ASSIGN(RemoveReport gone, service->Remove(layers.reference));
+  ASSERT_OK_AND_ASSIGN(RemoveReport gone, service_->Remove(layers.reference));
   EXPECT_THAT(gone.deleted,
               ::testing::ElementsAre(pulled.record.manifest_digest));
-  ASSERT_OK_AND_ASSIGN(ServiceGcReport gc, service->GarbageCollect());
+  ASSERT_OK_AND_ASSIGN(ServiceGcReport gc, service_->GarbageCollect());
   EXPECT_EQ(gc.removed_snapshots.size(), 3u);
-  EXPECT_THAT(Snapshot(*service).blobs, IsEmpty());
+  EXPECT_THAT(Snapshot(*service_).blobs, IsEmpty());
 }
 
-TEST(StoredImageTest, RootfsFromStoredBlobsAndVerify) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
-                       LocalRegistry::Start());
-  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
-                                              *registry, "", {"layers"}));
-  TempDir tmp;
-  ASSERT_FALSE(tmp.path().empty());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
-                       ImageService::Open(JoinPath(tmp.path(), "root")));
-  const auto& layers = images.images.at("layers");
-  ASSERT_OK_AND_ASSIGN(PullResult pulled, service->Pull(layers.reference));
+TEST_F(StoredImageTest, RootfsFromStoredBlobsAndVerify) {
+  ASSERT_NO_FATAL_FAILURE(Start({"layers"}));
+  const auto& layers = images_.images.at("layers");
+  ASSERT_OK_AND_ASSIGN(PullResult pulled, service_->Pull(layers.reference));
   // Registry gone: a snapshot removed behind crate's back is unpacked
   // again from the stored blob.
-  ASSERT_OK(registry->Stop());
-  ASSERT_OK(service->snapshots().Remove(pulled.chain_ids[1].ToString()));
+  ASSERT_OK(registry_->Stop());
+  ASSERT_OK(service_->snapshots().Remove(pulled.chain_ids[1].ToString()));
   ASSERT_OK_AND_ASSIGN(RootfsSpec fs,
-                       service->PrepareRootfs("c1", layers.reference, {true}));
-  EXPECT_TRUE(service->snapshots().Exists(pulled.chain_ids[1].ToString()));
-  ExpectTreeMatches(fs.path, images.json["images"]["layers"], "re-unpacked");
-  EXPECT_OK(service->ReleaseRootfs("c1"));
+                       service_->PrepareRootfs("c1", layers.reference, {true}));
+  EXPECT_TRUE(service_->snapshots().Exists(pulled.chain_ids[1].ToString()));
+  ExpectTreeMatches(fs.path, images_.json["images"]["layers"], "re-unpacked");
+  EXPECT_OK(service_->ReleaseRootfs("c1"));
 
   // A blob corrupted on disk is found by Verify, with the image it breaks.
-  const std::string blob = service->content().BlobPath(pulled.record.layers[1]);
+  const std::string blob =
+      service_->content().BlobPath(pulled.record.layers[1]);
   ASSERT_EQ(chmod(blob.c_str(), 0644), 0);
   ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFile(blob, 1 << 30));
   bytes[bytes.size() / 2] ^= 0x55;
   ASSERT_OK(WriteFileAtomic(blob, bytes, 0444));
-  ASSERT_OK_AND_ASSIGN(ServiceVerifyReport bad, service->Verify(true));
+  ASSERT_OK_AND_ASSIGN(ServiceVerifyReport bad, service_->Verify(true));
   ASSERT_EQ(bad.content.problems.size(), 1u);
   EXPECT_THAT(bad.content.problems[0].path,
               HasSubstr(pulled.record.layers[1].hex()));
@@ -513,22 +518,15 @@ TEST(ConcurrencyTest, PullsOfOneImageAndGarbageCollectionAtOnce) {
   EXPECT_OK(service->ReleaseRootfs("c1"));
 }
 
-TEST(PullOptionsTest, PlatformOverrideAndProgress) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
-                       LocalRegistry::Start());
-  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
-                                              *registry, "", {"multiarch"}));
-  TempDir tmp;
-  ASSERT_FALSE(tmp.path().empty());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
-                       ImageService::Open(JoinPath(tmp.path(), "root")));
-  const auto& multiarch = images.images.at("multiarch");
+TEST_F(PullOptionsTest, PlatformOverrideAndProgress) {
+  ASSERT_NO_FATAL_FAILURE(Start({"multiarch"}));
+  const auto& multiarch = images_.images.at("multiarch");
   PullOptions options;
   ASSERT_OK_AND_ASSIGN(options.platform, ParsePlatform("linux/arm64"));
   std::vector<PullProgress> seen;
   options.progress = [&](const PullProgress& p) { seen.push_back(p); };
   ASSERT_OK_AND_ASSIGN(PullResult arm,
-                       service->Pull(multiarch.reference, options));
+                       service_->Pull(multiarch.reference, options));
   EXPECT_EQ(arm.record.platform, "linux/arm64/v8");
   EXPECT_EQ(arm.record.index_digest, arm.top_digest);
   ASSERT_GE(seen.size(), 3u);
@@ -538,18 +536,18 @@ TEST(PullOptionsTest, PlatformOverrideAndProgress) {
 
   // The host's platform by default: another manifest of the same index,
   // sharing the layer (and so its snapshot).
-  ASSERT_OK_AND_ASSIGN(PullResult host, service->Pull(multiarch.reference));
+  ASSERT_OK_AND_ASSIGN(PullResult host, service_->Pull(multiarch.reference));
   EXPECT_NE(host.record.manifest_digest, arm.record.manifest_digest);
   EXPECT_EQ(host.record.platform, HostPlatform().ToString());
   EXPECT_EQ(host.chain_ids, arm.chain_ids);
   // Only the new config crossed the wire: the layer was there already.
   EXPECT_LT(host.stats.blob_bytes, host.record.layer_sizes[0]);
   // By digest: nothing is tagged, the record names the digest.
-  const std::string by_digest = registry->host() + "/" + multiarch.repository +
+  const std::string by_digest = registry_->host() + "/" + multiarch.repository +
                                 "@" + host.record.manifest_digest.ToString();
-  ASSERT_OK_AND_ASSIGN(PullResult pinned, service->Pull(by_digest));
+  ASSERT_OK_AND_ASSIGN(PullResult pinned, service_->Pull(by_digest));
   EXPECT_EQ(pinned.record.manifest_digest, host.record.manifest_digest);
-  ASSERT_OK_AND_ASSIGN(ResolvedImage resolved, service->Resolve(by_digest));
+  ASSERT_OK_AND_ASSIGN(ResolvedImage resolved, service_->Resolve(by_digest));
   EXPECT_EQ(resolved.record.manifest_digest, host.record.manifest_digest);
 }
 
@@ -647,7 +645,7 @@ TEST(KilledPullTest, LeavesNothingPresentAndResumes) {
   EXPECT_THAT(left, IsEmpty());
 }
 
-TEST(RefusedPullTest, HostileLayersLeaveTheStoreAsItWas) {
+TEST_F(RefusedPullTest, HostileLayersLeaveTheStoreAsItWas) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
                        LocalRegistry::Start());
   ASSERT_OK_AND_ASSIGN(TestImages good, crate::fixtures::PushTestImages(
@@ -769,19 +767,12 @@ s.serve_forever()
   int port_ = 0;
 };
 
-TEST(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
-                       LocalRegistry::Start());
-  ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
-                                              *registry, "", {"layers"}));
-  TempDir tmp;
-  ASSERT_FALSE(tmp.path().empty());
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
-                       ImageService::Open(JoinPath(tmp.path(), "root")));
+TEST_F(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
+  ASSERT_NO_FATAL_FAILURE(Start({"layers"}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<RegistryClient> client,
                        RegistryClient::Create(RegistryConfig()));
-  const auto& layers = images.images.at("layers");
-  const std::string host = registry->host();
+  const auto& layers = images_.images.at("layers");
+  const std::string host = registry_->host();
   ASSERT_OK_AND_ASSIGN(FetchedManifest m,
                        client->GetManifest(host, layers.repository, "latest"));
   const nlohmann::json original = nlohmann::json::parse(m.bytes);
@@ -813,7 +804,7 @@ TEST(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
        "media type"},
   };
   // Pulled first so that the lies reuse blobs the store has.
-  ASSERT_OK(service->Pull(layers.reference).status());
+  ASSERT_OK(service_->Pull(layers.reference).status());
   for (const Lie& lie : lies) {
     SCOPED_TRACE(lie.tag);
     nlohmann::json j = original;
@@ -825,11 +816,11 @@ TEST(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
     const std::string ref =
         absl::StrCat(host, "/", layers.repository, ":lie-", lie.tag);
     for (bool fresh : {true, false}) {
-      ImageService* s = service.get();
+      ImageService* s = service_.get();
       std::unique_ptr<ImageService> empty;
       if (fresh) {
         ASSERT_OK_AND_ASSIGN(empty, ImageService::Open(JoinPath(
-                                        tmp.path(), "fresh-" + lie.tag)));
+                                        tmp_.path(), "fresh-" + lie.tag)));
         s = empty.get();
       }
       StoreState before = Snapshot(*s);
@@ -871,20 +862,20 @@ TEST(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
   };
   for (const Bad& b : bad) {
     SCOPED_TRACE(b.name);
-    const std::string dir = JoinPath(tmp.path(), "server-" + b.name);
+    const std::string dir = JoinPath(tmp_.path(), "server-" + b.name);
     ASSERT_OK(MakeDirs(dir));
     ManifestServer server(dir, b.body, b.content_type);
     ASSERT_GT(server.port(), 0);
     const std::string ref =
         absl::StrCat("127.0.0.1:", server.port(), "/crate-test/bad:latest");
-    StoreState before = Snapshot(*service);
-    absl::StatusOr<PullResult> r = service->Pull(ref);
+    StoreState before = Snapshot(*service_);
+    absl::StatusOr<PullResult> r = service_->Pull(ref);
     ASSERT_FALSE(r.ok());
     const std::string msg(r.status().message());
     EXPECT_THAT(msg, HasSubstr("crate-test/bad"));
     EXPECT_THAT(msg, HasSubstr("manifest"));
     EXPECT_THAT(msg, ::testing::ContainsRegex(b.reason));
-    EXPECT_TRUE(Snapshot(*service) == before);
+    EXPECT_TRUE(Snapshot(*service_) == before);
   }
 }
 
