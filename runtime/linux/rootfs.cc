@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -475,6 +477,25 @@ class Builder {
     return absl::OkStatus();
   }
 
+  // From inside the rootfs: it replaces / in this mount namespace, the old
+  // root staying underneath (what `--no-pivot` asks for).
+  absl::Status MoveRootAndChroot(const LaunchPlan& plan) {
+    if (k_.Mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) {
+      return ErrnoStatus("move mount to /", plan.rootfs);
+    }
+    if (k_.Chroot(".") != 0) return ErrnoStatus("chroot", plan.rootfs);
+    if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
+    return ApplyRootPropagation(plan);
+  }
+
+  // Whether `root_fd` is the kernel's initial rootfs (a ramfs, or a tmpfs
+  // with CONFIG_TMPFS), which no process can pivot away from.
+  static bool OnInitialRamfs(int root_fd) {
+    struct statfs fs;
+    if (fstatfs(root_fd, &fs) != 0) return false;
+    return fs.f_type == RAMFS_MAGIC || fs.f_type == TMPFS_MAGIC;
+  }
+
   absl::Status EnterRootfs(const LaunchPlan& plan) {
     if (!plan.mount_namespace) {
       if (k_.Chroot(plan.rootfs.c_str()) != 0) {
@@ -487,12 +508,7 @@ class Builder {
       if (k_.Chdir(plan.rootfs.c_str()) != 0) {
         return ErrnoStatus("chdir", plan.rootfs);
       }
-      if (k_.Mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) {
-        return ErrnoStatus("move mount to /", plan.rootfs);
-      }
-      if (k_.Chroot(".") != 0) return ErrnoStatus("chroot", plan.rootfs);
-      if (k_.Chdir("/") != 0) return ErrnoStatus("chdir", "/");
-      return ApplyRootPropagation(plan);
+      return MoveRootAndChroot(plan);
     }
     UniqueFd old_root(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!old_root) return ErrnoStatus("open", "/");
@@ -504,6 +520,11 @@ class Builder {
     // pivot_root(".", ".") stacks the old root on top of the new one, so no
     // directory for it has to exist in the rootfs.
     if (k_.PivotRoot(".", ".") != 0) {
+      // The initial ramfs can never be pivoted away from (pivot_root(2):
+      // EINVAL): a host booted from one runs containers as --no-pivot does.
+      if (errno == EINVAL && OnInitialRamfs(old_root.get())) {
+        return MoveRootAndChroot(plan);
+      }
       return ErrnoStatus("pivot_root", plan.rootfs);
     }
     if (k_.Fchdir(old_root.get()) != 0) return ErrnoStatus("chdir", "old root");

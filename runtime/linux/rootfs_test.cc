@@ -1,7 +1,9 @@
 #include "runtime/linux/rootfs.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -168,6 +170,24 @@ TEST_F(RootfsTest, PivotRootAndNoPivot) {
           absl::StrCat("mount ", rootfs_, " / - 0x", absl::Hex(MS_MOVE), " -"),
           "chroot .", "chdir /",
           absl::StrCat("mount - / - 0x", absl::Hex(MS_SLAVE | MS_REC), " -")));
+}
+
+TEST_F(RootfsTest, PivotRootRefusedOffTheInitialRamfsIsAnError) {
+  LaunchPlan plan = Plan(kSpec);
+  RecordingKernel k;
+  k.FailWhen("pivot_root", EINVAL);
+  struct statfs fs;
+  ASSERT_EQ(statfs("/", &fs), 0);
+  if (fs.f_type == RAMFS_MAGIC || fs.f_type == TMPFS_MAGIC) {
+    // A host booted from an initramfs: the rootfs is moved over / instead.
+    ASSERT_OK(EnterRootfs(plan, k));
+    EXPECT_THAT(k.calls(), ::testing::Contains("chroot ."));
+  } else {
+    EXPECT_THAT(
+        EnterRootfs(plan, k),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pivot_root")));
+    EXPECT_THAT(k.calls(), ::testing::Not(::testing::Contains("chroot .")));
+  }
 }
 
 TEST_F(RootfsTest, ReadonlyRootAndHostname) {
