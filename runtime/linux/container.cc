@@ -31,6 +31,8 @@
 #include "runtime/linux/plan.h"
 #include "runtime/linux/security_config.h"
 #include "runtime/oci/spec.h"
+#include "runtime/resctrl/plan.h"
+#include "runtime/resctrl/resctrl.h"
 #include "runtime/security/seccomp.h"
 
 namespace crate::linux {
@@ -192,11 +194,16 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   plan_options.host_cgroup_v2 = HostCgroupV2();
   plan_options.host_apparmor = HostApparmor();
   plan_options.host_selinux = HostSelinux();
-  struct statfs resctrl;
-  plan_options.host_resctrl =
-      statfs("/sys/fs/resctrl", &resctrl) == 0 &&
-      resctrl.f_type == 0x7655821;  // RDTGROUP_SUPER_MAGIC
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(*spec, plan_options));
+  absl::optional<resctrl::Plan> rdt_plan;
+  if (spec->linux && spec->linux->intel_rdt) {
+    const oci::IntelRdt& r = *spec->linux->intel_rdt;
+    ASSIGN_OR_RETURN(
+        rdt_plan, resctrl::MakePlan(
+                      {r.clos_id, r.l3_cache_schema, r.mem_bw_schema,
+                       r.enable_cmt, r.enable_mbm},
+                      options.id, resctrl::ReadFeatures(options.resctrl_root)));
+  }
   if (options.on_degraded) {
     for (const std::string& w : plan.warnings) options.on_degraded(w, true);
   }
@@ -236,6 +243,15 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   absl::Cleanup destroy_cgroup = [&] {
     if (!keep && cgroup) cgroup->Destroy(/*force=*/true).IgnoreError();
   };
+  // Made before the init exists, joined by it in on_init_created before it
+  // runs anything of the container's.
+  absl::optional<resctrl::Membership> rdt;
+  absl::Cleanup remove_rdt = [&] {
+    if (!keep && rdt) resctrl::Remove(*rdt).IgnoreError();
+  };
+  if (rdt_plan) {
+    ASSIGN_OR_RETURN(rdt, resctrl::Prepare(options.resctrl_root, *rdt_plan));
+  }
   CreateRequest req;
   req.plan = &plan;
   req.state_dir = dir.path();
@@ -267,6 +283,9 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     req.clone_into_cgroup = std::move(join.clone_into_dir);
   }
   req.on_init_created = [&](pid_t pid) -> absl::Status {
+    if (rdt) {
+      RETURN_IF_ERROR(Annotate(resctrl::AddTask(*rdt, pid), "linux.intelRdt"));
+    }
     if (init_joins_cgroup) {
       if (options.on_init_created) return options.on_init_created(pid, *spec);
       return absl::OkStatus();
@@ -317,6 +336,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   record.owner = geteuid();
   record.poststart = spec->hooks.poststart;
   record.poststop = spec->hooks.poststop;
+  record.intel_rdt = rdt;
   absl::Status s = dir.Save(record);
   if (s.ok() && !options.pid_file.empty()) {
     s = WritePidFile(options.pid_file, pid);
@@ -449,6 +469,9 @@ absl::Status Delete(const std::string& root, const std::string& id, bool force,
   if (cg != nullptr) {
     RETURN_IF_ERROR(Annotate(cg->Destroy(/*force=*/true),
                              absl::StrCat("cgroup ", r->cgroup_path)));
+  }
+  if (r->intel_rdt) {
+    RETURN_IF_ERROR(Annotate(resctrl::Remove(*r->intel_rdt), "linux.intelRdt"));
   }
   RETURN_IF_ERROR(dir->Remove());
   if (!r->poststop.empty()) {
@@ -672,6 +695,7 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   }
   std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
   req.on_created = [&](pid_t pid) -> absl::Status {
+    if (r.intel_rdt) RETURN_IF_ERROR(resctrl::AddTask(*r.intel_rdt, pid));
     if (cg == nullptr || !cg->Exists()) return absl::OkStatus();
     return cg->AddPid(pid);
   };
@@ -718,6 +742,38 @@ absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
         absl::StrCat("container \"", id, "\" has no cgroup"));
   }
   return cg->ReadStats();
+}
+
+absl::Status UpdateIntelRdt(const std::string& root, const std::string& id,
+                            const std::string& l3_cache_schema,
+                            const std::string& mem_bw_schema) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" is stopped"));
+  }
+  if (!r.intel_rdt) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "container \"", id,
+        "\" was created without linux.intelRdt, so it has no resctrl group "
+        "to update"));
+  }
+  ASSIGN_OR_RETURN(
+      std::string schemata,
+      resctrl::UpdateSchemata(l3_cache_schema, mem_bw_schema,
+                              resctrl::ReadFeatures(r.intel_rdt->root)));
+  return Annotate(resctrl::WriteSchemata(*r.intel_rdt, schemata),
+                  "linux.intelRdt");
+}
+
+absl::StatusOr<absl::optional<resctrl::Stats>> IntelRdtStats(
+    const std::string& root, const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  if (!r.intel_rdt) return absl::optional<resctrl::Stats>();
+  ASSIGN_OR_RETURN(resctrl::Stats st, resctrl::ReadStats(*r.intel_rdt));
+  return absl::optional<resctrl::Stats>(std::move(st));
 }
 
 absl::StatusOr<cgroups::OomWatch> WatchOom(const std::string& root,

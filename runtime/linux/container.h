@@ -16,6 +16,7 @@
 #include "runtime/linux/state_dir.h"
 #include "runtime/oci/spec.h"
 #include "runtime/oci/state.h"
+#include "runtime/resctrl/resctrl.h"
 
 namespace crate::linux {
 
@@ -30,6 +31,9 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  // Where resctrl is mounted, for linux.intelRdt (tests use a tree shaped
+  // like it).
+  std::string resctrl_root = resctrl::kDefaultRoot;
   // Called with the init's pid before it runs (cgroups).
   std::function<absl::Status(pid_t, const oci::Spec&)> on_init_created;
   // What the container goes without (an unprivileged user's cgroup), with
@@ -98,6 +102,17 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& options);
 // in `resources` is written.
 absl::Status Update(const std::string& root, const std::string& id,
                     const oci::Resources& resources);
+
+// runc's update --l3-cache-schema / --mem-bw-schema: writes the schemata of
+// the container's resctrl group (shared with others when named by closID).
+// A container created without linux.intelRdt is refused.
+absl::Status UpdateIntelRdt(const std::string& root, const std::string& id,
+                            const std::string& l3_cache_schema,
+                            const std::string& mem_bw_schema);
+
+// What the container's resctrl group accounts, or nullopt when it has none.
+absl::StatusOr<absl::optional<resctrl::Stats>> IntelRdtStats(
+    const std::string& root, const std::string& id);
 
 // What the container's cgroup accounts (for `events`).
 // The container cgroup's OOM notification (see cgroups::Cgroup::WatchOom).

@@ -329,16 +329,6 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
                        "/sys/fs/selinux)"));
     }
   }
-  if (lx.intel_rdt) {
-    // As runc: a spec asking for RDT must not run without it.
-    if (!options.host_resctrl) {
-      return absl::FailedPreconditionError(
-          "linux.intelRdt: resctrl is not mounted at /sys/fs/resctrl");
-    }
-    return absl::UnimplementedError(
-        "linux.intelRdt: resource control groups are not supported by "
-        "crate-runtime yet");
-  }
   if (lx.personality) {
     unsigned long persona =
         lx.personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;

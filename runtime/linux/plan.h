@@ -152,8 +152,6 @@ struct PlanOptions {
   // warning, as runc and crun do.
   bool host_apparmor = false;
   bool host_selinux = false;
-  // Whether resctrl is mounted at /sys/fs/resctrl (Intel RDT).
-  bool host_resctrl = false;
 };
 
 // The spec must have passed oci::ValidateForCreate.

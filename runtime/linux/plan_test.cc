@@ -283,15 +283,6 @@ TEST(PlanTest, LsmLabelsWithoutTheLsmAreWarnings) {
   EXPECT_EQ(plan.process.selinux_label, "system_u:system_r:container_t:s0");
 }
 
-TEST(PlanTest, IntelRdtNeedsResctrl) {
-  oci::Spec spec = Parse(kBase);
-  spec.linux->intel_rdt = oci::IntelRdt{"clos1", "L3:0=f", "", false, false};
-  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("linux.intelRdt: resctrl is not mounted at "
-                                 "/sys/fs/resctrl")));
-}
-
 TEST(PlanTest, AbsoluteRootIsKept) {
   oci::Spec spec = Parse(kBase);
   spec.root->path = "/srv/root";

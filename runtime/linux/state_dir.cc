@@ -81,6 +81,12 @@ std::string RecordToJson(const ContainerRecord& r) {
   if (!r.poststop.empty()) {
     j["poststop"] = nlohmann::ordered_json::parse(HooksToJson(r.poststop));
   }
+  if (r.intel_rdt) {
+    const resctrl::Membership& m = *r.intel_rdt;
+    j["intelRdt"] = {
+        {"root", m.root},       {"group", m.group}, {"monGroup", m.mon_group},
+        {"created", m.created}, {"cmt", m.cmt},     {"mbm", m.mbm}};
+  }
   return j.dump();
 }
 
@@ -103,6 +109,21 @@ absl::StatusOr<ContainerRecord> ParseRecord(absl::string_view text) {
   get("rootfs", &r.rootfs);
   get("cgroupPath", &r.cgroup_path);
   get("owner", &r.owner);
+  auto rdt = j.find("intelRdt");
+  if (rdt != j.end() && rdt->is_object()) {
+    try {
+      resctrl::Membership m;
+      m.root = rdt->at("root").get<std::string>();
+      m.group = rdt->at("group").get<std::string>();
+      m.mon_group = rdt->at("monGroup").get<std::string>();
+      m.created = rdt->at("created").get<std::vector<std::string>>();
+      m.cmt = rdt->at("cmt").get<bool>();
+      m.mbm = rdt->at("mbm").get<bool>();
+      r.intel_rdt = std::move(m);
+    } catch (const nlohmann::json::exception& e) {
+      return absl::DataLossError(absl::StrCat("intelRdt: ", e.what()));
+    }
+  }
   for (auto [key, out] : {std::make_pair("poststart", &r.poststart),
                           std::make_pair("poststop", &r.poststop)}) {
     auto it = j.find(key);

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/optional.h"
 #include "runtime/base/file_lock.h"
 #include "runtime/oci/spec.h"
 #include "runtime/oci/state.h"
+#include "runtime/resctrl/resctrl.h"
 
 namespace crate::linux {
 
@@ -30,6 +32,9 @@ struct ContainerRecord {
   // Hooks run by later commands (start, delete).
   std::vector<oci::Hook> poststart;
   std::vector<oci::Hook> poststop;
+  // The resctrl groups of linux.intelRdt: joined by exec'd processes,
+  // removed (what the container made of them) by delete.
+  absl::optional<resctrl::Membership> intel_rdt;
 };
 
 std::string RecordToJson(const ContainerRecord& record);

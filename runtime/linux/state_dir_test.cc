@@ -56,6 +56,29 @@ TEST_F(StateDirTest, CreateSaveLoadRemove) {
   EXPECT_EQ(ValueOr(ListContainerIds(root_)), std::vector<std::string>{});
 }
 
+TEST_F(StateDirTest, IntelRdtMembershipRoundTrips) {
+  ContainerRecord r;
+  r.state.id = "c1";
+  r.state.bundle = "/b";
+  ASSERT_OK_AND_ASSIGN(ContainerRecord none, ParseRecord(RecordToJson(r)));
+  EXPECT_FALSE(none.intel_rdt.has_value());
+  r.intel_rdt.emplace();
+  r.intel_rdt->root = "/sys/fs/resctrl";
+  r.intel_rdt->group = "/sys/fs/resctrl/gold";
+  r.intel_rdt->mon_group = "/sys/fs/resctrl/gold/mon_groups/c1";
+  r.intel_rdt->created = {r.intel_rdt->mon_group};
+  r.intel_rdt->mbm = true;
+  ASSERT_OK_AND_ASSIGN(ContainerRecord back, ParseRecord(RecordToJson(r)));
+  ASSERT_TRUE(back.intel_rdt.has_value());
+  EXPECT_EQ(back.intel_rdt->root, "/sys/fs/resctrl");
+  EXPECT_EQ(back.intel_rdt->group, "/sys/fs/resctrl/gold");
+  EXPECT_EQ(back.intel_rdt->mon_group, "/sys/fs/resctrl/gold/mon_groups/c1");
+  EXPECT_THAT(back.intel_rdt->created,
+              ElementsAre("/sys/fs/resctrl/gold/mon_groups/c1"));
+  EXPECT_FALSE(back.intel_rdt->cmt);
+  EXPECT_TRUE(back.intel_rdt->mbm);
+}
+
 TEST_F(StateDirTest, DuplicateAndMissing) {
   ASSERT_OK_AND_ASSIGN(ContainerDir dir, ContainerDir::Create(root_, "c1"));
   EXPECT_THAT(ContainerDir::Create(root_, "c1"),

@@ -175,6 +175,10 @@ absl::StatusOr<std::string> UpdateSchemata(const std::string& l3_cache_schema,
     return absl::FailedPreconditionError(
         absl::StrCat("resctrl is not mounted at ", features.root));
   }
+  if (l3_cache_schema.empty() && mem_bw_schema.empty()) {
+    return absl::InvalidArgumentError(
+        "give --l3-cache-schema or --mem-bw-schema");
+  }
   std::vector<SchemaLine> parsed;
   return Combine("--l3-cache-schema", l3_cache_schema, "--mem-bw-schema",
                  mem_bw_schema, features, &parsed);
