@@ -13,12 +13,15 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "cli/crate-runtime/commands.h"
+#include "cli/crate-runtime/intel_rdt_json.h"
 
 namespace crate::cli {
 namespace {
 
-// runc's "stats" event, with the fields the cgroup driver accounts.
-std::string StatsEvent(const std::string& id, const cgroups::Stats& s) {
+// runc's "stats" event, with the fields the cgroup driver accounts and,
+// for a container with linux.intelRdt, its resctrl group's.
+std::string StatsEvent(const std::string& id, const cgroups::Stats& s,
+                       const absl::optional<resctrl::Stats>& rdt) {
   nlohmann::ordered_json data = nlohmann::ordered_json::object();
   if (s.cpu_usage_ns) data["cpu"]["usage"]["total"] = *s.cpu_usage_ns;
   if (s.memory_usage) data["memory"]["usage"]["usage"] = *s.memory_usage;
@@ -26,6 +29,7 @@ std::string StatsEvent(const std::string& id, const cgroups::Stats& s) {
   if (s.memory_limit) data["memory"]["usage"]["limit"] = *s.memory_limit;
   if (s.pids_current) data["pids"]["current"] = *s.pids_current;
   if (s.pids_limit) data["pids"]["limit"] = *s.pids_limit;
+  if (rdt) data["intel_rdt"] = IntelRdtJson(*rdt);
   nlohmann::ordered_json j;
   j["type"] = "stats";
   j["id"] = id;
@@ -91,7 +95,10 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       return Fail(st.status());
     }
     if (stats) {
-      Print(StatsEvent(pos[0], *st));
+      absl::StatusOr<absl::optional<resctrl::Stats>> rdt =
+          linux::IntelRdtStats(g.root, pos[0]);
+      if (!rdt.ok()) return Fail(rdt.status());
+      Print(StatsEvent(pos[0], *st, *rdt));
       return 0;
     }
     if (!notified && st->oom_kills) {
@@ -99,7 +106,10 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       oom_kills = st->oom_kills;
     }
     if (since_stats_ms >= ms) {
-      Print(StatsEvent(pos[0], *st));
+      absl::StatusOr<absl::optional<resctrl::Stats>> rdt =
+          linux::IntelRdtStats(g.root, pos[0]);
+      if (!rdt.ok()) return Fail(rdt.status());
+      Print(StatsEvent(pos[0], *st, *rdt));
       since_stats_ms = 0;
     }
     if (!notified) {

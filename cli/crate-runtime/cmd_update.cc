@@ -54,7 +54,8 @@ absl::Status ParseInt(const char* flag, const std::string& text,
 
 int CmdUpdate(const GlobalOptions& g, const Args& args) {
   std::string resources_path, memory, swap, reservation, shares, period, quota,
-      cpus, mems, pids, weight, rt_period, rt_runtime, unused;
+      cpus, mems, pids, weight, rt_period, rt_runtime, l3_cache_schema,
+      mem_bw_schema, unused;
   Flags flags;
   flags.String("resources,r", &resources_path,
                "linux.resources as JSON (\"-\": stdin)");
@@ -72,6 +73,10 @@ int CmdUpdate(const GlobalOptions& g, const Args& args) {
   flags.String("cpuset-mems", &mems, "memory nodes to use");
   flags.String("pids-limit", &pids, "maximum number of tasks");
   flags.String("blkio-weight", &weight, "block IO weight (10-1000)");
+  flags.String("l3-cache-schema", &l3_cache_schema,
+               "Intel RDT L3 cache schema (L3:0=f0;1=ff)");
+  flags.String("mem-bw-schema", &mem_bw_schema,
+               "Intel RDT memory bandwidth schema (MB:0=50;1=70)");
   Args pos;
   absl::Status s = ParseCommand("update", flags, args, 1, "container ID", &pos);
   if (!s.ok()) return Fail(s);
@@ -123,8 +128,17 @@ int CmdUpdate(const GlobalOptions& g, const Args& args) {
   absl::StatusOr<oci::Spec> spec = oci::ParseSpec(absl::StrCat(
       R"({"ociVersion":"1.0.0","linux":{"resources":)", json, "}}"));
   if (!spec.ok()) return Fail(spec.status());
-  s = linux::Update(g.root, pos[0], *spec->linux->resources);
-  if (!s.ok()) return Fail(s);
+  // As runc: the cgroup first, then the resctrl group; only RDT flags
+  // leave the cgroup alone (a container may have no cgroup).
+  const bool rdt = !l3_cache_schema.empty() || !mem_bw_schema.empty();
+  if (!rdt || !resources_path.empty() || json != "{}") {
+    s = linux::Update(g.root, pos[0], *spec->linux->resources);
+    if (!s.ok()) return Fail(s);
+  }
+  if (rdt) {
+    s = linux::UpdateIntelRdt(g.root, pos[0], l3_cache_schema, mem_bw_schema);
+    if (!s.ok()) return Fail(s);
+  }
   return 0;
 }
 

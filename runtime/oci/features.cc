@@ -35,7 +35,8 @@ std::string FeaturesJson(const FeatureSupport& support) {
   // Applied on hosts that run the LSM, dropped with a warning elsewhere.
   lx["apparmor"] = {{"enabled", true}};
   lx["selinux"] = {{"enabled", true}};
-  lx["intelRdt"] = {{"enabled", false}};
+  // Support in the runtime, as runc reports it; the host may lack resctrl.
+  lx["intelRdt"] = {{"enabled", true}};
   lx["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
   j["linux"] = lx;
   j["annotations"] = OJson::object();

@@ -19,7 +19,7 @@ TEST(FeaturesTest, DocumentListsWhatWeSupport) {
   EXPECT_TRUE(j["linux"]["seccomp"]["enabled"].get<bool>());
   EXPECT_FALSE(j["linux"]["cgroup"]["systemd"].get<bool>());
   EXPECT_TRUE(j["linux"]["mountExtensions"]["idmap"]["enabled"].get<bool>());
-  EXPECT_FALSE(j["linux"]["intelRdt"]["enabled"].get<bool>());
+  EXPECT_TRUE(j["linux"]["intelRdt"]["enabled"].get<bool>());
   EXPECT_NE(
       std::find(j["mountOptions"].begin(), j["mountOptions"].end(), "ridmap"),
       j["mountOptions"].end());

@@ -275,6 +275,28 @@ test_intel_rdt_without_resctrl() {
   [ ! -e "$ROOT/${P}rdt1" ] || fail "refused intelRdt left a state directory"
 }
 
+# What of intelRdt the command line shows without resctrl (the groups
+# themselves are tested against a resctrl-shaped tree in
+# runtime/linux:intel_rdt_local_test).
+test_intel_rdt_command_line() {
+  expect_eq "features intelRdt" true \
+    "$("$CR" features | jq -r .linux.intelRdt.enabled)"
+  local b="$WORK/rdt2" id="${P}rdt2" out
+  make_bundle "$b" sleep 60
+  "$CR" --root "$ROOT" run -d -b "$b" "$id" || fail "run -d for rdt2"
+  out="$("$CR" --root "$ROOT" update --l3-cache-schema 'L3:0=f' "$id" 2>&1)"
+  [ $? -ne 0 ] || fail "update --l3-cache-schema without intelRdt accepted"
+  expect_contains "update --l3-cache-schema refused" \
+    "was created without linux.intelRdt" "$out"
+  out="$("$CR" --root "$ROOT" update --mem-bw-schema 'MB:0=50' --pids-limit 44 "$id" 2>&1)"
+  [ $? -ne 0 ] || fail "update --mem-bw-schema without intelRdt accepted"
+  expect_contains "update --mem-bw-schema refused" \
+    "was created without linux.intelRdt" "$out"
+  expect_eq "events --stats without intelRdt" "null 44" \
+    "$("$CR" --root "$ROOT" events --stats "$id" | jq -r '"\(.data.intel_rdt) \(.data.pids.limit)"')"
+  "$CR" --root "$ROOT" delete --force "$id" || fail "delete $id"
+}
+
 test_oom_event() {
   local b="$WORK/oom" id="${P}oom1"
   # The victim is a child shell holding 64 MB in a variable; the init
@@ -744,7 +766,7 @@ sleep 1000 " "$out"
     fail "exec'd process $expid survived delete --force"
 }
 
-for t in test_oom_event test_intel_rdt_without_resctrl test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
+for t in test_oom_event test_intel_rdt_without_resctrl test_intel_rdt_command_line test_lsm_labels_without_lsm test_idmapped_mount test_configured_devices test_tmpcopyup test_time_namespace_and_scheduler test_rootfs_propagation test_personality_and_ioprio test_preserve_fds_and_signals test_join_namespaces test_sysctl_masked_readonly test_exec test_hooks test_terminal test_security test_cgroups test_cgroup_namespace test_mount_through_escaping_symlink test_version_and_features test_run_output_and_exit_code \
   test_run_sees_its_rootfs test_lifecycle test_delete_force_and_created \
   test_bad_config test_user_namespace; do
   echo "== $t"
