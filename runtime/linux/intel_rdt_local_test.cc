@@ -14,6 +14,8 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
 #include "runtime/linux/container.h"
+#include "runtime/resctrl/resctrl.h"
+#include "runtime/resctrl/schema.h"
 #include "tests/fixtures/fixtures.h"
 
 namespace crate::linux {
@@ -190,6 +192,33 @@ TEST_F(IntelRdtTest, WithoutResctrlTheErrorSaysWhere) {
   EXPECT_FALSE(PathExists(JoinPath(root_, prefix_ + "none")));
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> left, ListDir(none));
   EXPECT_TRUE(left.empty());
+}
+
+// The same on the host's resctrl, where there is one: a group of the
+// container's own with the root group's schema (always valid), joined by
+// the init and removed by delete.
+TEST_F(IntelRdtTest, RealResctrlWhereMounted) {
+  resctrl::Features f = resctrl::ReadFeatures(resctrl::kDefaultRoot);
+  if (!f.mounted) {
+    GTEST_SKIP() << "resctrl is not mounted at " << resctrl::kDefaultRoot;
+  }
+  ASSERT_OK_AND_ASSIGN(std::string root_schemata,
+                       ReadFile(JoinPath(resctrl::kDefaultRoot, "schemata")));
+  nlohmann::json rdt = nlohmann::json::object();
+  std::string l3 = resctrl::LinesFor(root_schemata, "L3");
+  std::string mb = resctrl::LinesFor(root_schemata, "MB");
+  if (!l3.empty()) rdt["l3CacheSchema"] = l3;
+  if (!mb.empty()) rdt["memBwSchema"] = mb;
+  Configure(rdt);
+  ASSERT_OK_AND_ASSIGN(pid_t init,
+                       CreateContainer("real", resctrl::kDefaultRoot));
+  const std::string group = JoinPath(resctrl::kDefaultRoot, prefix_ + "real");
+  ASSERT_OK_AND_ASSIGN(std::string tasks, ReadFile(JoinPath(group, "tasks")));
+  EXPECT_THAT(
+      std::vector<std::string>(absl::StrSplit(tasks, '\n', absl::SkipEmpty())),
+      Contains(absl::StrCat(init)));
+  ASSERT_OK(Delete(root_, prefix_ + "real", /*force=*/true));
+  EXPECT_FALSE(PathExists(group));
 }
 
 }  // namespace
