@@ -64,7 +64,7 @@ int CmdUpdate(const GlobalOptions& g, const Args& args) {
   flags.String("memory-reservation", &reservation, "memory soft limit");
   flags.String("kernel-memory", &unused, "(accepted, ignored by kernels)");
   flags.String("kernel-memory-tcp", &unused, "(accepted, ignored)");
-  flags.String("cpu-shares", &shares, "CPU shares");
+  flags.String("cpu-share,cpu-shares", &shares, "CPU shares");
   flags.String("cpu-period", &period, "CFS period (us)");
   flags.String("cpu-quota", &quota, "CFS quota (us)");
   flags.String("cpu-rt-period", &rt_period, "realtime period (us)");
@@ -103,7 +103,7 @@ int CmdUpdate(const GlobalOptions& g, const Args& args) {
     if (s.ok()) s = ParseBytes("memory-reservation", reservation, &v);
     if (s.ok() && v) add(&mem, "reservation", absl::StrCat(*v)), v.reset();
     for (auto [flag, text, key] :
-         {std::make_tuple("cpu-shares", &shares, "shares"),
+         {std::make_tuple("cpu-share", &shares, "shares"),
           std::make_tuple("cpu-period", &period, "period"),
           std::make_tuple("cpu-quota", &quota, "quota"),
           std::make_tuple("cpu-rt-period", &rt_period, "realtimePeriod"),

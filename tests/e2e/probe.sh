@@ -73,7 +73,16 @@ for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus /sys; do
   fi
 done
 section cgroup
-for f in memory/memory.limit_in_bytes pids/pids.max cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us; do
-  [ -r "/sys/fs/cgroup/$f" ] && echo "$f $(cat /sys/fs/cgroup/$f)"
-done
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  # cgroup v2: the container's own directory, whose path (which differs per
+  # runtime) is "/" only in a cgroup namespace.
+  dir="/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)"
+  for f in memory.max memory.swap.max memory.low pids.max cpu.max cpu.weight cpuset.cpus; do
+    [ -r "$dir/$f" ] && echo "$f $(cat "$dir/$f")"
+  done
+else
+  for f in memory/memory.limit_in_bytes pids/pids.max cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us; do
+    [ -r "/sys/fs/cgroup/$f" ] && echo "$f $(cat /sys/fs/cgroup/$f)"
+  done
+fi
 true

@@ -7,9 +7,9 @@
 #                [--env K=V]... [--timeout SECONDS] [--mem MB] [--work DIR]
 #                [--keep] -- SCRIPT [ARGS]...
 #
-# --add copies a file or directory (symlinks followed) to GUESTPATH (default:
-# the same path), with the shared libraries `ldd` names for every ELF file
-# in it. busybox provides every command not added; bash is always there.
+# --add copies a file or directory to GUESTPATH (default: the same path),
+# with the shared libraries `ldd` names for every ELF file in it. Symlinks
+# inside a directory are kept when relative and followed when absolute. busybox provides every command not added; bash is always there.
 # --module loads a kernel module (and what it depends on) before SCRIPT.
 # SCRIPT runs as root in / with /tmp, /run, cgroup2 (every controller
 # enabled in the root's subtree_control) and securityfs mounted. The exit
@@ -104,9 +104,21 @@ add() {
   [ -e "$src" ] || die "--add $spec: $src does not exist"
   case "$dst" in /*) ;; *) die "--add $spec: the guest path must be absolute" ;; esac
   if [ -d "$src" ]; then
+    # Relative symlinks stay (a rootfs's busybox applets); absolute ones,
+    # like the links of Bazel's runfiles trees, are replaced by what they
+    # point to.
     mkdir -p "$(dirname "$stage$dst")"
-    cp -rL --preserve=mode "$src" "$stage$dst"
-    local f
+    cp -a "$(readlink -f "$src")" "$stage$dst"
+    local f link round
+    for round in 1 2 3 4 5 6 7 8; do
+      link=""
+      while IFS= read -r -d '' link; do
+        f="$(readlink -f "$link")" || die "--add $spec: $link is a broken symlink"
+        rm "$link"
+        cp -a --dereference "$f" "$link"
+      done < <(find "$stage$dst" -type l -lname '/*' -print0)
+      [ -n "$link" ] || break
+    done
     while IFS= read -r -d '' f; do
       is_elf "$f" && add_libs "$f"
     done < <(find "$stage$dst" -type f -perm -u+x -print0)
@@ -173,6 +185,7 @@ fi
 
 (cd "$stage" && find . | cpio -o -H newc --quiet) >"$work/initrd.cpio" ||
   die "cpio of $stage failed"
+built=$SECONDS
 
 # TCG, not KVM: nested virtualisation is often missing (a KVM guest hangs
 # then), and TCG boots in a few seconds anyway.
@@ -197,6 +210,7 @@ done
 qemu_rc=0
 wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=""
+echo "run_in_vm: initramfs of $(($(stat -c %s "$work/initrd.cpio") >> 20)) MiB made in $built s, VM ran $((SECONDS - built)) s" >&2
 
 # The serial line adds a carriage return to every line.
 tr -d '\r' <"$console" >"$work/console.txt"

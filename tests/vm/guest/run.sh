@@ -27,6 +27,10 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
     echo "vm: enabling the $c controller failed"
 done
 must mount -t securityfs securityfs /sys/kernel/security
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 must ip link set lo up
 hostname vm
 if [ -f /vm/modules ]; then
