@@ -267,13 +267,11 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   } else if (options.console_fd >= 0) {
     req.console_socket = options.console_fd;
   }
-  // Root, with no user namespace and nothing to join first: the cgroup is
-  // made before the init, which joins it by itself, sparing every start a
-  // wait for the kernel's global threadgroup lock (cgroups::Cgroup::SelfJoin).
-  // An init in a user namespace may not write the host's cgroup files.
-  const bool init_joins_cgroup = geteuid() == 0 &&
-                                 !(plan.clone_flags & CLONE_NEWTIME) &&
-                                 plan.joins.empty();
+  // As root, the cgroup is made before the init, which joins it by itself,
+  // sparing every start a wait for the kernel's global threadgroup lock
+  // (cgroups::Cgroup::SelfJoin). The files are opened here, so the init may
+  // be in a user namespace or have joined a mount namespace by then.
+  const bool init_joins_cgroup = geteuid() == 0;
   if (init_joins_cgroup) {
     absl::Status s = PrepareCgroup(
         cgroup_path, has_resources ? &resources : nullptr, &cgroup);

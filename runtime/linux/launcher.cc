@@ -40,6 +40,9 @@ namespace {
 constexpr char kReady = 'R';
 constexpr char kError = 'E';
 constexpr char kPid = 'P';
+// A pid the intermediate could not clone into the v2 cgroup: the caller
+// moves it.
+constexpr char kPidOutsideCgroup = 'Q';
 constexpr char kGo = 'G';
 constexpr char kHooks = 'H';
 
@@ -154,9 +157,9 @@ absl::StatusOr<std::string> AwaitHookState(int sync_fd, int go_fd) {
 
 absl::Status InitBeforeReady(const LaunchPlan& plan,
                              const std::vector<int>& idmapped_fds,
-                             bool new_user_ns, int console_socket, int sync_fd,
+                             bool in_user_ns, int console_socket, int sync_fd,
                              int go_fd, std::string* state_json) {
-  if (new_user_ns) {
+  if (in_user_ns) {
     // Root of the new namespace, so that what follows is done as its root.
     if (setresgid(0, 0, 0) != 0) return ErrnoStatus("setresgid 0");
     if (setresuid(0, 0, 0) != 0) return ErrnoStatus("setresuid 0");
@@ -201,7 +204,8 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
 }
 
 [[noreturn]] void InitMain(const CreateRequest& req,
-                           const std::vector<int>& idmapped_fds, int sync_fd,
+                           const std::vector<int>& idmapped_fds,
+                           const std::vector<int>& tasks_fds, int sync_fd,
                            int go_fd, int state_dir_fd) {
   const LaunchPlan& plan = *req.plan;
   // The caller may block signals it forwards; the process must not inherit
@@ -211,12 +215,17 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   std::vector<int> keep = {sync_fd, go_fd, state_dir_fd, req.console_socket};
   keep.insert(keep.end(), idmapped_fds.begin(), idmapped_fds.end());
+  keep.insert(keep.end(), tasks_fds.begin(), tasks_fds.end());
   CloseFdsExcept(req.preserve_fds, std::move(keep));
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
-  for (const std::string& tasks : req.join_tasks_files) {
-    absl::Status s = WriteExistingFile(tasks, "0");
-    if (!s.ok()) ChildFail(sync_fd, Annotate(s, "join cgroup"));
+  // Opened by the caller: the paths may not exist in a joined mount
+  // namespace, and the files are checked against the opener's credentials.
+  for (size_t i = 0; i < tasks_fds.size(); ++i) {
+    if (write(tasks_fds[i], "0", 1) != 1) {
+      ChildFail(sync_fd, ErrnoStatus("join cgroup", req.join_tasks_files[i]));
+    }
+    close(tasks_fds[i]);
   }
   // Now in the container's cgroups.
   if ((plan.clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) != 0) {
@@ -232,9 +241,15 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
       errno != ENOSYS) {
     ChildFail(sync_fd, ErrnoStatus("join keyring", req.keyring_name));
   }
-  absl::Status s = InitBeforeReady(
-      plan, idmapped_fds, (plan.clone_flags & CLONE_NEWUSER) != 0,
-      req.console_socket, sync_fd, go_fd, &state_json);
+  // In a user namespace, new or joined, the init still has the caller's
+  // kernel ids, unmapped there until it becomes the namespace's root.
+  bool in_user_ns = (plan.clone_flags & CLONE_NEWUSER) != 0;
+  for (const NamespaceJoin& j : plan.joins) {
+    if (j.type == oci::NamespaceType::kUser) in_user_ns = true;
+  }
+  absl::Status s =
+      InitBeforeReady(plan, idmapped_fds, in_user_ns, req.console_socket,
+                      sync_fd, go_fd, &state_json);
   close(go_fd);
   if (!s.ok()) ChildFail(sync_fd, s);
   ProcessPlan process = plan.process;
@@ -458,6 +473,37 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   }
   UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
 
+  std::vector<UniqueFd> tasks_files;
+  std::vector<int> tasks_fds;
+  for (const std::string& tasks : req.join_tasks_files) {
+    UniqueFd fd(open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) {
+      remove_fifo();
+      return ErrnoStatus("open", tasks);
+    }
+    tasks_fds.push_back(fd.get());
+    tasks_files.push_back(std::move(fd));
+  }
+  UniqueFd cgroup_dir;
+  if (!req.clone_into_cgroup.empty()) {
+    cgroup_dir.Reset(open(req.clone_into_cgroup.c_str(),
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup_dir) {
+      remove_fifo();
+      return ErrnoStatus("open", req.clone_into_cgroup);
+    }
+  }
+  auto move_into_cgroup = [&](pid_t child) -> absl::Status {
+    absl::Status s = WriteExistingFile(
+        JoinPath(req.clone_into_cgroup, "cgroup.procs"), absl::StrCat(child));
+    if (!s.ok()) {
+      kill(child, SIGKILL);
+      waitpid(child, nullptr, 0);
+      remove_fifo();
+    }
+    return s;
+  };
+
   fflush(nullptr);
   // The cgroup namespace is made by the init itself once the caller has
   // moved it into its cgroups (see InitMain), so that its root is the
@@ -467,24 +513,12 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   pid_t pid;
   if (!intermediate) {
     pid = -1;
-    if (!req.clone_into_cgroup.empty()) {
-      UniqueFd cg(open(req.clone_into_cgroup.c_str(),
-                       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (cg) pid = CloneIntoCgroup(flags, cg.get());
+    if (cgroup_dir) {
+      pid = CloneIntoCgroup(flags, cgroup_dir.get());
       if (pid < 0) {
         // Older kernels: the caller moves the init instead.
         pid = CloneProcess(flags);
-        if (pid > 0) {
-          absl::Status s =
-              WriteExistingFile(JoinPath(req.clone_into_cgroup, "cgroup.procs"),
-                                absl::StrCat(pid));
-          if (!s.ok()) {
-            kill(pid, SIGKILL);
-            waitpid(pid, nullptr, 0);
-            remove_fifo();
-            return s;
-          }
-        }
+        if (pid > 0) RETURN_IF_ERROR(move_into_cgroup(pid));
       }
     } else {
       pid = CloneProcess(flags);
@@ -496,7 +530,7 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
     if (pid == 0) {
       sync_read.Reset();
       go_write.Reset();
-      InitMain(req, idmapped_fds, sync_write.get(), go_read.get(),
+      InitMain(req, idmapped_fds, tasks_fds, sync_write.get(), go_read.get(),
                state_dir.get());
     }
   } else {
@@ -533,25 +567,30 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
             WriteExistingFile("/proc/self/timens_offsets", plan.time_offsets);
         if (!s.ok()) ChildFail(sync_write.get(), s);
       }
-      pid_t init = CloneProcess(flags);
+      // Born in its v2 cgroup where the kernel allows it from here (the
+      // checks are this process's, now in the joined namespaces).
+      pid_t init = cgroup_dir ? CloneIntoCgroup(flags, cgroup_dir.get()) : -1;
+      const bool in_cgroup = init >= 0 || !cgroup_dir;
+      if (init < 0) init = CloneProcess(flags);
       if (init < 0) ChildFail(sync_write.get(), ErrnoStatus("clone"));
       if (init == 0) {
-        InitMain(req, idmapped_fds, sync_write.get(), go_read.get(),
+        InitMain(req, idmapped_fds, tasks_fds, sync_write.get(), go_read.get(),
                  state_dir.get());
       }
       char msg[1 + sizeof(pid_t)];
-      msg[0] = kPid;
+      msg[0] = in_cgroup ? kPid : kPidOutsideCgroup;
       memcpy(msg + 1, &init, sizeof(pid_t));
       WriteAll(sync_write.get(), msg, sizeof(msg));
       _exit(0);
     }
     char msg[1 + sizeof(pid_t)];
     ssize_t n = ReadFull(sync_read.get(), msg, 1);
-    if (n == 1 && msg[0] == kPid &&
+    if (n == 1 && (msg[0] == kPid || msg[0] == kPidOutsideCgroup) &&
         ReadFull(sync_read.get(), msg + 1, sizeof(pid_t)) ==
             static_cast<ssize_t>(sizeof(pid_t))) {
       memcpy(&pid, msg + 1, sizeof(pid_t));
       waitpid(mid, nullptr, 0);
+      if (msg[0] == kPidOutsideCgroup) RETURN_IF_ERROR(move_into_cgroup(pid));
     } else {
       std::string err;
       if (n == 1 && msg[0] == kError) {
@@ -568,6 +607,8 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   }
   sync_write.Reset();
   go_read.Reset();
+  tasks_files.clear();
+  cgroup_dir.Reset();
 
   auto kill_init = [&] {
     kill(pid, SIGKILL);

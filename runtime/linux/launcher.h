@@ -49,7 +49,8 @@ struct CreateRequest {
   int preserve_fds = 0;
   // Cgroups the init joins by itself instead of through on_init_created
   // (see cgroups::Cgroup::SelfJoin): it writes "0" to each v1 tasks file
-  // once told to go, and is cloned into the v2 directory.
+  // (opened here, before any namespace is joined) once told to go, and is
+  // cloned into the v2 directory.
   std::vector<std::string> join_tasks_files;
   std::string clone_into_cgroup;
 };

@@ -145,17 +145,45 @@ test_join_namespaces() {
   local pid
   pid="$("$CR" --root "$ROOT" state "$a" | jq -r .pid)"
   local b2="$WORK/joinB"
-  make_bundle "$b2" sh -c 'cat /proc/1/cmdline | tr "\0" " "; hostname'
+  make_bundle "$b2" sh -c 'cat /proc/1/cmdline | tr "\0" " "; hostname;
+    grep -E "^[0-9]+:pids:" /proc/self/cgroup | cut -d: -f3; cat /proc/self/uid_map'
   jq --arg p "/proc/$pid/ns" '.linux.namespaces = [
         {"type": "pid", "path": ($p + "/pid")},
         {"type": "network", "path": ($p + "/net")},
         {"type": "uts", "path": ($p + "/uts")},
-        {"type": "ipc"}, {"type": "mount"}] | del(.hostname)' \
+        {"type": "ipc"}, {"type": "mount"}] | del(.hostname) |
+      .linux.resources.pids.limit = 9' \
     "$b2/config.json" >"$b2/c" && mv "$b2/c" "$b2/config.json"
   local out
   out="$("$CR" --root "$ROOT" run -b "$b2" "${P}jB" 2>&1 | tr '\n' ' ')"
   expect_contains "joined pid namespace" "sleep 1000" "$out"
   expect_contains "joined uts namespace" "e2e-host" "$out"
+  # The init joined its cgroup itself, from inside the joined namespaces.
+  expect_contains "cgroup with joined namespaces" " /${P}jB " "$out"
+
+  # A user namespace joined by path: the init still joins its cgroups.
+  local u="${P}jU"
+  b="$USERNS_WORK/joinU"
+  make_bundle "$b" sleep 1000
+  jq '.linux.namespaces += [{"type": "user"}] |
+      .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
+      .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]' \
+    "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+  "$CR" --root "$ROOT" run -d -b "$b" "$u" || fail "run -d of the user namespace container"
+  local upid
+  upid="$("$CR" --root "$ROOT" state "$u" | jq -r .pid)"
+  b2="$USERNS_WORK/joinV"
+  make_bundle "$b2" sh -c 'grep -E "^[0-9]+:pids:" /proc/self/cgroup | cut -d: -f3;
+    cat /proc/self/uid_map'
+  jq --arg p "/proc/$upid/ns" '.linux.namespaces = [
+        {"type": "user", "path": ($p + "/user")},
+        {"type": "pid"}, {"type": "ipc"}, {"type": "mount"}] | del(.hostname) |
+      .linux.resources.pids.limit = 9' \
+    "$b2/config.json" >"$b2/c" && mv "$b2/c" "$b2/config.json"
+  out="$("$CR" --root "$ROOT" run -b "$b2" "${P}jV" 2>&1 | tr '\n' ' ')"
+  expect_contains "cgroup with a joined user namespace" "/${P}jV " "$out"
+  expect_contains "joined user namespace" "300000" "$out"
+  "$CR" --root "$ROOT" delete --force "$u" || fail "delete of the user namespace container"
   "$CR" --root "$ROOT" delete --force "$a" || fail "delete of the first container"
 }
 
