@@ -16,6 +16,7 @@ struct GlobalOptions {
   std::string root;
   bool debug = false;
   bool systemd_cgroup = false;
+  std::string criu;  // --criu: the criu binary (default: criu on PATH).
 };
 
 using Args = std::vector<std::string>;
@@ -35,6 +36,8 @@ int CmdPs(const GlobalOptions& g, const Args& args);
 int CmdExec(const GlobalOptions& g, const Args& args);
 int CmdUpdate(const GlobalOptions& g, const Args& args);
 int CmdEvents(const GlobalOptions& g, const Args& args);
+int CmdCheckpoint(const GlobalOptions& g, const Args& args);
+int CmdRestore(const GlobalOptions& g, const Args& args);
 // exec, update, ...: not there yet; says so.
 int CmdNotYet(const std::string& name);
 

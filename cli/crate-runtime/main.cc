@@ -38,9 +38,9 @@ constexpr Command kCommands[] = {
     {"exec", CmdExec, "run a further process in a container"},
     {"update", CmdUpdate, "change the resource limits of a container"},
     {"events", CmdEvents, "print a container's statistics"},
+    {"checkpoint", CmdCheckpoint, "checkpoint a running container (criu)"},
+    {"restore", CmdRestore, "restore a container from a checkpoint (criu)"},
 };
-
-constexpr const char* kNotYet[] = {"checkpoint", "restore"};
 
 std::string DefaultRoot() {
   if (geteuid() == 0) return "/run/crate-runtime";
@@ -67,7 +67,7 @@ void PrintUsage(const Flags& globals) {
 int Main(int argc, char** argv) {
   GlobalOptions g;
   g.root = DefaultRoot();
-  std::string log_path, log_format = "text", rootless, criu;
+  std::string log_path, log_format = "text", rootless;
   bool version = false, help = false;
   Flags globals;
   globals.String("root", &g.root, "directory for container state");
@@ -77,7 +77,7 @@ int Main(int argc, char** argv) {
   globals.Bool("systemd-cgroup", &g.systemd_cgroup,
                "(not supported: cgroupfs only)");
   globals.String("rootless", &rootless, "(accepted: detected)");
-  globals.String("criu", &criu, "(accepted, unused)");
+  globals.String("criu", &g.criu, "path to the criu binary");
   globals.Bool("version,v", &version, "print the version");
   globals.Bool("help,h", &help, "show help");
 
@@ -111,9 +111,6 @@ int Main(int argc, char** argv) {
   if (name == "help") {
     PrintUsage(globals);
     return 0;
-  }
-  for (const char* n : kNotYet) {
-    if (name == n) return CmdNotYet(name);
   }
   return Fail(absl::InvalidArgumentError(
       absl::StrCat("no such command \"", name, "\"")));

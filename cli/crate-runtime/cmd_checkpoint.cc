@@ -1,0 +1,68 @@
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "cli/crate-runtime/commands.h"
+#include "cli/crate-runtime/log.h"
+#include "runtime/linux/checkpoint.h"
+
+namespace crate::cli {
+
+// runc's flags; those crate-runtime cannot honour are refused by name.
+int CmdCheckpoint(const GlobalOptions& g, const Args& args) {
+  linux::CheckpointOptions o;
+  criu::DumpOptions& d = o.dump;
+  bool lazy_pages = false;
+  int status_fd = -1;
+  std::string page_server;
+  std::vector<std::string> empty_ns;
+  Flags flags;
+  flags.String("image-path", &d.image_path,
+               "path for saving criu image files (default: ./checkpoint)");
+  flags.String("work-path", &d.work_path,
+               "path for saving work files and logs");
+  flags.String("parent-path", &d.parent_path,
+               "path for previous criu image files in pre-dump (relative)");
+  flags.Bool("leave-running", &d.leave_running,
+             "leave the process running after checkpointing");
+  flags.Bool("tcp-established", &d.tcp_established,
+             "allow open tcp connections");
+  flags.Bool("ext-unix-sk", &d.ext_unix_sk, "allow external unix sockets");
+  flags.Bool("shell-job", &d.shell_job, "allow shell jobs");
+  flags.Bool("file-locks", &d.file_locks, "handle file locks, for safety");
+  flags.Bool("pre-dump", &d.pre_dump,
+             "dump memory only, leave the container running");
+  flags.String("manage-cgroups-mode", &d.manage_cgroups_mode,
+               "cgroups mode: soft|full|strict|ignore (default: soft)");
+  flags.Bool("auto-dedup", &d.auto_dedup,
+             "enable auto deduplication of memory images");
+  flags.StringList("empty-ns", &empty_ns,
+                   "create a namespace, but don't restore its properties "
+                   "(network: always)");
+  flags.Bool("lazy-pages", &lazy_pages, "(not supported)");
+  flags.Int("status-fd", &status_fd, "(not supported)");
+  flags.String("page-server", &page_server, "(not supported)");
+  Args pos;
+  absl::Status s =
+      ParseCommand("checkpoint", flags, args, 1, "container ID", &pos);
+  if (!s.ok()) return Fail(s);
+  for (const std::string& ns : empty_ns) {
+    if (ns != "network") {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--empty-ns: namespace \"", ns, "\" is not supported")));
+    }
+  }
+  if (lazy_pages || status_fd >= 0 || !page_server.empty()) {
+    return Fail(absl::UnimplementedError(
+        "--lazy-pages, --status-fd and --page-server are not supported"));
+  }
+  if (d.image_path.empty()) d.image_path = "checkpoint";
+  o.root = g.root;
+  o.id = pos[0];
+  if (!g.criu.empty()) o.criu = g.criu;
+  s = linux::Checkpoint(o);
+  if (!s.ok()) return Fail(s);
+  LogDebug(absl::StrCat("container ", o.id, " checkpointed to ", d.image_path));
+  return 0;
+}
+
+}  // namespace crate::cli
