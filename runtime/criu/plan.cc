@@ -301,15 +301,21 @@ std::string TtyKey(uint64_t rdev, uint64_t dev) {
 std::string LogTail(absl::string_view log, int lines) {
   std::vector<absl::string_view> all =
       absl::StrSplit(log, '\n', absl::SkipEmpty());
-  size_t end = all.size();
-  for (size_t i = all.size(); i > 0; --i) {
-    if (absl::StrContains(all[i - 1], "Error")) {
-      end = i;
-      break;
-    }
+  // criu's first error is the cause; later ones ("Dumping FAILED") follow
+  // from it, and warnings it logs as errors (a missing tun) come before.
+  // So: every error line, then the lines before the last non-final one.
+  std::vector<absl::string_view> errors;
+  for (absl::string_view line : all) {
+    if (absl::StrContains(line, "Error")) errors.push_back(line);
   }
-  size_t begin = end > static_cast<size_t>(lines) ? end - lines : 0;
-  return absl::StrJoin(all.begin() + begin, all.begin() + end, "\n");
+  if (errors.empty()) {
+    size_t begin =
+        all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
+    return absl::StrJoin(all.begin() + begin, all.end(), "\n");
+  }
+  size_t begin =
+      errors.size() > static_cast<size_t>(lines) ? errors.size() - lines : 0;
+  return absl::StrJoin(errors.begin() + begin, errors.end(), "\n");
 }
 
 }  // namespace crate::criu

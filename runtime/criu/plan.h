@@ -140,8 +140,8 @@ absl::StatusOr<std::vector<std::string>> ParseDescriptors(
 // criu's external tty key: "tty[<rdev hex>:<dev hex>]".
 std::string TtyKey(uint64_t rdev, uint64_t dev);
 
-// The last `lines` lines of a criu log holding "Error" (with the lines
-// before each), else its last lines: what an error message quotes.
+// The last `lines` error lines of a criu log (else its last lines): what
+// an error message quotes.
 std::string LogTail(absl::string_view log, int lines = 8);
 
 }  // namespace crate::criu

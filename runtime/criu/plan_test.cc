@@ -324,12 +324,14 @@ TEST(Descriptors, RoundTripInRuncsFormat) {
                        HasSubstr("descriptors.json")));
 }
 
-TEST(LogTail, QuotesTheLastErrorWithItsContext) {
+TEST(LogTail, QuotesTheErrorLines) {
   std::string log =
-      "(00.001) a\n(00.002) b\n(00.003) Error (criu/mount.c:1): bad\n"
-      "(00.004) after\n";
+      "(00.001) a\n(00.002) Error (criu/tun.c:85): no tun\n"
+      "(00.003) Error (criu/files-reg.c:1710): Can't lookup mount\n"
+      "(00.004) after\n(00.005) Error (criu/cr-dump.c:2053): FAILED\n";
   EXPECT_EQ(LogTail(log, 2),
-            "(00.002) b\n(00.003) Error (criu/mount.c:1): bad");
+            "(00.003) Error (criu/files-reg.c:1710): Can't lookup mount\n"
+            "(00.005) Error (criu/cr-dump.c:2053): FAILED");
   EXPECT_EQ(LogTail("x\ny\nz\n", 2), "y\nz");
 }
 

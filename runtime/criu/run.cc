@@ -85,7 +85,7 @@ absl::Status RunCriu(const Invocation& inv, const RunOptions& options) {
   std::string tail;
   absl::StatusOr<std::string> log = ReadFile(inv.log_path);
   if (log.ok()) {
-    tail = absl::StrCat("; ", inv.log_path, " ends:\n", LogTail(*log));
+    tail = absl::StrCat("; errors in ", inv.log_path, ":\n", LogTail(*log));
   } else {
     tail = absl::StrCat("; no log at ", inv.log_path);
   }
