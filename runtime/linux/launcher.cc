@@ -256,6 +256,10 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   AddHomeIfMissing(&process);
   absl::StatusOr<std::string> exe = ResolveExecutable(process);
   if (!exe.ok()) ChildFail(sync_fd, exe.status());
+  // Before "ready", as runc does, so that a profile that is not loaded
+  // fails `create`; the labels take effect only at the exec.
+  s = ApplyExecLabels(process);
+  if (!s.ok()) ChildFail(sync_fd, s);
   if (!WriteAll(sync_fd, &kReady, 1)) _exit(1);
   close(sync_fd);
 
@@ -272,8 +276,6 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
 
   for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) fcntl(fd, F_SETFD, 0);
   s = RunHooks(plan.start_container_hooks, state_json, "startContainer");
-  // Before seccomp, which may forbid the writes.
-  if (s.ok()) s = ApplyExecLabels(process);
   if (s.ok()) s = BecomeProcessUser(process, req.seccomp);
   if (s.ok()) s = Exec(*exe, process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");

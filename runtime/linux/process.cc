@@ -30,14 +30,23 @@ absl::Status ApplyRlimits(const ProcessPlan& process) {
   return security::SetRlimits(ToRlimits(process.rlimits));
 }
 
+std::string AppArmorExecAttr(const std::string& attr_dir) {
+  std::string per_lsm = JoinPath(attr_dir, "apparmor/exec");
+  if (access(per_lsm.c_str(), F_OK) == 0) return per_lsm;
+  return JoinPath(attr_dir, "exec");
+}
+
 absl::Status ApplyExecLabels(const ProcessPlan& process) {
   if (!process.apparmor_profile.empty()) {
     std::string value = absl::StrCat("exec ", process.apparmor_profile);
-    // Kernels since 5.8 have a directory per LSM; older ones only the
-    // shared file.
-    absl::Status s = WriteExistingFile("/proc/self/attr/apparmor/exec", value);
-    if (absl::IsNotFound(s))
-      s = WriteExistingFile("/proc/self/attr/exec", value);
+    absl::Status s =
+        WriteExistingFile(AppArmorExecAttr("/proc/self/attr"), value);
+    // AppArmor refuses a profile it does not know with ENOENT, which alone
+    // reads as if the file were missing.
+    if (absl::IsNotFound(s)) {
+      s = absl::NotFoundError(
+          absl::StrCat(s.message(), " (no profile of that name is loaded)"));
+    }
     if (!s.ok()) {
       return Annotate(s, absl::StrCat("process.apparmorProfile \"",
                                       process.apparmor_profile, "\""));

@@ -24,6 +24,11 @@ absl::Status ApplyIoPriorityAndPersonality(const ProcessPlan& process);
 // /proc/self/attr/...; the plan sets them only on a host running the LSM).
 absl::Status ApplyExecLabels(const ProcessPlan& process);
 
+// AppArmor's exec attribute below `attr_dir` (/proc/self/attr): kernels
+// since 5.8 have a directory per LSM (apparmor/exec), older ones only the
+// shared file (exec).
+std::string AppArmorExecAttr(const std::string& attr_dir);
+
 // Writes /proc/self/oom_score_adj.
 absl::Status ApplyOomScoreAdj(const ProcessPlan& process);
 

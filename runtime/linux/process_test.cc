@@ -22,6 +22,14 @@ T ValueOr(absl::StatusOr<T> s) {
 using ::crate::testing::StatusIs;
 using ::testing::HasSubstr;
 
+TEST(AppArmorExecAttrTest, PrefersTheDirectoryPerLsm) {
+  std::string dir = JoinPath(::testing::TempDir(), "attr");
+  ASSERT_OK(MakeDirs(JoinPath(dir, "apparmor")));
+  EXPECT_EQ(AppArmorExecAttr(dir), JoinPath(dir, "exec"));
+  ASSERT_OK(WriteFileAtomic(JoinPath(dir, "apparmor/exec"), ""));
+  EXPECT_EQ(AppArmorExecAttr(dir), JoinPath(dir, "apparmor/exec"));
+}
+
 TEST(ResolveExecutableTest, UsesTheContainerPath) {
   ProcessPlan p;
   p.args = {"sh"};
