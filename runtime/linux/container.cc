@@ -692,9 +692,18 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
     req.console_socket = o.console_fd;
   }
   std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  const bool in_cgroup = cg != nullptr && cg->Exists();
+  // As for the init: root's process joins by itself, sparing the caller the
+  // kernel's threadgroup-lock wait of moving another process.
+  const bool joins_by_itself = in_cgroup && geteuid() == 0;
+  if (joins_by_itself) {
+    cgroups::Cgroup::SelfJoin join = cg->SelfJoinPaths();
+    req.join_tasks_files = std::move(join.tasks_files);
+    req.clone_into_cgroup = std::move(join.clone_into_dir);
+  }
   req.on_created = [&](pid_t pid) -> absl::Status {
     if (r.intel_rdt) RETURN_IF_ERROR(resctrl::AddTask(*r.intel_rdt, pid));
-    if (cg == nullptr || !cg->Exists()) return absl::OkStatus();
+    if (!in_cgroup || joins_by_itself) return absl::OkStatus();
     return cg->AddPid(pid);
   };
   ASSIGN_OR_RETURN(pid_t pid, ExecInContainer(req));

@@ -203,6 +203,67 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   syscall(SYS_close_range, first, ~0U, 0);
 }
 
+// The cgroups a new process joins by itself (CreateRequest::
+// join_tasks_files, clone_into_cgroup), opened by the caller before any
+// namespace is joined: the paths may not resolve in a joined mount
+// namespace, and cgroup files are checked against the opener's credentials.
+struct SelfJoinFiles {
+  std::vector<std::string> names;
+  std::vector<UniqueFd> tasks;  // v1: the process writes "0" to each.
+  std::vector<int> tasks_fds;
+  UniqueFd dir;  // v2: clone3(CLONE_INTO_CGROUP).
+  std::string dir_name;
+
+  static absl::StatusOr<SelfJoinFiles> Open(
+      const std::vector<std::string>& tasks_files, const std::string& dir) {
+    SelfJoinFiles f;
+    f.names = tasks_files;
+    for (const std::string& name : tasks_files) {
+      UniqueFd fd(open(name.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd) return ErrnoStatus("open", name);
+      f.tasks_fds.push_back(fd.get());
+      f.tasks.push_back(std::move(fd));
+    }
+    if (!dir.empty()) {
+      f.dir.Reset(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!f.dir) return ErrnoStatus("open", dir);
+      f.dir_name = dir;
+    }
+    return f;
+  }
+
+  // In the new process: into each v1 hierarchy's cgroup, then closed.
+  absl::Status JoinV1() const {
+    for (size_t i = 0; i < tasks_fds.size(); ++i) {
+      if (write(tasks_fds[i], "0", 1) != 1) {
+        return ErrnoStatus("join cgroup", names[i]);
+      }
+      close(tasks_fds[i]);
+    }
+    return absl::OkStatus();
+  }
+
+  // A process born in the v2 cgroup where the kernel allows it; *born_in
+  // says whether it was.
+  pid_t Clone(int flags, bool* born_in) const {
+    pid_t pid = dir ? CloneIntoCgroup(flags, dir.get()) : -1;
+    *born_in = pid >= 0 || !dir;
+    return pid >= 0 ? pid : CloneProcess(flags);
+  }
+
+  // For a process Clone could not put there (kernels before 5.7, or checks
+  // that failed in joined namespaces): the caller moves it.
+  absl::Status Move(pid_t pid) const {
+    return WriteExistingFile(JoinPath(dir_name, "cgroup.procs"),
+                             absl::StrCat(pid));
+  }
+
+  void Close() {
+    tasks.clear();
+    dir.Reset();
+  }
+};
+
 [[noreturn]] void InitMain(const CreateRequest& req,
                            const std::vector<int>& idmapped_fds,
                            const std::vector<int>& tasks_fds, int sync_fd,
@@ -219,8 +280,6 @@ void CloseFdsExcept(int preserve_fds, std::vector<int> keep) {
   CloseFdsExcept(req.preserve_fds, std::move(keep));
   char go = 0;
   if (ReadFull(go_fd, &go, 1) != 1 || go != kGo) _exit(1);
-  // Opened by the caller: the paths may not exist in a joined mount
-  // namespace, and the files are checked against the opener's credentials.
   for (size_t i = 0; i < tasks_fds.size(); ++i) {
     if (write(tasks_fds[i], "0", 1) != 1) {
       ChildFail(sync_fd, ErrnoStatus("join cgroup", req.join_tasks_files[i]));
@@ -475,29 +534,15 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   }
   UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
 
-  std::vector<UniqueFd> tasks_files;
-  std::vector<int> tasks_fds;
-  for (const std::string& tasks : req.join_tasks_files) {
-    UniqueFd fd(open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) {
-      remove_fifo();
-      return ErrnoStatus("open", tasks);
-    }
-    tasks_fds.push_back(fd.get());
-    tasks_files.push_back(std::move(fd));
+  absl::StatusOr<SelfJoinFiles> cgroup =
+      SelfJoinFiles::Open(req.join_tasks_files, req.clone_into_cgroup);
+  if (!cgroup.ok()) {
+    remove_fifo();
+    return cgroup.status();
   }
-  UniqueFd cgroup_dir;
-  if (!req.clone_into_cgroup.empty()) {
-    cgroup_dir.Reset(open(req.clone_into_cgroup.c_str(),
-                          O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup_dir) {
-      remove_fifo();
-      return ErrnoStatus("open", req.clone_into_cgroup);
-    }
-  }
+  const std::vector<int>& tasks_fds = cgroup->tasks_fds;
   auto move_into_cgroup = [&](pid_t child) -> absl::Status {
-    absl::Status s = WriteExistingFile(
-        JoinPath(req.clone_into_cgroup, "cgroup.procs"), absl::StrCat(child));
+    absl::Status s = cgroup->Move(child);
     if (!s.ok()) {
       kill(child, SIGKILL);
       waitpid(child, nullptr, 0);
@@ -514,17 +559,9 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   bool intermediate = !plan.joins.empty() || (plan.clone_flags & CLONE_NEWTIME);
   pid_t pid;
   if (!intermediate) {
-    pid = -1;
-    if (cgroup_dir) {
-      pid = CloneIntoCgroup(flags, cgroup_dir.get());
-      if (pid < 0) {
-        // Older kernels: the caller moves the init instead.
-        pid = CloneProcess(flags);
-        if (pid > 0) RETURN_IF_ERROR(move_into_cgroup(pid));
-      }
-    } else {
-      pid = CloneProcess(flags);
-    }
+    bool born_in_cgroup;
+    pid = cgroup->Clone(flags, &born_in_cgroup);
+    if (pid > 0 && !born_in_cgroup) RETURN_IF_ERROR(move_into_cgroup(pid));
     if (pid < 0) {
       remove_fifo();
       return ErrnoStatus("clone");
@@ -571,9 +608,8 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
       }
       // Born in its v2 cgroup where the kernel allows it from here (the
       // checks are this process's, now in the joined namespaces).
-      pid_t init = cgroup_dir ? CloneIntoCgroup(flags, cgroup_dir.get()) : -1;
-      const bool in_cgroup = init >= 0 || !cgroup_dir;
-      if (init < 0) init = CloneProcess(flags);
+      bool in_cgroup;
+      pid_t init = cgroup->Clone(flags, &in_cgroup);
       if (init < 0) ChildFail(sync_write.get(), ErrnoStatus("clone"));
       if (init == 0) {
         InitMain(req, idmapped_fds, tasks_fds, sync_write.get(), go_read.get(),
@@ -609,8 +645,7 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   }
   sync_write.Reset();
   go_read.Reset();
-  tasks_files.clear();
-  cgroup_dir.Reset();
+  cgroup->Close();
 
   auto kill_init = [&] {
     kill(pid, SIGKILL);
@@ -641,6 +676,9 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
   UniqueFd sync_read(sync_pipe[0]), sync_write(sync_pipe[1]);
   if (pipe2(go_pipe, O_CLOEXEC) != 0) return ErrnoStatus("pipe");
   UniqueFd go_read(go_pipe[0]), go_write(go_pipe[1]);
+  ASSIGN_OR_RETURN(
+      SelfJoinFiles cgroup,
+      SelfJoinFiles::Open(req.join_tasks_files, req.clone_into_cgroup));
   fflush(nullptr);
   pid_t mid = CloneProcess(0);
   if (mid < 0) return ErrnoStatus("fork");
@@ -660,19 +698,21 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
       }
       close(fd);
     }
-    pid_t child = CloneProcess(0);
+    bool in_cgroup;
+    pid_t child = cgroup.Clone(0, &in_cgroup);
     if (child < 0) ChildFail(sync_fd, ErrnoStatus("fork"));
     if (child == 0) {
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
-      CloseFdsExcept(req.preserve_fds,
-                     {sync_fd, go_read.get(), req.console_socket});
+      std::vector<int> keep = {sync_fd, go_read.get(), req.console_socket};
+      keep.insert(keep.end(), cgroup.tasks_fds.begin(), cgroup.tasks_fds.end());
+      CloseFdsExcept(req.preserve_fds, std::move(keep));
       char go = 0;
       if (ReadFull(go_read.get(), &go, 1) != 1 || go != kGo) _exit(1);
       ProcessPlan p = *req.process;
       AddHomeIfMissing(&p);
-      absl::Status s;
+      absl::Status s = cgroup.JoinV1();
       if (setsid() < 0) s = ErrnoStatus("setsid");
       if (s.ok() && p.terminal && req.console_socket >= 0) {
         s = SetupConsole(req.console_socket, p.console_size);
@@ -690,17 +730,18 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
       ChildFail(sync_fd, s);
     }
     char msg[1 + sizeof(pid_t)];
-    msg[0] = kPid;
+    msg[0] = in_cgroup ? kPid : kPidOutsideCgroup;
     memcpy(msg + 1, &child, sizeof(pid_t));
     WriteAll(sync_fd, msg, sizeof(msg));
     _exit(0);
   }
   sync_write.Reset();
   go_read.Reset();
+  cgroup.tasks.clear();
   char msg[1 + sizeof(pid_t)];
   pid_t pid = 0;
   ssize_t n = ReadFull(sync_read.get(), msg, 1);
-  if (n == 1 && msg[0] == kPid &&
+  if (n == 1 && (msg[0] == kPid || msg[0] == kPidOutsideCgroup) &&
       ReadFull(sync_read.get(), msg + 1, sizeof(pid_t)) ==
           static_cast<ssize_t>(sizeof(pid_t))) {
     memcpy(&pid, msg + 1, sizeof(pid_t));
@@ -720,7 +761,8 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
   }
   waitpid(mid, nullptr, 0);
   absl::Status s;
-  if (req.on_created) s = req.on_created(pid);
+  if (msg[0] == kPidOutsideCgroup) s = cgroup.Move(pid);
+  if (s.ok() && req.on_created) s = req.on_created(pid);
   if (s.ok() && !WriteAll(go_write.get(), &kGo, 1)) {
     s = ErrnoStatus("write to process");
   }

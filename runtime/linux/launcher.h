@@ -72,8 +72,12 @@ struct ExecRequest {
   const security::SeccompProgram* seccomp = nullptr;
   int console_socket = -1;
   int preserve_fds = 0;
-  // Runs in the parent before the process does anything (its cgroup).
+  // Runs in the parent before the process does anything.
   std::function<absl::Status(pid_t)> on_created;
+  // The container's cgroups, which the process joins by itself as in
+  // CreateRequest (root only; otherwise on_created moves it).
+  std::vector<std::string> join_tasks_files;
+  std::string clone_into_cgroup;
 };
 
 // Returns the process's pid once it has exec'd (or the error that stopped

@@ -789,6 +789,10 @@ sleep 1000 " "$out"
   expid="$(cat "$WORK/exec.pid")"
   expect_contains "exec -d joined the cgroup" "$expid" \
     "$("$CR" --root "$ROOT" ps --format json "$id")"
+  local initpid
+  initpid="$("$CR" --root "$ROOT" state "$id" | jq -r .pid)"
+  expect_eq "exec'd process in each of the init's cgroups" \
+    "$(cat "/proc/$initpid/cgroup")" "$(cat "/proc/$expid/cgroup")"
   "$CR" --root "$ROOT" delete --force "$id" || fail "delete after exec"
   [ ! -e "/proc/$expid" ] || grep -q '^State:.*Z' "/proc/$expid/status" ||
     fail "exec'd process $expid survived delete --force"
