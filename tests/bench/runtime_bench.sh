@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-up benchmark of OCI runtimes: N sequential `run` of a busybox
 # /bin/true bundle with crate-runtime, crun and runc in the same run, plus the
-# peak RSS of each. Run as root:
+# peak RSS of each, then `exec /bin/true` into a running container of each.
+# Run as root:
 #   tests/bench/runtime_bench.sh [--runs N] [--crate PATH]
 # Results are ratios measured together; absolute times drift on this class
 # of machine, so never compare across runs.
@@ -26,9 +27,11 @@ work="$(mktemp -d /tmp/crate-bench.XXXXXX)"
 cleanup() {
   for rt in crun runc; do
     "$rt" --root "$work/state-$rt" delete -f bench-ctr >/dev/null 2>&1 || true
+    "$rt" --root "$work/state-$rt" delete -f bench-exec >/dev/null 2>&1 || true
   done
   if [ -x "$crate" ]; then
-    "$crate" --root "$work/state-crate" delete -f bench-ctr >/dev/null 2>&1 || true
+    "$crate" --root "$work/state-crate-runtime" delete -f bench-ctr >/dev/null 2>&1 || true
+    "$crate" --root "$work/state-crate-runtime" delete -f bench-exec >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -43,6 +46,10 @@ ln -s busybox "$work/bundle/rootfs/bin/true"
 (cd "$work/bundle" && crun spec && jq '.process.args=["/bin/true"] | .process.terminal=false' \
   config.json >config.json.new && mv config.json.new config.json)
 : >"$work/empty"
+# For exec: the same bundle running `sleep`.
+cp -a "$work/bundle" "$work/sleeper"
+ln -s busybox "$work/sleeper/rootfs/bin/sleep"
+jq '.process.args=["/bin/sleep","1000"]' "$work/bundle/config.json" >"$work/sleeper/config.json"
 
 runtimes=(crun runc)
 [ -x "$crate" ] && runtimes=("$crate" "${runtimes[@]}") || echo "note: $crate not built; measuring peers only" >&2
@@ -77,5 +84,23 @@ done
 base=$(jq '[.results[] | select(.command | test("^crun "))][0].mean' "$work/hyperfine.json")
 echo
 jq -r --argjson base "$base" '.results[] | "\(.command | split(" ")[0] | split("/")[-1]): \((.mean / $base * 100 | round) / 100)x crun"' "$work/hyperfine.json"
+
+# exec: /bin/true in a running container of each runtime.
+execs=()
+for cmd in "$@"; do
+  rt="${cmd%% *}"
+  root="$(echo "$cmd" | sed 's/.*--root \([^ ]*\).*/\1/')"
+  "$rt" --root "$root" run -d --bundle "$work/sleeper" bench-exec >/dev/null </dev/null
+  execs+=("$rt --root $root exec bench-exec /bin/true")
+done
+echo
+hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/exec.json" "${execs[@]}" >&2
+for cmd in "$@"; do
+  rt="${cmd%% *}"
+  root="$(echo "$cmd" | sed 's/.*--root \([^ ]*\).*/\1/')"
+  "$rt" --root "$root" delete -f bench-exec >/dev/null 2>&1 || true
+done
+base=$(jq '[.results[] | select(.command | test("^crun "))][0].mean' "$work/exec.json")
+jq -r --argjson base "$base" '.results[] | "exec \(.command | split(" ")[0] | split("/")[-1]): \(.mean * 1000 | . * 100 | round / 100) ms, \((.mean / $base * 100 | round) / 100)x crun"' "$work/exec.json"
 INNER
 unshare --mount --propagation private bash "$work/inner.sh" "$work" "$runs" "${cmds[@]}" </dev/null
