@@ -194,6 +194,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   plan_options.host_cgroup_v2 = HostCgroupV2();
   plan_options.host_apparmor = HostApparmor();
   plan_options.host_selinux = HostSelinux();
+  plan_options.unprivileged = geteuid() != 0;
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(*spec, plan_options));
   absl::optional<resctrl::Plan> rdt_plan;
   if (spec->linux && spec->linux->intel_rdt) {

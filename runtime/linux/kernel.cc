@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/linux/idmap.h"
+
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -48,6 +50,20 @@ class Real : public Kernel {
   }
   int Setdomainname(const char* name, size_t len) override {
     return setdomainname(name, len);
+  }
+  absl::StatusOr<UniqueFd> OpenFs(const std::string& fstype,
+                                  const std::string& source,
+                                  unsigned long flags,
+                                  const std::string& data) override {
+    return OpenDetachedFs(fstype, source, flags, data);
+  }
+  absl::StatusOr<UniqueFd> MakeUserNamespace(
+      const std::vector<oci::IdMapping>& uids,
+      const std::vector<oci::IdMapping>& gids) override {
+    return linux::MakeUserNamespace(uids, gids);
+  }
+  absl::Status SetIdmap(int tree_fd, int userns_fd, bool recursive) override {
+    return linux::SetIdmap(tree_fd, userns_fd, recursive);
   }
 };
 

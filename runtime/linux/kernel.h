@@ -9,6 +9,13 @@
 #include <linux/mount.h>
 #include <sys/types.h>
 
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/base/unique_fd.h"
+#include "runtime/oci/spec.h"
+
 namespace crate::linux {
 
 // Each returns 0 or -1 with errno set, like the system call.
@@ -32,6 +39,18 @@ class Kernel {
   virtual int Chown(const char* path, uid_t uid, gid_t gid) = 0;
   virtual int Sethostname(const char* name, size_t len) = 0;
   virtual int Setdomainname(const char* name, size_t len) = 0;
+
+  // The steps of an idmapped mount the init makes itself (see idmap.h):
+  // a detached new file system, a user namespace whose maps it writes, and
+  // MOUNT_ATTR_IDMAP on the one with the other.
+  virtual absl::StatusOr<UniqueFd> OpenFs(const std::string& fstype,
+                                          const std::string& source,
+                                          unsigned long flags,
+                                          const std::string& data) = 0;
+  virtual absl::StatusOr<UniqueFd> MakeUserNamespace(
+      const std::vector<oci::IdMapping>& uids,
+      const std::vector<oci::IdMapping>& gids) = 0;
+  virtual absl::Status SetIdmap(int tree_fd, int userns_fd, bool recursive) = 0;
 };
 
 // The running kernel.

@@ -491,19 +491,18 @@ absl::Status RunIdMapHelper(const std::string& program, pid_t pid,
 
 absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
   const LaunchPlan& plan = *req.plan;
-  // Idmapped trees are made here, as host root, and inherited by the init.
+  // Idmapped trees are made here, as host root, and inherited by the init
+  // (plan.mounts[i] is the spec's mounts[i]).
   std::vector<UniqueFd> idmapped_trees;
   std::vector<int> idmapped_fds(plan.mounts.size(), -1);
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
     const MountStep& m = plan.mounts[i];
-    if (!m.idmap) continue;
-    std::string where = absl::StrCat("idmapped mount ", m.destination);
-    absl::StatusOr<UniqueFd> userns =
-        MakeUserNamespace(m.idmap_uids, m.idmap_gids);
-    if (!userns.ok()) return Annotate(userns.status(), where);
-    absl::StatusOr<UniqueFd> tree =
-        OpenIdmappedTree(m.source, (m.flags & MS_REC) != 0, userns->get());
-    if (!tree.ok()) return Annotate(tree.status(), where);
+    if (!m.idmap || m.idmap_in_init) continue;
+    absl::StatusOr<UniqueFd> tree = PrepareIdmappedMount(m);
+    if (!tree.ok()) {
+      return Annotate(tree.status(), absl::StrCat("mounts[", i, "] (",
+                                                  m.destination, "): idmap"));
+    }
     idmapped_fds[i] = tree->get();
     idmapped_trees.push_back(*std::move(tree));
   }

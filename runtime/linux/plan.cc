@@ -74,6 +74,36 @@ int CloneFlag(NamespaceType type) {
   return 0;
 }
 
+absl::StatusOr<std::vector<oci::IdMapping>> ToInnerIds(
+    const std::vector<oci::IdMapping>& maps,
+    const std::vector<oci::IdMapping>& outer) {
+  std::vector<oci::IdMapping> out;
+  for (const oci::IdMapping& m : maps) {
+    uint64_t first = m.container_id, host = m.host_id, left = m.size;
+    while (left > 0) {
+      auto e = std::find_if(outer.begin(), outer.end(), [&](const auto& o) {
+        return host >= o.host_id && host - o.host_id < o.size;
+      });
+      if (e == outer.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("host ID ", host,
+                         " is not mapped in the container's user "
+                         "namespace"));
+      }
+      uint64_t n =
+          std::min<uint64_t>(left, e->host_id + uint64_t{e->size} - host);
+      out.push_back(
+          {static_cast<uint32_t>(first),
+           static_cast<uint32_t>(e->container_id + (host - e->host_id)),
+           static_cast<uint32_t>(n)});
+      first += n;
+      host += n;
+      left -= n;
+    }
+  }
+  return out;
+}
+
 // The flags of personality(2) by the names runtime-spec uses for them.
 const std::map<std::string, unsigned long> kPersonalityFlags = {
     {"ADDR_COMPAT_LAYOUT", ADDR_COMPAT_LAYOUT},
@@ -192,12 +222,14 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
     }
     if (opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty()) {
       const std::string field = absl::StrCat("mounts[", i, "]");
-      if (!step.bind) {
+      if (step.cgroup_bind_fallback) {
         return absl::InvalidArgumentError(absl::StrCat(
-            field, ": idmapped mounts are supported for binds only, not \"",
-            m.type, "\""));
+            field,
+            ": an idmapped cgroup mount is not supported on a host "
+            "without a unified cgroup hierarchy"));
       }
       step.idmap = true;
+      step.idmap_recursive = opts.idmap_recursive;
       // Without maps of its own, "idmap" means the container's user
       // namespace maps, as in runc.
       step.idmap_uids =
@@ -209,6 +241,40 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
             field,
             ": an idmapped mount needs both uidMappings and gidMappings (of "
             "the mount or of linux)"));
+      }
+      if (options.unprivileged) {
+        // The kernel lets only a holder of CAP_SYS_ADMIN in the user
+        // namespace owning a file system idmap it: for the host's file
+        // systems that is the initial one. A file system made in the
+        // container's user namespace (tmpfs, ...) can be, by its init.
+        if (step.bind) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              field, ": an idmapped bind of ", step.source,
+              " needs CAP_SYS_ADMIN in the user namespace owning its file "
+              "system (the host's), which an unprivileged runtime lacks; "
+              "only a file system made for the container (such as tmpfs) can "
+              "be idmapped rootless"));
+        }
+        if (!new_user_ns) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              field,
+              ": an unprivileged runtime can idmap a mount only in the "
+              "container's own new user namespace"));
+        }
+        step.idmap_in_init = true;
+        absl::StatusOr<std::vector<oci::IdMapping>> uids =
+            ToInnerIds(step.idmap_uids, lx.uid_mappings);
+        absl::StatusOr<std::vector<oci::IdMapping>> gids =
+            ToInnerIds(step.idmap_gids, lx.gid_mappings);
+        if (!uids.ok() || !gids.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              field, ".", uids.ok() ? "gidMappings: " : "uidMappings: ",
+              (uids.ok() ? gids : uids).status().message(),
+              " (rootless, an idmapped mount can only use IDs the container "
+              "has)"));
+        }
+        step.idmap_uids = *std::move(uids);
+        step.idmap_gids = *std::move(gids);
       }
     }
     if (m.destination == "/dev") {

@@ -43,14 +43,22 @@ struct MountStep {
   // sysfs in a user namespace without its own network namespace cannot be
   // mounted; fall back to binding the host's /sys as runc does.
   bool sysfs_bind_fallback = false;
-  // An idmapped bind (mount uidMappings/gidMappings, or "idmap" with the
-  // container's own mappings): the source is cloned (open_tree) and given a
-  // user namespace with these maps by the runtime before the init exists,
-  // since setting MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the source's
-  // file system, which an init in its own user namespace lacks.
+  // An idmapped mount (mount uidMappings/gidMappings, or "idmap"/"ridmap"
+  // with the container's own mappings). A privileged runtime makes it
+  // before the init exists: a bind's source is cloned (open_tree), any
+  // other type made detached (fsopen/fsmount), and given a user namespace
+  // with these maps, since setting MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over
+  // the file system, which an init in its own user namespace lacks for the
+  // host's. The init moves it onto its target.
   bool idmap = false;
+  bool idmap_recursive = false;  // "ridmap": submounts too.
   std::vector<oci::IdMapping> idmap_uids;
   std::vector<oci::IdMapping> idmap_gids;
+  // An unprivileged runtime cannot: the init makes the file system in the
+  // container's user namespace (which it owns) and the idmap user
+  // namespace as its child, so idmap_uids/gids are then in the container's
+  // IDs (translated from the host IDs of the spec).
+  bool idmap_in_init = false;
 };
 
 struct DeviceStep {
@@ -152,6 +160,9 @@ struct PlanOptions {
   // warning, as runc and crun do.
   bool host_apparmor = false;
   bool host_selinux = false;
+  // Whether the runtime runs without root (rootless): idmapped mounts are
+  // then made by the init, and idmapped binds of host directories refused.
+  bool unprivileged = false;
 };
 
 // The spec must have passed oci::ValidateForCreate.
@@ -160,6 +171,13 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
 
 // CLONE_NEWPID etc. for a namespace type.
 int CloneFlag(oci::NamespaceType type);
+
+// `maps` (containerID -> host ID) with their host IDs expressed as IDs of
+// a user namespace mapped by `outer`, splitting extents where `outer`
+// does; an error names the first host ID `outer` does not map.
+absl::StatusOr<std::vector<oci::IdMapping>> ToInnerIds(
+    const std::vector<oci::IdMapping>& maps,
+    const std::vector<oci::IdMapping>& outer);
 
 }  // namespace crate::linux
 

@@ -12,6 +12,7 @@ namespace crate::linux {
 namespace {
 
 using ::crate::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -255,10 +256,107 @@ TEST(PlanTest, IdmappedMounts) {
   ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, {.bundle = "/b"}));
   EXPECT_EQ(plan.mounts.back().idmap_uids[0].host_id, 100000u);
 
-  spec.mounts.back() = {"/t", "tmpfs", "tmpfs", {"idmap"}};
-  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+  // "idmap" maps the mount, "ridmap" its submounts too; the clone's
+  // recursion is rbind's.
+  EXPECT_FALSE(plan.mounts.back().idmap_recursive);
+  EXPECT_TRUE(plan.mounts.back().flags & MS_REC);
+  spec.mounts.back() = {"/data", "bind", "src", {"bind", "ridmap"}};
+  ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_TRUE(plan.mounts.back().idmap_recursive);
+  EXPECT_FALSE(plan.mounts.back().flags & MS_REC);
+
+  // Any file system type, made by the runtime (which decides nothing about
+  // the type: the kernel says which it can idmap).
+  spec.mounts.back() = {"/t", "tmpfs", "tmpfs", {"idmap", "nosuid", "size=1m"}};
+  ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, {.bundle = "/b"}));
+  EXPECT_TRUE(plan.mounts.back().idmap);
+  EXPECT_FALSE(plan.mounts.back().bind);
+  EXPECT_FALSE(plan.mounts.back().idmap_in_init);
+  EXPECT_EQ(plan.mounts.back().flags, static_cast<unsigned long>(MS_NOSUID));
+  EXPECT_EQ(plan.mounts.back().data, "size=1m");
+  EXPECT_EQ(plan.mounts.back().idmap_uids[0].host_id, 100000u);
+}
+
+// Rootless, the kernel lets the runtime idmap only a file system of the
+// container's user namespace: binds of host directories are refused before
+// anything exists, others are left to the init with container IDs.
+TEST(PlanTest, UnprivilegedIdmappedMounts) {
+  oci::Spec spec = Parse(kBase);
+  spec.linux->namespaces.push_back({oci::NamespaceType::kUser, ""});
+  spec.linux->uid_mappings = {{0, 1000, 1}, {1, 100000, 65536}};
+  spec.linux->gid_mappings = {{0, 1000, 1}, {1, 100000, 65536}};
+  PlanOptions rootless{.bundle = "/b", .unprivileged = true};
+
+  spec.mounts.push_back({"/data", "bind", "src", {"rbind", "idmap"}});
+  EXPECT_THAT(
+      MakePlan(spec, rootless).status(),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               AllOf(HasSubstr("mounts[5]: an idmapped bind of /b/src needs "
+                               "CAP_SYS_ADMIN in the user namespace owning"),
+                     HasSubstr("unprivileged"))));
+
+  spec.mounts.back() = {"/t", "tmpfs", "tmpfs", {"ridmap"}};
+  ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, rootless));
+  const MountStep& m = plan.mounts.back();
+  EXPECT_TRUE(m.idmap_in_init);
+  EXPECT_TRUE(m.idmap_recursive);
+  // The container's own maps, seen from inside: the identity.
+  EXPECT_THAT(m.idmap_uids,
+              ElementsAre(AllOf(Field(&oci::IdMapping::container_id, 0u),
+                                Field(&oci::IdMapping::host_id, 0u),
+                                Field(&oci::IdMapping::size, 1u)),
+                          AllOf(Field(&oci::IdMapping::container_id, 1u),
+                                Field(&oci::IdMapping::host_id, 1u),
+                                Field(&oci::IdMapping::size, 65536u))));
+
+  // The mount's own maps: on-disk 0..9 seen as host 100005.. = inside 6..
+  spec.mounts.back().uid_mappings = {{0, 100005, 10}};
+  spec.mounts.back().gid_mappings = {{0, 1000, 1}};
+  ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, rootless));
+  ASSERT_EQ(plan.mounts.back().idmap_uids.size(), 1u);
+  EXPECT_EQ(plan.mounts.back().idmap_uids[0].host_id, 6u);
+  EXPECT_EQ(plan.mounts.back().idmap_gids[0].host_id, 0u);
+
+  // A host ID the container does not have cannot be used.
+  spec.mounts.back().uid_mappings = {{0, 0, 1}};
+  EXPECT_THAT(MakePlan(spec, rootless).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("binds only, not \"tmpfs\"")));
+                       HasSubstr("mounts[5].uidMappings: host ID 0 is not "
+                                 "mapped in the container's user namespace")));
+
+  // Nor without a user namespace of the container's own.
+  spec.mounts.back().uid_mappings = {{0, 1000, 1}};
+  spec.linux->namespaces.pop_back();
+  spec.linux->uid_mappings.clear();
+  spec.linux->gid_mappings.clear();
+  EXPECT_THAT(MakePlan(spec, rootless).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("only in the container's own new user "
+                                 "namespace")));
+}
+
+TEST(PlanTest, ToInnerIdsSplitsWhereTheOuterMapDoes) {
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<oci::IdMapping> in,
+      ToInnerIds({{0, 1000, 3}}, {{0, 999, 2}, {2, 1001, 1}, {10, 1002, 5}}));
+  // 1000 -> 1, 1001 -> 2, 1002 -> 10: three extents.
+  ASSERT_EQ(in.size(), 3u);
+  EXPECT_EQ(in[0].container_id, 0u);
+  EXPECT_EQ(in[0].host_id, 1u);
+  EXPECT_EQ(in[0].size, 1u);
+  EXPECT_EQ(in[1].container_id, 1u);
+  EXPECT_EQ(in[1].host_id, 2u);
+  EXPECT_EQ(in[2].container_id, 2u);
+  EXPECT_EQ(in[2].host_id, 10u);
+  EXPECT_EQ(in[2].size, 1u);
+  ASSERT_OK_AND_ASSIGN(
+      in, ToInnerIds({{0, 100000, 65536}}, {{0, 1000, 1}, {1, 100000, 65536}}));
+  ASSERT_EQ(in.size(), 1u);
+  EXPECT_EQ(in[0].host_id, 1u);
+  EXPECT_EQ(in[0].size, 65536u);
+  EXPECT_THAT(ToInnerIds({{0, 100000, 65537}}, {{1, 100000, 65536}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("host ID 165536 is not mapped")));
 }
 
 TEST(PlanTest, LsmLabelsWithoutTheLsmAreWarnings) {

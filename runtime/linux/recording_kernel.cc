@@ -1,6 +1,7 @@
 #include "runtime/linux/recording_kernel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/base/errno_status.h"
 
 namespace crate::linux {
 namespace {
@@ -51,7 +54,8 @@ int RecordingKernel::MountSetattr(const char* path, struct mount_attr* attr) {
                              absl::Hex(attr->attr_clr)));
 }
 int RecordingKernel::MoveMount(int from_fd, const char* to_path) {
-  return Record(absl::StrCat("move_mount fd ", from_fd, " ", Or(to_path)));
+  return Record(
+      absl::StrCat("move_mount fd ", FdName(from_fd), " ", Or(to_path)));
 }
 int RecordingKernel::PivotRoot(const char* new_root, const char* put_old) {
   return Record(absl::StrCat("pivot_root ", new_root, " ", put_old));
@@ -77,6 +81,56 @@ int RecordingKernel::Sethostname(const char* name, size_t len) {
 }
 int RecordingKernel::Setdomainname(const char* name, size_t len) {
   return Record(absl::StrCat("setdomainname ", std::string(name, len)));
+}
+
+std::string RecordingKernel::FdName(int fd) const {
+  auto it = fd_names_.find(fd);
+  return it == fd_names_.end() ? absl::StrCat(fd) : it->second;
+}
+
+absl::StatusOr<UniqueFd> RecordingKernel::NamedFd(const std::string& kind,
+                                                  std::string line) {
+  std::string name = absl::StrCat(kind, "#", ++named_);
+  if (Record(absl::StrCat(line, " -> ", name)) != 0) {
+    return ErrnoStatus(line);
+  }
+  UniqueFd fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!fd) return ErrnoStatus("open", "/dev/null");
+  fd_names_[fd.get()] = name;
+  return fd;
+}
+
+absl::StatusOr<UniqueFd> RecordingKernel::OpenFs(const std::string& fstype,
+                                                 const std::string& source,
+                                                 unsigned long flags,
+                                                 const std::string& data) {
+  return NamedFd(
+      "fs", absl::StrCat("fsmount ", fstype, " ", Or(source.c_str()), " 0x",
+                         absl::Hex(flags), " ", data.empty() ? "-" : data));
+}
+
+absl::StatusOr<UniqueFd> RecordingKernel::MakeUserNamespace(
+    const std::vector<oci::IdMapping>& uids,
+    const std::vector<oci::IdMapping>& gids) {
+  auto render = [](const std::vector<oci::IdMapping>& maps) {
+    std::vector<std::string> parts;
+    for (const oci::IdMapping& m : maps) {
+      parts.push_back(
+          absl::StrCat(m.container_id, ":", m.host_id, ":", m.size));
+    }
+    return absl::StrJoin(parts, ",");
+  };
+  return NamedFd("userns", absl::StrCat("userns uids ", render(uids), " gids ",
+                                        render(gids)));
+}
+
+absl::Status RecordingKernel::SetIdmap(int tree_fd, int userns_fd,
+                                       bool recursive) {
+  std::string line =
+      absl::StrCat("mount_setattr idmap ", FdName(tree_fd), " ",
+                   FdName(userns_fd), recursive ? " recursive" : "");
+  if (Record(line) != 0) return ErrnoStatus(line);
+  return absl::OkStatus();
 }
 
 }  // namespace crate::linux

@@ -3,6 +3,7 @@
 #ifndef CRATE_RUNTIME_LINUX_RECORDING_KERNEL_H_
 #define CRATE_RUNTIME_LINUX_RECORDING_KERNEL_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,24 @@ class RecordingKernel : public Kernel {
   int Chown(const char* path, uid_t uid, gid_t gid) override;
   int Sethostname(const char* name, size_t len) override;
   int Setdomainname(const char* name, size_t len) override;
+  // These hand out fds of /dev/null, recorded by name ("fs#1", "userns#1")
+  // wherever they are passed back.
+  absl::StatusOr<UniqueFd> OpenFs(const std::string& fstype,
+                                  const std::string& source,
+                                  unsigned long flags,
+                                  const std::string& data) override;
+  absl::StatusOr<UniqueFd> MakeUserNamespace(
+      const std::vector<oci::IdMapping>& uids,
+      const std::vector<oci::IdMapping>& gids) override;
+  absl::Status SetIdmap(int tree_fd, int userns_fd, bool recursive) override;
 
  private:
   int Record(std::string line);
+  absl::StatusOr<UniqueFd> NamedFd(const std::string& kind, std::string line);
+  std::string FdName(int fd) const;
+
+  std::map<int, std::string> fd_names_;
+  int named_ = 0;
 
   std::vector<std::string> calls_;
   std::string fail_match_;

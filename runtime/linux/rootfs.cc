@@ -312,8 +312,37 @@ class Builder {
     return s;
   }
 
-  // `detached`: with an idmapped bind, the prepared tree to move in place
-  // of the bind.
+  // An idmapped file system other than a bind: the one the runtime made
+  // (`detached`), or, for an unprivileged runtime, one made here in the
+  // container's user namespace with an idmap user namespace of its own.
+  // tmpcopyup fills it before it covers the image's directory.
+  absl::Status MountIdmappedFs(const std::string& root, const MountStep& m,
+                               const std::string& target, int detached) {
+    UniqueFd made;
+    if (m.idmap_in_init) {
+      ASSIGN_OR_RETURN(made, k_.OpenFs(m.fstype, m.source, m.flags, m.data));
+      ASSIGN_OR_RETURN(UniqueFd userns,
+                       k_.MakeUserNamespace(m.idmap_uids, m.idmap_gids));
+      RETURN_IF_ERROR(
+          Annotate(k_.SetIdmap(made.get(), userns.get(), m.idmap_recursive),
+                   absl::StrCat("idmap ", m.fstype)));
+      detached = made.get();
+    }
+    if (m.tmpcopyup) {
+      RETURN_IF_ERROR(Annotate(CopyTree(target, ProcFdPath(detached)),
+                               "tmpcopyup into idmapped tmpfs"));
+    }
+    ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+    if (k_.MoveMount(detached, ProcFdPath(pinned.get()).c_str()) != 0) {
+      return ErrnoStatus(
+          absl::StrCat("move idmapped ", m.fstype, " (", m.source, ") to"),
+          target);
+    }
+    return absl::OkStatus();
+  }
+
+  // `detached`: with an idmapped mount, the tree the runtime prepared, to
+  // move in place of the bind or new file system.
   absl::Status DoMount(const std::string& root, const MountStep& m,
                        int detached) {
     if (m.cgroup_bind_fallback) return MountCgroupTree(root, m);
@@ -333,13 +362,18 @@ class Builder {
       }
     } else {
       ASSIGN_OR_RETURN(target, SecureMkdirAll(root, m.destination));
-      if (m.tmpcopyup) return MountTmpCopyUp(m, root, target);
-      ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
-      if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(),
-                   m.fstype.c_str(), m.flags,
-                   m.data.empty() ? nullptr : m.data.c_str()) != 0) {
-        return ErrnoStatus(
-            absl::StrCat("mount ", m.fstype, " (", m.source, ") on"), target);
+      if (m.idmap) {
+        RETURN_IF_ERROR(MountIdmappedFs(root, m, target, detached));
+      } else if (m.tmpcopyup) {
+        return MountTmpCopyUp(m, root, target);
+      } else {
+        ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+        if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(),
+                     m.fstype.c_str(), m.flags,
+                     m.data.empty() ? nullptr : m.data.c_str()) != 0) {
+          return ErrnoStatus(
+              absl::StrCat("mount ", m.fstype, " (", m.source, ") on"), target);
+        }
       }
     }
     if (!m.remount_after_bind && m.recursive_set == 0 &&
@@ -441,7 +475,7 @@ class Builder {
     for (size_t i = 0; i < plan.mounts.size(); ++i) {
       const MountStep& m = plan.mounts[i];
       int detached = -1;
-      if (m.idmap) {
+      if (m.idmap && !m.idmap_in_init) {
         if (idmapped_fds_ == nullptr || i >= idmapped_fds_->size() ||
             (*idmapped_fds_)[i] < 0) {
           return absl::InternalError(absl::StrCat(

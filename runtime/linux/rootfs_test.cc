@@ -18,6 +18,7 @@ namespace crate::linux {
 namespace {
 
 using ::crate::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -90,6 +91,54 @@ TEST_F(RootfsTest, IdmappedBindIsMovedIntoPlace) {
   EXPECT_THAT(PrepareRootfs(plan, k2),
               StatusIs(absl::StatusCode::kInternal,
                        HasSubstr("idmapped tree was not prepared")));
+}
+
+// An idmapped tmpfs the runtime made is moved into place like a bind; a
+// rootless one is made by the init: the file system, then a user namespace
+// with the maps, the idmap, and the move, before the propagation change.
+TEST_F(RootfsTest, IdmappedFileSystems) {
+  LaunchPlan plan = Plan(R"json({
+    "ociVersion": "1.1.0",
+    "process": {"user": {"uid": 0, "gid": 0}, "args": ["sh"], "cwd": "/"},
+    "root": {"path": "rootfs"},
+    "mounts": [
+      {"destination": "/t", "type": "tmpfs", "source": "tmpfs",
+       "options": ["nosuid", "size=1m", "ridmap", "private"],
+       "uidMappings": [{"containerID": 0, "hostID": 5, "size": 2}],
+       "gidMappings": [{"containerID": 0, "hostID": 7, "size": 1}]}
+    ],
+    "linux": {"namespaces": [{"type": "mount"}]}
+  })json");
+  const std::string r = rootfs_;
+  {
+    RecordingKernel k;
+    std::vector<int> fds = {42};
+    ASSERT_OK(PrepareRootfs(plan, fds, k));
+    EXPECT_THAT(k.calls(), ::testing::Contains(
+                               absl::StrCat("move_mount fd 42 ", r, "/t")));
+    EXPECT_THAT(k.calls(),
+                ::testing::Not(::testing::Contains(HasSubstr("fsmount"))));
+  }
+  plan.mounts[0].idmap_in_init = true;
+  RecordingKernel k;
+  ASSERT_OK(PrepareRootfs(plan, k));
+  std::vector<std::string> calls(k.calls().begin() + 2, k.calls().end());
+  EXPECT_THAT(
+      calls, ElementsAre(absl::StrCat("fsmount tmpfs tmpfs 0x",
+                                      absl::Hex(MS_NOSUID), " size=1m -> fs#1"),
+                         "userns uids 0:5:2 gids 0:7:1 -> userns#2",
+                         "mount_setattr idmap fs#1 userns#2 recursive",
+                         absl::StrCat("move_mount fd fs#1 ", r, "/t"),
+                         absl::StrCat("mount - ", r, "/t - 0x",
+                                      absl::Hex(MS_PRIVATE), " -")));
+
+  // What the kernel refuses is reported with the mount and the step.
+  RecordingKernel refusing;
+  refusing.FailWhen("mount_setattr idmap", EINVAL);
+  EXPECT_THAT(PrepareRootfs(plan, refusing),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("mount /t"), HasSubstr("idmap tmpfs"),
+                             HasSubstr("Invalid argument"))));
 }
 
 TEST_F(RootfsTest, PrepareMountsInOrder) {

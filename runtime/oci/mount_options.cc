@@ -138,6 +138,7 @@ MountOptions ParseMountOptions(const std::vector<std::string>& options) {
       out.tmpcopyup = true;
     } else if (opt == "idmap" || opt == "ridmap") {
       out.idmap = true;
+      out.idmap_recursive = opt == "ridmap";
     } else if (!opt.empty()) {
       if (!out.data.empty()) out.data += ',';
       out.data += opt;

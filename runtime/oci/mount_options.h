@@ -19,7 +19,9 @@ struct MountOptions {
   unsigned long recursive_clear = 0;
   std::string data;  // "mode=755,size=65536k"
   bool tmpcopyup = false;
+  // "idmap" maps the mount itself, "ridmap" its submounts as well.
   bool idmap = false;
+  bool idmap_recursive = false;
 
   bool bind() const;
 };

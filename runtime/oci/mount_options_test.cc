@@ -28,6 +28,18 @@ TEST(MountOptionsTest, LaterOptionsWin) {
   EXPECT_EQ(o.recursive_clear, MS_RDONLY);
 }
 
+// Neither reaches mount(2)'s data; "ridmap" also maps the submounts.
+TEST(MountOptionsTest, IdmapAndRidmap) {
+  MountOptions o = ParseMountOptions({"idmap", "size=1m"});
+  EXPECT_TRUE(o.idmap);
+  EXPECT_FALSE(o.idmap_recursive);
+  EXPECT_EQ(o.data, "size=1m");
+  o = ParseMountOptions({"rbind", "ridmap"});
+  EXPECT_TRUE(o.idmap);
+  EXPECT_TRUE(o.idmap_recursive);
+  EXPECT_EQ(o.data, "");
+}
+
 TEST(MountOptionsTest, KnownOptionsForFeatures) {
   std::vector<std::string> known = KnownMountOptions();
   EXPECT_THAT(known, Contains("rbind"));
