@@ -5,6 +5,7 @@
 #include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -200,12 +201,16 @@ absl::Status SetIdmap(int tree_fd, int userns_fd, bool recursive) {
               sizeof(attr)) == 0) {
     return absl::OkStatus();
   }
+  int err = errno;
   const char* why =
-      errno == EINVAL  ? " (does the file system support idmapped mounts?)"
-      : errno == EPERM ? " (needs CAP_SYS_ADMIN in the user namespace "
-                         "owning the file system)"
-                       : "";
-  return ErrnoStatus(absl::StrCat("mount_setattr MOUNT_ATTR_IDMAP", why));
+      err == EINVAL ? " (this file system type cannot be idmapped)"
+      : err == EPERM
+          ? " (needs CAP_SYS_ADMIN in the user namespace owning the file "
+            "system)"
+          : "";
+  return absl::Status(
+      ErrnoToCode(err),
+      absl::StrCat("mount_setattr MOUNT_ATTR_IDMAP: ", strerror(err), why));
 }
 
 absl::StatusOr<UniqueFd> PrepareIdmappedMount(const MountStep& m) {
@@ -223,7 +228,8 @@ absl::StatusOr<UniqueFd> PrepareIdmappedMount(const MountStep& m) {
   }
   RETURN_IF_ERROR(
       Annotate(SetIdmap(tree.get(), userns.get(), m.idmap_recursive),
-               m.bind ? m.source : m.fstype));
+               m.bind ? absl::StrCat("idmapped bind of ", m.source)
+                      : absl::StrCat("idmapped ", m.fstype)));
   return tree;
 }
 

@@ -500,8 +500,8 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
     if (!m.idmap || m.idmap_in_init) continue;
     absl::StatusOr<UniqueFd> tree = PrepareIdmappedMount(m);
     if (!tree.ok()) {
-      return Annotate(tree.status(), absl::StrCat("mounts[", i, "] (",
-                                                  m.destination, "): idmap"));
+      return Annotate(tree.status(),
+                      absl::StrCat("mounts[", i, "] (", m.destination, ")"));
     }
     idmapped_fds[i] = tree->get();
     idmapped_trees.push_back(*std::move(tree));

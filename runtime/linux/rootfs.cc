@@ -325,7 +325,7 @@ class Builder {
                        k_.MakeUserNamespace(m.idmap_uids, m.idmap_gids));
       RETURN_IF_ERROR(
           Annotate(k_.SetIdmap(made.get(), userns.get(), m.idmap_recursive),
-                   absl::StrCat("idmap ", m.fstype)));
+                   absl::StrCat("idmapped ", m.fstype)));
       detached = made.get();
     }
     if (m.tmpcopyup) {

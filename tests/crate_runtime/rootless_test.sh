@@ -206,6 +206,56 @@ else
   esac
   as_user "$WORK/crate-runtime" list -q | grep -qx "$ID" &&
     fail "container $ID left after refused newuidmap"
+
+  # An idmapped tmpfs: the init makes it in the container's user namespace
+  # (only that namespace's owner may idmap it) with an idmap user namespace
+  # of its own; the mount's host IDs are the container's. On-disk 0 is seen
+  # as host SUBUID+9, container ID 10, inside and from the host. (crun
+  # 1.8.1 cannot: "open `/proc/PID/ns/user`: Permission denied".)
+  edit_config '.linux.uidMappings=[{"containerID":0,"hostID":'"$RUID"',"size":1},
+      {"containerID":1,"hostID":'"$SUBUID"',"size":65536}]
+    | .linux.gidMappings=[{"containerID":0,"hostID":'"$RGID"',"size":1},
+      {"containerID":1,"hostID":'"$SUBGID"',"size":65536}]
+    | .mounts += [{"destination":"/idt","type":"tmpfs","source":"tmpfs",
+      "options":["idmap","size=1m"],
+      "uidMappings":[{"containerID":0,"hostID":'"$((SUBUID + 9))"',"size":1}],
+      "gidMappings":[{"containerID":0,"hostID":'"$((SUBGID + 9))"',"size":1}]}]
+    | .process.user={"uid":10,"gid":10}
+    | .process.args=["/bin/sh","-c","stat -c %u:%g /idt; touch /idt/x &&
+      stat -c %u:%g /idt/x; grep -c \" /idt .*idmapped\" /proc/self/mountinfo;
+      touch /idt/ready; sleep 60"]'
+  as_user "$WORK/crate-runtime" run -d "$ID" >"$WORK/out" 2>&1 ||
+    fail "rootless idmapped tmpfs: $(cat "$WORK/out")"
+  pid="$(as_user "$WORK/crate-runtime" state "$ID" | jq -r .pid)"
+  for _ in $(seq 100); do
+    [ -e "/proc/$pid/root/idt/ready" ] && break
+    sleep 0.05
+  done
+  expect_eq "rootless idmapped tmpfs inside" "10:10
+10:10
+1" "$(cat "$WORK/out")"
+  expect_eq "rootless idmapped tmpfs from the host" \
+    "$((SUBUID + 9)):$((SUBGID + 9))" \
+    "$(stat -c %u:%g "/proc/$pid/root/idt/x" 2>&1)"
+  as_user "$WORK/crate-runtime" delete --force "$ID" ||
+    fail "delete idmapped tmpfs container"
+
+  # A host directory cannot be idmapped by an unprivileged runtime (the
+  # kernel wants CAP_SYS_ADMIN in the initial user namespace): refused
+  # before anything is made, saying why.
+  mkdir -p "$WORK/idsrc" && chown "$RUID:$RGID" "$WORK/idsrc"
+  edit_config '.mounts += [{"destination":"/data","type":"bind",
+      "source":"'"$WORK/idsrc"'","options":["rbind","idmap"]}]
+    | .process.args=["/bin/true"]'
+  as_user "$WORK/crate-runtime" run "$ID" 2>"$WORK/err" &&
+    fail "rootless idmapped bind succeeded"
+  expect_contains "rootless idmapped bind refused" \
+    "an idmapped bind of $WORK/idsrc needs CAP_SYS_ADMIN in the user namespace owning its file system (the host's), which an unprivileged runtime lacks" \
+    "$(cat "$WORK/err")"
+  as_user "$WORK/crate-runtime" list -q | grep -qx "$ID" &&
+    fail "container $ID left after a refused idmapped bind"
+  [ ! -e "$XDG/crate-runtime/$ID" ] ||
+    fail "state of $ID left after a refused idmapped bind"
 fi
 
 if [ "$FAILED" != 0 ]; then exit 1; fi
