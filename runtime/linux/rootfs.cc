@@ -485,7 +485,11 @@ class Builder {
       }
       absl::Status s = DoMount(plan.rootfs, m, detached);
       if (!s.ok()) {
-        return Annotate(s, absl::StrCat("mount ", m.destination));
+        // An idmapped mount's error is the kernel's about the spec's
+        // mounts[i] (plan.mounts[i]), which the caller may not see else.
+        return Annotate(
+            s, m.idmap ? absl::StrCat("mounts[", i, "] (", m.destination, ")")
+                       : absl::StrCat("mount ", m.destination));
       }
     }
     for (const DeviceStep& d : plan.devices) {

@@ -137,7 +137,7 @@ TEST_F(RootfsTest, IdmappedFileSystems) {
   refusing.FailWhen("mount_setattr idmap", EINVAL);
   EXPECT_THAT(PrepareRootfs(plan, refusing),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("mount /t"), HasSubstr("idmapped tmpfs"),
+                       AllOf(HasSubstr("mounts[0] (/t): idmapped tmpfs"),
                              HasSubstr("Invalid argument"))));
 }
 

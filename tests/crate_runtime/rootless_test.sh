@@ -240,6 +240,19 @@ else
   as_user "$WORK/crate-runtime" delete --force "$ID" ||
     fail "delete idmapped tmpfs container"
 
+  # A type the kernel cannot idmap fails in the init, naming the mount and
+  # with the kernel's errno, and leaves nothing.
+  edit_config '.mounts += [{"destination":"/mq","type":"mqueue",
+      "source":"mqueue","options":["idmap"]}] | .process.args=["/bin/true"]'
+  as_user "$WORK/crate-runtime" run "$ID" 2>"$WORK/err" &&
+    fail "rootless idmapped mqueue succeeded"
+  expect_contains "rootless idmapped mqueue refused" \
+    "mounts[$(jq '.mounts | length - 1' "$B/config.json")] (/mq): idmapped mqueue: mount_setattr MOUNT_ATTR_IDMAP: Invalid argument (this file system type cannot be idmapped)" \
+    "$(cat "$WORK/err")"
+  as_user "$WORK/crate-runtime" list -q | grep -qx "$ID" &&
+    fail "container $ID left after a refused idmapped mqueue"
+  edit_config 'del(.mounts[-1])'
+
   # A host directory cannot be idmapped by an unprivileged runtime (the
   # kernel wants CAP_SYS_ADMIN in the initial user namespace): refused
   # before anything is made, saying why.
