@@ -3,7 +3,8 @@
 # criu. A busybox container counts into its stdout (a pipe) and a tmpfs;
 # it is checkpointed (then stopped), restored (it counts on from where it
 # was, as pid 1 of its pid namespace, in its cgroup), checkpointed with
-# --leave-running, and a failed restore must leave nothing behind.
+# --leave-running, pre-dumped and dumped on the pre-dump; a failed restore
+# must leave nothing behind; a terminal container comes back on a new pty.
 set -u
 # shellcheck source=guest_lib.sh
 source /src/tests/vm/guest_lib.sh
@@ -67,6 +68,27 @@ m="$(tail -n1 "$work/out2")"
 wait_count "$work/out2" $((m + 2)) && ok "checkpoint --leave-running: counts on" ||
   fail "checkpoint --leave-running: counts on" "stuck at $(tail -n1 "$work/out2")"
 
+# Iterative: a pre-dump (memory only, keeps running), then the dump with
+# the pre-dump as parent, then a restore from the two.
+$CR checkpoint --pre-dump --image-path "$work/pre" "$id" 2>"$work/err"
+rc=$?
+expect_eq "pre-dump: exit" "$rc" 0
+[ "$rc" = 0 ] || cat "$work/err"
+expect_eq "pre-dump: still running" "$(status "$CR" "$id")" running
+$CR checkpoint --image-path "$work/cp4" --parent-path ../pre "$id" 2>"$work/err"
+rc=$?
+expect_eq "dump on a pre-dump: exit" "$rc" 0
+[ "$rc" = 0 ] || cat "$work/err"
+expect_eq "dump on a pre-dump: stopped" "$(status "$CR" "$id")" stopped
+sleep 0.3
+n="$(tail -n1 "$work/out2")"
+$CR restore -d --image-path "$work/cp4" --bundle "$b" "$id" < <(sleep 100000) > >(cat >"$work/out3") 2> >(cat >"$work/err3")
+rc=$?
+expect_eq "restore of a pre-dumped checkpoint: exit" "$rc" 0
+[ "$rc" = 0 ] || cat "$work/err3"
+wait_count "$work/out3" $((n + 2)) || fail "restore of a pre-dumped checkpoint: counts on" "$(cat "$work/out3" "$work/err3")"
+expect_eq "restore of a pre-dumped checkpoint: counts on" "$(head -n1 "$work/out3")" $((n + 1))
+
 $CR restore -d --image-path "$work/cp2" --bundle "$b" "$id" </dev/null >/dev/null 2>"$work/err"
 expect_eq "restore over a running container: refused" "$?" 1
 expect_match "restore over a running container: says so" "$(cat "$work/err")" 'exists and is running'
@@ -89,4 +111,31 @@ $CR checkpoint --image-path "$work/cp3" "$id" 2>"$work/err"
 expect_eq "checkpoint of no container: exit" "$?" 1
 
 expect_eq "restore: nothing on stderr" "$(cat "$work/err2")" ""
+# A terminal: the init's pty is dumped as an external tty (tty.info); the
+# restore gives it a new pty whose master goes to the console socket, here
+# the foreground restore's own, which relays it to stdout.
+id=tty1
+b="$(bundle tty '.process.terminal = true' sh -c 'i=0; while :; do i=$((i+1)); echo "n=$i t=$([ -t 0 ] && echo y)"; sleep 0.2; done')"
+$CR run --bundle "$b" "$id" < <(sleep 100000) > >(cat >"$work/t1") 2>&1 &
+fg=$!
+for i in $(seq 100); do grep -q '^n=3 ' "$work/t1" 2>/dev/null && break; sleep 0.1; done
+$CR checkpoint --image-path "$work/tcp" "$id" 2>"$work/err"
+rc=$?
+expect_eq "terminal: checkpoint exit" "$rc" 0
+[ "$rc" = 0 ] || cat "$work/err"
+expect_match "terminal: tty.info" "$(cat "$work/tcp/tty.info" 2>/dev/null)" '^tty\[[0-9a-f]+:[0-9a-f]+\]$'
+wait "$fg"
+n="$(tail -n1 "$work/t1" | sed -n 's/^n=\([0-9]*\) .*/\1/p')"
+$CR restore -d --image-path "$work/tcp" --bundle "$b" "$id" </dev/null >/dev/null 2>"$work/err"
+expect_eq "terminal: restore -d without a console: refused" "$?" 1
+expect_match "terminal: says what is missing" "$(cat "$work/err")" 'console-socket'
+$CR restore --image-path "$work/tcp" --bundle "$b" "$id" < <(sleep 100000) > >(cat >"$work/t2") 2>&1 &
+fg=$!
+for i in $(seq 100); do [ "$(wc -l <"$work/t2" 2>/dev/null)" -ge 2 ] 2>/dev/null && break; sleep 0.1; done
+expect_eq "terminal: counts on through the new pty" "$(head -n1 "$work/t2" | tr -d '\r')" "n=$((n + 1)) t=y"
+expect_eq "terminal: running" "$(status "$CR" "$id")" running
+$CR kill "$id" KILL
+wait "$fg"
+expect_eq "terminal: foreground restore deletes on exit" "$($CR state "$id" >/dev/null 2>&1; echo $?)" 1
+
 summary
