@@ -195,6 +195,7 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
       if (options.host_cgroup_v2) {
         step.fstype = "cgroup2";
         step.source = "cgroup";
+        step.cgroup2_bind_fallback = !cgroup_ns;
       } else {
         step.cgroup_bind_fallback = true;
         // In its own cgroup namespace the container can mount each

@@ -38,6 +38,13 @@ struct MountStep {
   // v1 hierarchy is mounted (rooted at the namespace's cgroup) instead of
   // bound from the host.
   bool cgroup_mount_hierarchies = false;
+  // A cgroup2 mount that the kernel may refuse, handled as crun and runc
+  // do: EBUSY (the target is already a cgroup2 mount's root, e.g. a /sys
+  // bound from the host) gets a tmpfs in between and a second try; EPERM
+  // (a user namespace without its own cgroup namespace) or a second EBUSY
+  // binds the host's /sys/fs/cgroup when this is set (no cgroup namespace,
+  // so the paths in /proc/self/cgroup are the host's).
+  bool cgroup2_bind_fallback = false;
   // tmpfs "tmpcopyup": the tmpfs starts with what the image had there.
   bool tmpcopyup = false;
   // sysfs in a user namespace without its own network namespace cannot be

@@ -31,7 +31,9 @@ std::string Or(const char* s) {
 
 int RecordingKernel::Record(std::string line) {
   calls_.push_back(line);
-  if (!fail_match_.empty() && line.find(fail_match_) != std::string::npos) {
+  if (!fail_match_.empty() && line.find(fail_match_) != std::string::npos &&
+      fail_times_ != 0) {
+    if (fail_times_ > 0) --fail_times_;
     errno = fail_errno_;
     return -1;
   }
@@ -46,7 +48,7 @@ int RecordingKernel::Mount(const char* source, const char* target,
                              Or(static_cast<const char*>(data))));
 }
 int RecordingKernel::Umount2(const char* target, int flags) {
-  return Record(absl::StrCat("umount2 ", target, " ", flags));
+  return Record(absl::StrCat("umount2 ", Or(target), " ", flags));
 }
 int RecordingKernel::MountSetattr(const char* path, struct mount_attr* attr) {
   return Record(absl::StrCat("mount_setattr ", Or(path), " set 0x",

@@ -15,10 +15,12 @@ class RecordingKernel : public Kernel {
  public:
   // "mount proc /r/proc proc 0x6 -", "pivot_root . .", ...
   const std::vector<std::string>& calls() const { return calls_; }
-  // Calls whose line contains `match` fail with `err`.
-  void FailWhen(std::string match, int err) {
+  // Calls whose line contains `match` fail with `err`; only the first
+  // `times` of them when `times` is not negative.
+  void FailWhen(std::string match, int err, int times = -1) {
     fail_match_ = std::move(match);
     fail_errno_ = err;
+    fail_times_ = times;
   }
 
   int Mount(const char* source, const char* target, const char* fstype,
@@ -56,6 +58,7 @@ class RecordingKernel : public Kernel {
   std::vector<std::string> calls_;
   std::string fail_match_;
   int fail_errno_ = 0;
+  int fail_times_ = -1;
 };
 
 }  // namespace crate::linux

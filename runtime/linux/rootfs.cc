@@ -341,6 +341,58 @@ class Builder {
     return absl::OkStatus();
   }
 
+  // cgroup2, with the fallbacks of MountStep::cgroup2_bind_fallback.
+  absl::Status MountCgroup2(const std::string& root, const MountStep& m,
+                            const std::string& target) {
+    const char* data = m.data.empty() ? nullptr : m.data.c_str();
+    // Returns the errno of the mount, 0 when it worked.
+    auto mount_cgroup2 = [&]() -> absl::StatusOr<int> {
+      ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+      if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(),
+                   "cgroup2", m.flags, data) != 0) {
+        return errno;
+      }
+      return 0;
+    };
+    auto failed = [&](int err, absl::string_view also) {
+      errno = err;
+      absl::Status s = ErrnoStatus(
+          absl::StrCat("mount cgroup2 (", m.source, ") on"), target);
+      if (also.empty()) return s;
+      return absl::Status(s.code(), absl::StrCat(s.message(), " (", also, ")"));
+    };
+    ASSIGN_OR_RETURN(int err, mount_cgroup2());
+    if (err == 0) return absl::OkStatus();
+    if (err != EBUSY && err != EPERM) return failed(err, "");
+    if (err == EBUSY) {
+      // The same superblock cannot be mounted again on its own root.
+      ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+      if (k_.Mount("tmpfs", ProcFdPath(pinned.get()).c_str(), "tmpfs", 0,
+                   "nr_blocks=1,nr_inodes=1") != 0) {
+        return failed(err,
+                      absl::StrCat("and a tmpfs under it: ", strerror(errno)));
+      }
+      ASSIGN_OR_RETURN(err, mount_cgroup2());
+      if (err == 0) return absl::OkStatus();
+      ASSIGN_OR_RETURN(UniqueFd tmpfs, OpenInRoot(root, target));
+      k_.Umount2(ProcFdPath(tmpfs.get()).c_str(), MNT_DETACH);
+      if (!m.cgroup2_bind_fallback) {
+        return failed(err, "again on a tmpfs under it");
+      }
+    }
+    if (!m.cgroup2_bind_fallback) return failed(err, "");
+    ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
+    if (k_.Mount("/sys/fs/cgroup", ProcFdPath(pinned.get()).c_str(), nullptr,
+                 MS_BIND | MS_REC, nullptr) != 0) {
+      return failed(
+          err, absl::StrCat("and binding /sys/fs/cgroup: ", strerror(errno)));
+    }
+    ASSIGN_OR_RETURN(UniqueFd mounted, OpenInRoot(root, target));
+    return Annotate(
+        Remount(ProcFdPath(mounted.get()), m.flags & ~(MS_REC | MS_BIND)),
+        target);
+  }
+
   // `detached`: with an idmapped mount, the tree the runtime prepared, to
   // move in place of the bind or new file system.
   absl::Status DoMount(const std::string& root, const MountStep& m,
@@ -366,6 +418,8 @@ class Builder {
         RETURN_IF_ERROR(MountIdmappedFs(root, m, target, detached));
       } else if (m.tmpcopyup) {
         return MountTmpCopyUp(m, root, target);
+      } else if (m.fstype == "cgroup2") {
+        return MountCgroup2(root, m, target);
       } else {
         ASSIGN_OR_RETURN(UniqueFd pinned, OpenInRoot(root, target));
         if (k_.Mount(m.source.c_str(), ProcFdPath(pinned.get()).c_str(),

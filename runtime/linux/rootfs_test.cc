@@ -5,7 +5,9 @@
 #include <sys/mount.h>
 #include <sys/statfs.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/base/file_util.h"
@@ -139,6 +141,93 @@ TEST_F(RootfsTest, IdmappedFileSystems) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("mounts[0] (/t): idmapped tmpfs"),
                              HasSubstr("Invalid argument"))));
+}
+
+// cgroup2 on a v2 host where the kernel refuses a fresh mount.
+class Cgroup2MountTest : public RootfsTest {
+ protected:
+  LaunchPlan PlanV2(bool cgroup_ns) {
+    std::string json =
+        absl::StrCat(R"json({
+      "ociVersion": "1.1.0",
+      "process": {"user": {"uid": 0, "gid": 0}, "args": ["sh"], "cwd": "/"},
+      "root": {"path": "rootfs"},
+      "mounts": [{"destination": "/sys/fs/cgroup", "type": "cgroup",
+                  "source": "cgroup", "options": ["nosuid", "ro"]}],
+      "linux": {"namespaces": [{"type": "mount"})json",
+                     cgroup_ns ? R"(, {"type": "cgroup"})" : "", "]}}");
+    auto spec = oci::ParseSpec(json);
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    PlanOptions o;
+    o.bundle = bundle_;
+    o.host_cgroup_v2 = true;
+    auto plan = MakePlan(*spec, o);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return *plan;
+  }
+  std::vector<std::string> CgroupCalls(const RecordingKernel& k) {
+    std::vector<std::string> out;
+    for (const std::string& c : k.calls()) {
+      if (absl::StrContains(c, "/sys/fs/cgroup")) out.push_back(c);
+    }
+    return out;
+  }
+  std::string Cgroup2(const std::string& target) {
+    return absl::StrCat("mount cgroup ", target, " cgroup2 0x",
+                        absl::Hex(MS_NOSUID | MS_RDONLY), " -");
+  }
+};
+
+// EBUSY: the target is already the root of a cgroup2 mount (a /sys bound
+// from the host); a tmpfs in between lets the second mount through.
+TEST_F(Cgroup2MountTest, BusyTargetGetsATmpfsInBetween) {
+  RecordingKernel k;
+  k.FailWhen(" cgroup2 ", EBUSY, 1);
+  ASSERT_OK(PrepareRootfs(PlanV2(/*cgroup_ns=*/true), k));
+  const std::string t = rootfs_ + "/sys/fs/cgroup";
+  EXPECT_THAT(CgroupCalls(k),
+              ElementsAre(Cgroup2(t),
+                          absl::StrCat("mount tmpfs ", t,
+                                       " tmpfs 0x0 nr_blocks=1,nr_inodes=1"),
+                          Cgroup2(t)));
+}
+
+// EPERM: a user namespace without its own cgroup namespace; the host's
+// hierarchy is bound read-only instead, as runc and crun do.
+TEST_F(Cgroup2MountTest, RefusedWithoutCgroupNamespaceBindsTheHosts) {
+  RecordingKernel k;
+  k.FailWhen(" cgroup2 ", EPERM);
+  ASSERT_OK(PrepareRootfs(PlanV2(/*cgroup_ns=*/false), k));
+  const std::string t = rootfs_ + "/sys/fs/cgroup";
+  EXPECT_THAT(CgroupCalls(k),
+              ElementsAre(Cgroup2(t),
+                          absl::StrCat("mount /sys/fs/cgroup ", t, " - 0x",
+                                       absl::Hex(MS_BIND | MS_REC), " -"),
+                          absl::StrCat("mount - ", t, " - 0x",
+                                       absl::Hex(MS_BIND | MS_REMOUNT |
+                                                 MS_NOSUID | MS_RDONLY),
+                                       " -")));
+}
+
+TEST_F(Cgroup2MountTest, BusyTwiceUndoesTheTmpfsThenBinds) {
+  RecordingKernel k;
+  k.FailWhen(" cgroup2 ", EBUSY);
+  ASSERT_OK(PrepareRootfs(PlanV2(/*cgroup_ns=*/false), k));
+  const std::string t = rootfs_ + "/sys/fs/cgroup";
+  std::vector<std::string> calls = CgroupCalls(k);
+  ASSERT_EQ(calls.size(), 6u) << absl::StrJoin(calls, "\n");
+  EXPECT_EQ(calls[3], absl::StrCat("umount2 ", t, " ", MNT_DETACH));
+  EXPECT_THAT(calls[4], StartsWith("mount /sys/fs/cgroup "));
+}
+
+// In its own cgroup namespace the container must not see the host's
+// hierarchy: the error stays.
+TEST_F(Cgroup2MountTest, RefusedInACgroupNamespaceFails) {
+  RecordingKernel k;
+  k.FailWhen(" cgroup2 ", EPERM);
+  EXPECT_THAT(PrepareRootfs(PlanV2(/*cgroup_ns=*/true), k),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("mount cgroup2 (cgroup) on")));
 }
 
 TEST_F(RootfsTest, PrepareMountsInOrder) {

@@ -169,4 +169,49 @@ wait_for 10 exited "$events_pid" && ok "oom: events ends with the container" ||
 rm -f /bundle/rootfs/tmp/go
 [ ! -d "$cg/vmtest/oom" ] && ok "oom: delete removed the cgroup" || fail "oom: delete removed the cgroup" "still there"
 
+# --- rootless in a delegated subtree, as systemd delegates user@.service:
+# the user owns /user-1000 and runs from a leaf below it.
+echo 'user:x:1000:1000::/home/user:/bin/sh' >>/etc/passwd
+echo 'user:x:1000:' >>/etc/group
+mkdir -p /home/user /run/user/1000 "$cg/user-1000/shell"
+chown 1000:1000 /home/user /run/user/1000 "$cg/user-1000" \
+  "$cg/user-1000/"{cgroup.procs,cgroup.subtree_control,cgroup.threads}
+chown -R 1000:1000 "$cg/user-1000/shell"
+cp /rootless/config.json "$work/rootless.json"
+# shellcheck disable=SC2016 # expanded in the container
+rootless_probe='p=$(sed -n "s/^0:://p" /proc/self/cgroup); echo "cgroup $p"
+d=/sys/fs/cgroup$p; echo "memory.max $(cat $d/memory.max) pids.max $(cat $d/pids.max)"'
+# With a cgroup namespace, cgroup2 is mounted over the /sys bound from the
+# host (EBUSY, then a tmpfs in between); without one the mount is refused
+# (EPERM) and the host's hierarchy is bound. Either way the container finds
+# its limits where /proc/self/cgroup says.
+for ns in cgns nocgns; do
+  extra='.'
+  [ "$ns" = cgns ] && extra='.linux.namespaces += [{type: "cgroup"}]'
+  jq --arg script "$rootless_probe" ".linux.cgroupsPath = \"/user-1000/ctr\" | $extra
+    | .linux.resources = {memory: {limit: 33554432}, pids: {limit: 20}}
+    | .process.args = [\"sh\", \"-c\", \$script]" \
+    "$work/rootless.json" >/rootless/config.json
+  for rt in crun crate-runtime; do
+    (
+      echo $BASHPID >"$cg/user-1000/shell/cgroup.procs"
+      exec su -s /bin/sh -c "XDG_RUNTIME_DIR=/run/user/1000 $rt --root /run/user/1000/$rt run --bundle /rootless rl; echo == exit \$?" user
+    ) >"$work/rootless-$ns.$rt.out" 2>&1
+    [ ! -d "$cg/user-1000/ctr" ] || echo "the cgroup remains" >>"$work/rootless-$ns.$rt.out"
+  done
+  if diff -u --label crun --label crate-runtime "$work/rootless-$ns.crun.out" "$work/rootless-$ns.crate-runtime.out"; then
+    ok "rootless $ns: same as crun"
+  else
+    fail "rootless $ns: same as crun" "see the diff above"
+  fi
+done
+expect_eq "rootless in a cgroup namespace: limits in the delegated cgroup" \
+  "$(cat "$work/rootless-cgns.crate-runtime.out")" "cgroup /
+memory.max 33554432 pids.max 20
+== exit 0"
+expect_eq "rootless without one: the host's hierarchy" \
+  "$(cat "$work/rootless-nocgns.crate-runtime.out")" "cgroup /user-1000/ctr
+memory.max 33554432 pids.max 20
+== exit 0"
+
 summary
