@@ -53,7 +53,8 @@ absl::Status ParseCommand(const char* command, Flags& flags, const Args& args,
 void AddCreateFlags(Flags& flags, linux::CreateOptions* options,
                     std::string* unused_string, bool* unused_bool);
 
-// Checks --systemd-cgroup and wires what the runtime needs into options.
+// Checks create's flags and wires what the runtime needs (--root,
+// --systemd-cgroup, warnings) into options.
 absl::Status PrepareCreate(const GlobalOptions& g,
                            linux::CreateOptions* options);
 

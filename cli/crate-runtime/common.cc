@@ -41,16 +41,14 @@ void AddCreateFlags(Flags& flags, linux::CreateOptions* o,
 }
 
 absl::Status PrepareCreate(const GlobalOptions& g, linux::CreateOptions* o) {
-  if (g.systemd_cgroup) {
-    return absl::UnimplementedError(
-        "--systemd-cgroup is not supported: crate-runtime manages cgroupfs "
-        "directly");
-  }
   if (o->preserve_fds < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--preserve-fds: invalid value ", o->preserve_fds));
   }
   o->root = g.root;
+  // Later commands find the scope in the container's state, with or
+  // without the flag, as runc does.
+  o->systemd_cgroup = g.systemd_cgroup;
   // runc and crun say nothing when an unprivileged user's container has no
   // cgroupsPath; one that names a cgroup it cannot get deserves a warning.
   o->on_degraded = [](const std::string& msg, bool explicit_request) {

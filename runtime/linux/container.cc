@@ -24,6 +24,7 @@
 #include "runtime/base/status_macros.h"
 #include "runtime/base/unique_fd.h"
 #include "runtime/cgroups/cgroup.h"
+#include "runtime/cgroups/systemd/systemd_cgroup.h"
 #include "runtime/linux/cgroup_config.h"
 #include "runtime/linux/console.h"
 #include "runtime/linux/hooks.h"
@@ -116,13 +117,17 @@ bool WaitGone(const ContainerRecord& r, const std::string& dir,
   return false;
 }
 
+// `scope` set: the cgroup is that systemd scope, started when the init's
+// pid is added.
 absl::Status PrepareCgroup(const std::string& path,
                            const cgroups::Resources* resources,
-                           std::unique_ptr<cgroups::Cgroup>* out) {
+                           std::unique_ptr<cgroups::Cgroup>* out,
+                           const cgroups::systemd::Options* scope = nullptr) {
   cgroups::Options options;
   options.path = path;
   absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> cg =
-      cgroups::OpenCgroup(options);
+      scope != nullptr ? cgroups::systemd::SystemdCgroup::New(*scope)
+                       : cgroups::OpenCgroup(options);
   if (!cg.ok()) return cg.status();
   RETURN_IF_ERROR((*cg)->Create());
   *out = std::move(*cg);
@@ -142,6 +147,12 @@ absl::Status JoinCgroup(const std::string& path, pid_t pid,
 // The container's cgroup, or nullptr if it has none (rootless).
 std::unique_ptr<cgroups::Cgroup> OpenRecordCgroup(const ContainerRecord& r) {
   if (r.cgroup_path.empty()) return nullptr;
+  if (!r.systemd_unit.empty()) {
+    auto cg = cgroups::systemd::SystemdCgroup::Open(
+        cgroups::kDefaultRoot, r.systemd_unit, r.systemd_user, r.cgroup_path);
+    if (!cg.ok()) return nullptr;
+    return *std::move(cg);
+  }
   cgroups::Options options;
   options.path = r.cgroup_path;
   absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> cg =
@@ -238,6 +249,18 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     if (!keep) dir.Remove().IgnoreError();
   };
   std::string cgroup_path = CgroupPathFor(*spec, options.id);
+  absl::optional<cgroups::systemd::Options> scope;
+  if (options.systemd_cgroup) {
+    scope.emplace();
+    scope->cgroups_path = spec->linux ? spec->linux->cgroups_path : "";
+    scope->id = options.id;
+    scope->user = geteuid() != 0;
+    // What an empty cgroupsPath means, for messages.
+    cgroup_path = scope->cgroups_path.empty()
+                      ? absl::StrCat(scope->user ? "user" : "system",
+                                     ".slice:crate:", options.id)
+                      : scope->cgroups_path;
+  }
   const bool has_resources = spec->linux && spec->linux->resources;
   const cgroups::Resources resources = CgroupResourcesFor(*spec);
   std::unique_ptr<cgroups::Cgroup> cgroup;
@@ -272,11 +295,17 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   // sparing every start a wait for the kernel's global threadgroup lock
   // (cgroups::Cgroup::SelfJoin). The files are opened here, so the init may
   // be in a user namespace or have joined a mount namespace by then.
-  const bool init_joins_cgroup = geteuid() == 0;
-  if (init_joins_cgroup) {
-    absl::Status s = PrepareCgroup(
-        cgroup_path, has_resources ? &resources : nullptr, &cgroup);
+  // systemd makes a scope only around a process that exists.
+  const bool init_joins_cgroup = !scope && geteuid() == 0;
+  if (init_joins_cgroup || scope) {
+    // For a scope: the name is checked and systemd reached (and asked its
+    // version) before anything exists; the limits wait for the pid.
+    absl::Status s =
+        PrepareCgroup(cgroup_path, has_resources ? &resources : nullptr,
+                      &cgroup, scope ? &*scope : nullptr);
     if (!s.ok()) return Annotate(s, absl::StrCat("cgroup ", cgroup_path));
+  }
+  if (init_joins_cgroup) {
     cgroups::Cgroup::SelfJoin join = cgroup->SelfJoinPaths();
     req.join_tasks_files = std::move(join.tasks_files);
     req.clone_into_cgroup = std::move(join.clone_into_dir);
@@ -289,11 +318,13 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
       if (options.on_init_created) return options.on_init_created(pid, *spec);
       return absl::OkStatus();
     }
-    absl::Status s = JoinCgroup(cgroup_path, pid,
-                                has_resources ? &resources : nullptr, &cgroup);
+    absl::Status s =
+        scope ? cgroup->AddPid(pid)
+              : JoinCgroup(cgroup_path, pid,
+                           has_resources ? &resources : nullptr, &cgroup);
     // Like runc: without privileges a cgroup is best effort unless the
-    // configuration asks for limits.
-    if (!s.ok() && (geteuid() == 0 || has_resources)) {
+    // configuration asks for limits (or for systemd).
+    if (!s.ok() && (geteuid() == 0 || has_resources || scope)) {
       return Annotate(s, absl::StrCat("cgroup ", cgroup_path));
     }
     if (!s.ok() && options.on_degraded) {
@@ -332,6 +363,12 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   record.created = NowRfc3339();
   record.rootfs = plan.rootfs;
   record.cgroup_path = cgroup ? cgroup_path : "";
+  if (cgroup && scope) {
+    auto* unit = static_cast<cgroups::systemd::SystemdCgroup*>(cgroup.get());
+    record.cgroup_path = unit->path();
+    record.systemd_unit = unit->unit();
+    record.systemd_user = unit->user();
+  }
   record.owner = geteuid();
   record.poststart = spec->hooks.poststart;
   record.poststop = spec->hooks.poststop;

@@ -34,6 +34,9 @@ struct CreateOptions {
   // Where resctrl is mounted, for linux.intelRdt (tests use a tree shaped
   // like it).
   std::string resctrl_root = resctrl::kDefaultRoot;
+  // The cgroup is a transient systemd scope (--systemd-cgroup):
+  // linux.cgroupsPath reads "slice:prefix:name".
+  bool systemd_cgroup = false;
   // Called with the init's pid before it runs (cgroups).
   std::function<absl::Status(pid_t, const oci::Spec&)> on_init_created;
   // What the container goes without (an unprivileged user's cgroup), with

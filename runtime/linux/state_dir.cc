@@ -74,6 +74,10 @@ std::string RecordToJson(const ContainerRecord& r) {
   j["created"] = r.created;
   j["rootfs"] = r.rootfs;
   j["cgroupPath"] = r.cgroup_path;
+  if (!r.systemd_unit.empty()) {
+    j["systemdUnit"] = r.systemd_unit;
+    j["systemdUser"] = r.systemd_user;
+  }
   j["owner"] = r.owner;
   if (!r.poststart.empty()) {
     j["poststart"] = nlohmann::ordered_json::parse(HooksToJson(r.poststart));
@@ -108,6 +112,8 @@ absl::StatusOr<ContainerRecord> ParseRecord(absl::string_view text) {
   get("created", &r.created);
   get("rootfs", &r.rootfs);
   get("cgroupPath", &r.cgroup_path);
+  get("systemdUnit", &r.systemd_unit);
+  get("systemdUser", &r.systemd_user);
   get("owner", &r.owner);
   auto rdt = j.find("intelRdt");
   if (rdt != j.end() && rdt->is_object()) {

@@ -28,6 +28,10 @@ struct ContainerRecord {
   std::string created;  // RFC 3339, UTC.
   std::string rootfs;
   std::string cgroup_path;
+  // --systemd-cgroup: the transient scope holding the cgroup, and whether
+  // the user's service manager (not the system's) made it.
+  std::string systemd_unit;
+  bool systemd_user = false;
   uid_t owner = 0;
   // Hooks run by later commands (start, delete).
   std::vector<oci::Hook> poststart;

@@ -29,8 +29,11 @@ std::string FeaturesJson(const FeatureSupport& support) {
   lx["capabilities"] = caps;
   lx["cgroup"] = {{"v1", support.cgroup_v1},
                   {"v2", support.cgroup_v2},
-                  {"systemd", false},
-                  {"systemdUser", false}};
+                  // Built in, as runc reports it: the driver loads
+                  // libsystemd when used and says then if systemd is
+                  // unreachable.
+                  {"systemd", true},
+                  {"systemdUser", true}};
   lx["seccomp"] = {{"enabled", support.seccomp}};
   // Applied on hosts that run the LSM, dropped with a warning elsewhere.
   lx["apparmor"] = {{"enabled", true}};

@@ -17,7 +17,8 @@ TEST(FeaturesTest, DocumentListsWhatWeSupport) {
   EXPECT_EQ(j["linux"]["namespaces"].size(), 8u);
   EXPECT_EQ(j["linux"]["capabilities"][21], "CAP_SYS_ADMIN");
   EXPECT_TRUE(j["linux"]["seccomp"]["enabled"].get<bool>());
-  EXPECT_FALSE(j["linux"]["cgroup"]["systemd"].get<bool>());
+  EXPECT_TRUE(j["linux"]["cgroup"]["systemd"].get<bool>());
+  EXPECT_TRUE(j["linux"]["cgroup"]["systemdUser"].get<bool>());
   EXPECT_TRUE(j["linux"]["mountExtensions"]["idmap"]["enabled"].get<bool>());
   EXPECT_TRUE(j["linux"]["intelRdt"]["enabled"].get<bool>());
   EXPECT_NE(
