@@ -219,8 +219,10 @@ absl::Status SystemdCgroup::Destroy(bool force) {
   if (!started_) return absl::OkStatus();
   if (force && inner_->Exists()) {
     // Stopping a scope with processes costs systemd's SIGTERM timeout;
-    // they are killed here first.
-    RETURN_IF_ERROR(inner_->Kill(SIGKILL));
+    // they are killed here first. systemd removes an emptied scope by
+    // itself, maybe right now: a directory gone meanwhile is no error.
+    absl::Status killed = inner_->Kill(SIGKILL);
+    if (!killed.ok() && inner_->Exists()) return killed;
     absl::Time deadline = absl::Now() + absl::Seconds(5);
     while (true) {
       absl::StatusOr<std::vector<pid_t>> pids = inner_->Pids();

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# crate-runtime --systemd-cgroup against a real systemd: in the VM (pure
+# cgroup v2), systemd 252 runs as PID 1 of its own pid namespace with a
+# minimal unit set and a D-Bus system bus, and the guest script
+# (systemd_guest.sh) runs containers through it, with crun --systemd-cgroup
+# on the same bundle as the reference.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CR="$here/../../cli/crate-runtime/crate-runtime"
+[ -x "$CR" ] || CR="${TEST_SRCDIR:-}/crate/cli/crate-runtime/crate-runtime"
+[ -x "$CR" ] || { echo "crate-runtime not found" >&2; exit 1; }
+for f in /lib/systemd/systemd /usr/bin/systemctl /usr/bin/dbus-daemon \
+  /usr/bin/crun /usr/bin/jq /usr/bin/unshare /usr/bin/nsenter; do
+  [ -x "$f" ] || { echo "$f is needed (third_party/debian-packages.txt)" >&2; exit 1; }
+done
+libsystemd="$(/sbin/ldconfig -p | awk '/libsystemd\.so\.0 / && !found { print $NF; found = 1 }')"
+[ -n "$libsystemd" ] || { echo "libsystemd.so.0 is needed (libsystemd0)" >&2; exit 1; }
+
+work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/systemd_test.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# On a host without systemd (this test's build machines): a clear refusal
+# that names the bus, before any container exists.
+if [ ! -d /run/systemd/system ]; then
+  h="$work/host"
+  mkdir -p "$h/rootfs/bin"
+  cp "$(command -v busybox)" "$h/rootfs/bin/busybox"
+  ln -sf busybox "$h/rootfs/bin/true"
+  (cd "$h" && "$CR" spec)
+  set +e
+  out="$("$CR" --root "$work/root" --systemd-cgroup run -b "$h" nosd 2>&1)"
+  code=$?
+  set -e
+  case "$out" in
+    *"--systemd-cgroup: cannot reach the system's systemd: connect to unix:path=/run/dbus/system_bus_socket"*) ;;
+    *) echo "FAIL: refusal without systemd: got [$out]" >&2; exit 1 ;;
+  esac
+  [ "$code" -ne 0 ] || { echo "FAIL: run without systemd succeeded" >&2; exit 1; }
+  [ -z "$(ls -A "$work/root" 2>/dev/null)" ] ||
+    { echo "FAIL: a refused run left $(ls "$work/root")" >&2; exit 1; }
+  echo "ok: without systemd: $out"
+fi
+
+# The bundle: a busybox root file system and crate-runtime's default spec.
+b="$work/bundle"
+mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys"
+cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
+for t in sh cat sleep true echo; do ln -sf busybox "$b/rootfs/bin/$t"; done
+(cd "$b" && "$CR" spec)
+jq '.process.terminal = false' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+
+# The units: an empty default target that pulls in a bus daemon. systemd
+# joins the system bus once both dbus.socket and dbus.service run, as on a
+# Debian host (the daemon takes its socket from systemd).
+u="$work/units"
+mkdir -p "$u"
+cat >"$u/default.target" <<'UNIT'
+[Unit]
+Description=crate test system
+Wants=dbus.socket dbus.service
+After=dbus.socket dbus.service
+UNIT
+cat >"$u/dbus.socket" <<'UNIT'
+[Unit]
+Description=D-Bus system bus socket
+DefaultDependencies=no
+[Socket]
+ListenStream=/run/dbus/system_bus_socket
+UNIT
+cat >"$u/dbus.service" <<'UNIT'
+[Unit]
+Description=D-Bus system bus
+DefaultDependencies=no
+Requires=dbus.socket
+[Service]
+Type=notify
+StandardOutput=file:/run/dbus.log
+StandardError=inherit
+ExecStart=/usr/bin/dbus-daemon --config-file=/etc/crate-dbus.conf --nofork --nopidfile
+UNIT
+cat >"$work/dbus.conf" <<'CONF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>systemd:</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+  </policy>
+</busconfig>
+CONF
+
+"$here/run_in_vm.sh" --timeout 280 --mem 1024 \
+  --add "$CR:/usr/bin/crate-runtime" \
+  --add "$libsystemd:/usr/lib/x86_64-linux-gnu/libsystemd.so.0" \
+  --add /lib/systemd/systemd --add /usr/bin/systemctl \
+  --add /usr/bin/dbus-daemon --add "$work/dbus.conf:/etc/crate-dbus.conf" \
+  --add /usr/bin/crun --add /usr/bin/jq \
+  --add /usr/bin/unshare --add /usr/bin/nsenter \
+  --add "$u:/vm-units" --add "$b:/bundle" \
+  -- "$here/systemd_guest.sh"
