@@ -180,6 +180,11 @@ absl::Status SystemdCgroup::AddPid(pid_t pid) {
   return inner_->Apply(plan.leftovers);
 }
 
+Cgroup::SelfJoin SystemdCgroup::SelfJoinPaths() const {
+  if (inner_ == nullptr) return {};
+  return inner_->SelfJoinPaths();
+}
+
 absl::StatusOr<std::vector<pid_t>> SystemdCgroup::Pids() const {
   if (inner_ == nullptr) return NotStarted(name_.unit, "list pids");
   return inner_->Pids();

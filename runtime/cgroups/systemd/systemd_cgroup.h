@@ -52,6 +52,10 @@ class SystemdCgroup : public Cgroup {
   absl::StatusOr<Plan> PlanResources(const Resources& r) const override;
   absl::Status Apply(const Resources& r) override;
   absl::Status AddPid(pid_t pid) override;
+  // Once the scope exists it is an ordinary cgroup directory that a new
+  // process (exec's) may join by itself; before, systemd must place the
+  // init.
+  SelfJoin SelfJoinPaths() const override;
   absl::StatusOr<std::vector<pid_t>> Pids() const override;
   absl::StatusOr<Stats> ReadStats() const override;
   absl::StatusOr<OomWatch> WatchOom() const override;
