@@ -255,6 +255,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     scope->cgroups_path = spec->linux ? spec->linux->cgroups_path : "";
     scope->id = options.id;
     scope->user = geteuid() != 0;
+    scope->annotations = spec->annotations;
     // What an empty cgroupsPath means, for messages.
     cgroup_path = scope->cgroups_path.empty()
                       ? absl::StrCat(scope->user ? "user" : "system",

@@ -59,7 +59,9 @@ expect_eq "first run through the bus" "" "$out"
 
 echo "== create/start with limits, slice nesting"
 set_config ".process.args = [\"sleep\", \"1000\"] |
-  .linux.cgroupsPath = \"machine-crate_pod.slice:crate:c1\" | $limits"
+  .linux.cgroupsPath = \"machine-crate_pod.slice:crate:c1\" | $limits |
+  .annotations[\"org.systemd.property.TimeoutStopSec\"] = \"15\" |
+  .annotations[\"org.systemd.property.CollectMode\"] = \"'inactive-or-failed'\""
 t0=${EPOCHREALTIME/./}
 in_sd $CR --systemd-cgroup create -b /bundle c1 || fail "create c1"
 t1=${EPOCHREALTIME/./}
@@ -77,6 +79,8 @@ expect_eq "$unit CPUQuotaPeriodUSec" 100ms "$(show $unit CPUQuotaPeriodUSec)"
 expect_eq "$unit CPUWeight" 39 "$(show $unit CPUWeight)"
 expect_eq "$unit AllowedCPUs" 0 "$(show $unit AllowedCPUs)"
 expect_eq "$unit DevicePolicy" strict "$(show $unit DevicePolicy)"
+expect_eq "$unit TimeoutStopUSec (annotation)" 15s "$(show $unit TimeoutStopUSec)"
+expect_eq "$unit CollectMode (annotation)" inactive-or-failed "$(show $unit CollectMode)"
 expect_contains "$unit DeviceAllow" "/dev/char/1:3 rwm" "$(show $unit DeviceAllow)"
 expect_eq "memory.max" 67108864 "$(cat $dir/memory.max)"
 expect_eq "pids.max" 32 "$(cat $dir/pids.max)"

@@ -28,6 +28,27 @@ Value Value::Uint64(uint64_t v) {
   return out;
 }
 
+Value Value::Int64(int64_t v) {
+  Value out;
+  out.type = Type::kInt64;
+  out.x = v;
+  return out;
+}
+
+Value Value::Uint32(uint32_t v) {
+  Value out;
+  out.type = Type::kUint32;
+  out.t = v;
+  return out;
+}
+
+Value Value::Int32(int32_t v) {
+  Value out;
+  out.type = Type::kInt32;
+  out.x = v;
+  return out;
+}
+
 Value Value::Uint32Array(std::vector<uint32_t> v) {
   Value out;
   out.type = Type::kUint32Array;
@@ -57,6 +78,12 @@ const char* Value::Signature() const {
       return "b";
     case Type::kUint64:
       return "t";
+    case Type::kInt64:
+      return "x";
+    case Type::kUint32:
+      return "u";
+    case Type::kInt32:
+      return "i";
     case Type::kUint32Array:
       return "au";
     case Type::kBytes:
@@ -78,7 +105,12 @@ std::string PropertyToString(const Property& p) {
       absl::StrAppend(&out, v.b ? "true" : "false");
       break;
     case Value::Type::kUint64:
+    case Value::Type::kUint32:
       absl::StrAppend(&out, v.t);
+      break;
+    case Value::Type::kInt64:
+    case Value::Type::kInt32:
+      absl::StrAppend(&out, v.x);
       break;
     case Value::Type::kUint32Array:
       absl::StrAppend(&out, "[", absl::StrJoin(v.au, ", "), "]");

@@ -18,6 +18,9 @@ struct Value {
     kString,       // "s"
     kBool,         // "b"
     kUint64,       // "t"
+    kInt64,        // "x"
+    kUint32,       // "u"
+    kInt32,        // "i"
     kUint32Array,  // "au" (PIDs)
     kBytes,        // "ay" (AllowedCPUs, AllowedMemoryNodes)
     kStringPairs,  // "a(ss)" (DeviceAllow)
@@ -26,6 +29,7 @@ struct Value {
   std::string s;
   bool b = false;
   uint64_t t = 0;
+  int64_t x = 0;  // kInt64 and kInt32.
   std::vector<uint32_t> au;
   std::vector<uint8_t> ay;
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -33,6 +37,9 @@ struct Value {
   static Value String(std::string v);
   static Value Bool(bool v);
   static Value Uint64(uint64_t v);
+  static Value Int64(int64_t v);
+  static Value Uint32(uint32_t v);
+  static Value Int32(int32_t v);
   static Value Uint32Array(std::vector<uint32_t> v);
   static Value Bytes(std::vector<uint8_t> v);
   static Value StringPairs(std::vector<std::pair<std::string, std::string>> v);

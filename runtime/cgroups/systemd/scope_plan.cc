@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -373,6 +374,67 @@ absl::StatusOr<ResourcePlan> PlanResources(const Resources& r,
   return out;
 }
 
+absl::StatusOr<std::vector<Property>> AnnotationProperties(
+    const std::map<std::string, std::string>& annotations) {
+  constexpr absl::string_view kPrefix = "org.systemd.property.";
+  std::vector<Property> out;
+  for (const auto& [key, raw] : annotations) {
+    absl::string_view name = key;
+    if (!absl::ConsumePrefix(&name, kPrefix)) continue;
+    absl::string_view v = absl::StripAsciiWhitespace(raw);
+    auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "annotations.\"", key, "\": ", why, " (value \"", raw, "\")"));
+    };
+    if (name.empty() || !ValidUnitChars(name) ||
+        name.find_first_of(".:\\-") != absl::string_view::npos) {
+      return bad("not a systemd property name");
+    }
+    if (absl::EndsWith(name, "Sec") && !absl::EndsWith(name, "USec")) {
+      double seconds;
+      if (!absl::SimpleAtod(v, &seconds) || seconds < 0 || seconds > 1e12) {
+        return bad("a *Sec property takes a number of seconds");
+      }
+      Add(&out, absl::StrCat(name.substr(0, name.size() - 3), "USec"),
+          Value::Uint64(uint64_t(seconds * 1e6 + 0.5)));
+      continue;
+    }
+    if (v == "true" || v == "false") {
+      Add(&out, std::string(name), Value::Bool(v == "true"));
+      continue;
+    }
+    if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"') &&
+        v.back() == v.front()) {
+      Add(&out, std::string(name),
+          Value::String(std::string(v.substr(1, v.size() - 2))));
+      continue;
+    }
+    std::pair<absl::string_view, absl::string_view> typed =
+        absl::StrSplit(v, absl::MaxSplits(' ', 1));
+    absl::string_view number = typed.second.empty() ? v : typed.second;
+    absl::string_view type = typed.second.empty() ? "int32" : typed.first;
+    number = absl::StripAsciiWhitespace(number);
+    uint64_t u;
+    int64_t i;
+    if (type == "uint64" && absl::SimpleAtoi(number, &u)) {
+      Add(&out, std::string(name), Value::Uint64(u));
+    } else if (type == "int64" && absl::SimpleAtoi(number, &i)) {
+      Add(&out, std::string(name), Value::Int64(i));
+    } else if (type == "uint32" && absl::SimpleAtoi(number, &u) &&
+               u <= 0xffffffffu) {
+      Add(&out, std::string(name), Value::Uint32(uint32_t(u)));
+    } else if (type == "int32" && absl::SimpleAtoi(number, &i) &&
+               i >= INT32_MIN && i <= INT32_MAX) {
+      Add(&out, std::string(name), Value::Int32(int32_t(i)));
+    } else {
+      return bad(
+          "not a value crate understands: true/false, 'string', or "
+          "uint64/int64/uint32/int32 N");
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<ScopePlan> PlanScope(const ScopeRequest& req) {
   ScopePlan out;
   absl::StatusOr<UnitName> name =
@@ -416,6 +478,10 @@ absl::StatusOr<ScopePlan> PlanScope(const ScopeRequest& req) {
     for (Property& p : res->properties) ps->push_back(std::move(p));
     out.leftovers = std::move(res->leftovers);
   }
+  absl::StatusOr<std::vector<Property>> extra =
+      AnnotationProperties(req.annotations);
+  if (!extra.ok()) return extra.status();
+  for (Property& p : *extra) ps->push_back(std::move(p));
   return out;
 }
 

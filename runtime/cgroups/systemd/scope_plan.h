@@ -71,12 +71,22 @@ struct ResourcePlan {
 absl::StatusOr<ResourcePlan> PlanResources(const Resources& resources,
                                            const PlanInput& input);
 
+// org.systemd.property.NAME annotations, runc's and crun's way to pass any
+// unit property: the value in GVariant text, as they read it: true/false,
+// 'string' (or "string"), "uint64 N", "int64 N", "uint32 N", "int32 N", or
+// a bare number (int32). NAME ending in "Sec" (not "USec") takes seconds
+// (fractions allowed) and becomes NAMEUSec in microseconds, as in runc.
+absl::StatusOr<std::vector<Property>> AnnotationProperties(
+    const std::map<std::string, std::string>& annotations);
+
 struct ScopeRequest {
   std::string cgroups_path;  // linux.cgroupsPath as written.
   std::string id;            // The container's ID.
   bool rootless = false;     // The user's service manager, not the system's.
   pid_t pid = 0;             // The init, put into the scope by systemd.
   const Resources* resources = nullptr;
+  // The spec's annotations: org.systemd.property.* are added last.
+  std::map<std::string, std::string> annotations;
   PlanInput input;
 };
 

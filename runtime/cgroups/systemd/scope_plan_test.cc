@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/base/status_matchers.h"
@@ -429,6 +431,65 @@ TEST(PlanScope, DefaultsAndV1) {
   req.cgroups_path = "-.slice:p:c1";
   ASSERT_OK_AND_ASSIGN(p, PlanScope(req));
   EXPECT_EQ(p.cgroup_path, "p-c1.scope");
+}
+
+TEST(AnnotationProperties, GVariantTextAsRuncReadsIt) {
+  std::map<std::string, std::string> a = {
+      {"org.systemd.property.TimeoutStopSec", "15"},
+      {"org.systemd.property.RuntimeMaxSec", "1.5"},
+      {"org.systemd.property.TimeoutStopUSec", "uint64 3000000"},
+      {"org.systemd.property.CollectMode", "'inactive-or-failed'"},
+      {"org.systemd.property.SendSIGHUP", "true"},
+      {"org.systemd.property.CPUWeight", "uint64 200"},
+      {"org.systemd.property.Nice", "int32 -5"},
+      {"org.systemd.property.OOMScoreAdjust", "-100"},
+      {"org.systemd.property.LimitNOFILE", "int64 1024"},
+      {"org.systemd.property.KillSignal", "uint32 9"},
+      {"io.podman.annotations.init", "true"},
+  };
+  ASSERT_OK_AND_ASSIGN(std::vector<Property> ps, AnnotationProperties(a));
+  EXPECT_EQ(PropertiesToString(ps),
+            "CPUWeight=t 200\n"
+            "CollectMode=s inactive-or-failed\n"
+            "KillSignal=u 9\n"
+            "LimitNOFILE=x 1024\n"
+            "Nice=i -5\n"
+            "OOMScoreAdjust=i -100\n"
+            "RuntimeMaxUSec=t 1500000\n"
+            "SendSIGHUP=b true\n"
+            "TimeoutStopUSec=t 15000000\n"
+            "TimeoutStopUSec=t 3000000\n");
+}
+
+TEST(AnnotationProperties, Refusals) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"org.systemd.property.TimeoutStopSec", "soon"},
+      {"org.systemd.property.TimeoutStopSec", "-1"},
+      {"org.systemd.property.Foo", "uint64 x"},
+      {"org.systemd.property.Foo", "uint32 5000000000"},
+      {"org.systemd.property.Foo", "['a', 'b']"},
+      {"org.systemd.property.Foo", "'unterminated"},
+      {"org.systemd.property.", "1"},
+      {"org.systemd.property.a.b", "1"},
+  };
+  for (const auto& [k, v] : bad) {
+    SCOPED_TRACE(k);
+    EXPECT_THAT(AnnotationProperties({{k, v}}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(absl::StrCat("annotations.\"", k, "\""))));
+  }
+}
+
+TEST(PlanScope, AnnotationsComeLast) {
+  ScopeRequest req;
+  req.id = "c1";
+  req.pid = 7;
+  req.input = V2();
+  req.annotations = {
+      {"org.systemd.property.CollectMode", "'inactive-or-failed'"}};
+  ASSERT_OK_AND_ASSIGN(ScopePlan p, PlanScope(req));
+  EXPECT_EQ(PropertyToString(p.properties.back()),
+            "CollectMode=s inactive-or-failed");
 }
 
 TEST(PlanScope, Refusals) {

@@ -172,6 +172,12 @@ int AppendValue(const Bus::Api* a, sd_bus_message* m, const Value& v) {
       return a->append(m, "b", int(v.b));
     case Value::Type::kUint64:
       return a->append(m, "t", v.t);
+    case Value::Type::kInt64:
+      return a->append(m, "x", v.x);
+    case Value::Type::kUint32:
+      return a->append(m, "u", uint32_t(v.t));
+    case Value::Type::kInt32:
+      return a->append(m, "i", int32_t(v.x));
     case Value::Type::kUint32Array:
       return a->append_array(m, 'u', v.au.data(),
                              v.au.size() * sizeof(uint32_t));

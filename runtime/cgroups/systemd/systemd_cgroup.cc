@@ -61,7 +61,10 @@ absl::StatusOr<std::unique_ptr<SystemdCgroup>> SystemdCgroup::New(
       slice_dir->empty() ? name.unit : absl::StrCat(*slice_dir, "/", name.unit);
   auto cg = std::unique_ptr<SystemdCgroup>(new SystemdCgroup(
       o.root, std::move(path), mode, std::move(name), o.user, o.id, false));
+  // Checked now, before anything exists.
+  RETURN_IF_ERROR(AnnotationProperties(o.annotations).status());
   cg->cgroups_path_ = o.cgroups_path;
+  cg->annotations_ = o.annotations;
   return cg;
 }
 
@@ -160,6 +163,7 @@ absl::Status SystemdCgroup::AddPid(pid_t pid) {
   req.rootless = user_;
   req.pid = pid;
   req.resources = pending_ ? &*pending_ : nullptr;
+  req.annotations = annotations_;
   ASSIGN_OR_RETURN(req.input, MakeInput(req.resources));
   ASSIGN_OR_RETURN(ScopePlan plan, PlanScope(req));
   RETURN_IF_ERROR(
@@ -240,7 +244,13 @@ absl::Status SystemdCgroup::Destroy(bool force) {
       absl::SleepFor(absl::Milliseconds(5));
     }
   }
-  RETURN_IF_ERROR(Connect());
+  absl::Status connected = Connect();
+  if (!connected.ok()) {
+    // With its cgroup gone the scope has ended, and systemd drops an ended
+    // scope by itself: a container outliving its systemd can be deleted.
+    if (inner_->Exists()) return connected;
+    return inner_->Destroy(/*force=*/false);
+  }
   RETURN_IF_ERROR(bus_->StopUnit(name_.unit, kJobTimeout));
   // systemd removes the directories it made; on v1 the controllers it does
   // not manage still hold the scope's directory.

@@ -32,6 +32,8 @@ struct Options {
   std::string id;
   // The user's own service manager (an unprivileged caller).
   bool user = false;
+  // The spec's annotations (org.systemd.property.* become properties).
+  std::map<std::string, std::string> annotations;
 };
 
 class SystemdCgroup : public Cgroup {
@@ -79,6 +81,7 @@ class SystemdCgroup : public Cgroup {
   bool user_;
   std::string id_;
   std::string cgroups_path_;
+  std::map<std::string, std::string> annotations_;
   bool started_;
   std::unique_ptr<Bus> bus_;
   int version_ = 0;
