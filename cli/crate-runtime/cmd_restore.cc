@@ -63,8 +63,8 @@ int CmdRestore(const GlobalOptions& g, const Args& args) {
   }
   if (g.systemd_cgroup) {
     return Fail(absl::UnimplementedError(
-        "--systemd-cgroup is not supported: crate-runtime manages cgroupfs "
-        "directly"));
+        "restore with --systemd-cgroup is not supported yet: the restored "
+        "container's cgroup is made on cgroupfs"));
   }
   if (r.image_path.empty()) r.image_path = "checkpoint";
   o.root = g.root;
