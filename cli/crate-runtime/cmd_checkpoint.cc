@@ -26,6 +26,10 @@ int CmdCheckpoint(const GlobalOptions& g, const Args& args) {
              "leave the process running after checkpointing");
   flags.Bool("tcp-established", &d.tcp_established,
              "allow open tcp connections");
+  flags.Bool("tcp-skip-in-flight", &d.tcp_skip_in_flight,
+             "skip in-flight tcp connections");
+  flags.Bool("link-remap", &d.link_remap,
+             "allow one to link unlinked files back when possible");
   flags.Bool("ext-unix-sk", &d.ext_unix_sk, "allow external unix sockets");
   flags.Bool("shell-job", &d.shell_job, "allow shell jobs");
   flags.Bool("file-locks", &d.file_locks, "handle file locks, for safety");

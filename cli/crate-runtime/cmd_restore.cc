@@ -31,6 +31,8 @@ int CmdRestore(const GlobalOptions& g, const Args& args) {
                "AF_UNIX socket that receives the pty master");
   flags.Bool("tcp-established", &r.tcp_established,
              "allow open tcp connections");
+  flags.Bool("tcp-close", &r.tcp_close,
+             "do not restore open tcp connections, close them");
   flags.Bool("ext-unix-sk", &r.ext_unix_sk, "allow external unix sockets");
   flags.Bool("shell-job", &r.shell_job, "allow shell jobs");
   flags.Bool("file-locks", &r.file_locks, "handle file locks, for safety");

@@ -126,6 +126,8 @@ absl::StatusOr<Invocation> PlanDump(const std::string& criu,
     out.argv.insert(out.argv.end(), {"--prev-images-dir", o.parent_path});
   }
   if (o.leave_running && !o.pre_dump) out.argv.push_back("--leave-running");
+  if (o.tcp_skip_in_flight) out.argv.push_back("--skip-in-flight");
+  if (o.link_remap) out.argv.push_back("--link-remap");
   if (HasNewNetNs(spec)) out.argv.insert(out.argv.end(), {"--empty-ns", "net"});
   if (spec.linux) {
     for (const oci::Namespace& ns : spec.linux->namespaces) {
@@ -206,6 +208,7 @@ absl::StatusOr<Invocation> PlanRestore(const std::string& criu,
     out.argv.insert(out.argv.end(),
                     {"--cgroup-root", absl::StrCat("/", in.cgroup_path)});
   }
+  if (o.tcp_close) out.argv.push_back("--tcp-close");
   if (HasNewNetNs(spec)) out.argv.insert(out.argv.end(), {"--empty-ns", "net"});
   if (spec.linux) {
     for (const oci::Namespace& ns : spec.linux->namespaces) {

@@ -58,12 +58,16 @@ struct CommonOptions {
 
 struct DumpOptions : CommonOptions {
   bool leave_running = false;
+  bool tcp_skip_in_flight = false;  // criu --skip-in-flight
+  bool link_remap = false;
   bool pre_dump = false;
   // Relative to image_path ("../pre"), as criu's --prev-images-dir.
   std::string parent_path;
 };
 
-struct RestoreOptions : CommonOptions {};
+struct RestoreOptions : CommonOptions {
+  bool tcp_close = false;
+};
 
 // What the runtime found out about the running container.
 struct DumpInput {

@@ -127,13 +127,16 @@ TEST(PlanDump, FlagsPassThrough) {
   o.file_locks = true;
   o.auto_dedup = true;
   o.manage_cgroups_mode = "ignore";
+  o.tcp_skip_in_flight = true;
+  o.link_remap = true;
   auto inv = PlanDump("/usr/sbin/criu", Dump(f), o);
   ASSERT_THAT(inv.status(), IsOk());
   EXPECT_EQ(inv->argv[0], "/usr/sbin/criu");
   EXPECT_THAT(inv->argv,
               IsSupersetOf({"--leave-running", "--tcp-established",
                             "--ext-unix-sk", "--shell-job", "--file-locks",
-                            "--auto-dedup", "--manage-cgroups=ignore"}));
+                            "--auto-dedup", "--manage-cgroups=ignore",
+                            "--skip-in-flight", "--link-remap"}));
 }
 
 TEST(PlanDump, BadCgroupModeAndRelativeImageAreRefused) {
@@ -301,6 +304,16 @@ TEST(PlanRestore, TerminalNeedsAConsole) {
   auto inv = PlanRestore("criu", in, o);
   ASSERT_THAT(inv.status(), IsOk());
   EXPECT_THAT(inv->argv, Contains("fd[5]:tty[8800:16]"));
+}
+
+TEST(PlanRestore, TcpClose) {
+  Fixture f;
+  RestoreOptions o;
+  o.image_path = "/cp";
+  o.tcp_close = true;
+  auto inv = PlanRestore("criu", Restore(f), o);
+  ASSERT_THAT(inv.status(), IsOk());
+  EXPECT_THAT(inv->argv, Contains("--tcp-close"));
 }
 
 TEST(PlanRestore, ConfigAnnotationNamesCriuConfig) {
