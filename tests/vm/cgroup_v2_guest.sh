@@ -60,6 +60,15 @@ pids.max: 77
 cpu.weight: 300
 == exit 0"
 
+# --- block IO: weight, and limits on a loop device ---------------------------
+loop_dev="$(cat /sys/block/loop0/dev)"
+in_both blockio "$cgns | .linux.resources.blockIO = {weight: 500, throttleReadBpsDevice: [{major: ${loop_dev%:*}, minor: ${loop_dev#*:}, rate: 1048576}], throttleWriteIOPSDevice: [{major: ${loop_dev%:*}, minor: ${loop_dev#*:}, rate: 100}]}" \
+  "$(show_files io.weight io.max)"
+expect_eq "blockio: io.weight and io.max" "$out" "0::/
+io.weight: default 4950
+io.max: $loop_dev rbps=1048576 wbps=max riops=max wiops=100
+== exit 0"
+
 # --- devices through eBPF: deny all but the defaults, allow one more --------
 devs='.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
 # Opened for writing: reading /dev/kmsg would need CAP_SYSLOG as well.

@@ -3,13 +3,13 @@
 # one for uid 1000 (/rootless), then runs GUEST_SCRIPT in the VM
 # (run_in_vm.sh) with crate-runtime, crun, the tools the guest scripts use,
 # and tests/vm and tests/e2e at /src/tests.
-#   vm_test.sh [--add SPEC]... GUEST_SCRIPT [ARGS]...
+#   vm_test.sh [--add SPEC | --module NAME]... GUEST_SCRIPT [ARGS]...
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 runfiles="$(cd "$here/../.." && pwd)"
 adds=()
-while [ "${1:-}" = --add ]; do
-  adds+=(--add "$2")
+while [ "${1:-}" = --add ] || [ "${1:-}" = --module ]; do
+  adds+=("$1" "$2")
   shift 2
 done
 guest="${1:?usage: $0 [--add SPEC]... GUEST_SCRIPT [ARGS]...}"
