@@ -179,6 +179,9 @@ absl::StatusOr<Invocation> PlanDump(const std::string& criu,
   if (!in.tty_key.empty()) {
     out.argv.insert(out.argv.end(), {"--external", in.tty_key});
   }
+  for (const std::string& key : in.stdio_files) {
+    if (!key.empty()) out.argv.insert(out.argv.end(), {"--external", key});
+  }
   return out;
 }
 
@@ -262,6 +265,12 @@ absl::StatusOr<Invocation> PlanRestore(const std::string& criu,
           {"--inherit-fd", absl::StrCat("fd[", i, "]:", in.descriptors[i])});
     }
   }
+  for (size_t i = 0; i < in.stdio_files.size() && i < 3; ++i) {
+    if (in.stdio_files[i].empty()) continue;
+    out.argv.insert(
+        out.argv.end(),
+        {"--inherit-fd", absl::StrCat("fd[", i, "]:", in.stdio_files[i])});
+  }
   if (!in.tty_key.empty()) {
     if (in.tty_fd < 0) {
       return absl::FailedPreconditionError(
@@ -295,6 +304,10 @@ absl::StatusOr<std::vector<std::string>> ParseDescriptors(
     out.push_back(e.get<std::string>());
   }
   return out;
+}
+
+std::string FileKey(uint64_t mnt_id, uint64_t inode) {
+  return absl::StrFormat("file[%x:%x]", mnt_id, inode);
 }
 
 std::string TtyKey(uint64_t rdev, uint64_t dev) {

@@ -15,7 +15,9 @@
 //   the runtime does not configure networks, whoever made it does;
 // * stdio pipes are recorded (descriptors.json, runc's format) and the
 //   restored init inherits the restoring process's stdio in their place;
-//   a terminal is an external tty whose key (tty.info) gets a new pty.
+//   a terminal is an external tty whose key (tty.info) gets a new pty;
+//   a file (the caller's /dev/null, a log) is an external file, which the
+//   restored init inherits from the restoring process in the same way.
 #ifndef CRATE_RUNTIME_CRIU_PLAN_H_
 #define CRATE_RUNTIME_CRIU_PLAN_H_
 
@@ -37,6 +39,9 @@ namespace crate::criu {
 // Files the runtime keeps beside criu's images.
 inline constexpr char kDescriptorsFile[] = "descriptors.json";
 inline constexpr char kTtyInfoFile[] = "tty.info";
+// The "file[mnt_id:inode]" keys of fds 0-2 that are files (a JSON array of
+// three strings, empty where the fd is no file).
+inline constexpr char kStdioFilesFile[] = "stdio-files.json";
 inline constexpr char kDumpLog[] = "dump.log";
 inline constexpr char kRestoreLog[] = "restore.log";
 // External namespace keys, the ones runc and crun use.
@@ -89,6 +94,8 @@ struct DumpInput {
   // The init's stdio as criu sees it: "tty[rdev:dev]" when it is a
   // terminal, else empty.
   std::string tty_key;
+  // "file[mnt_id:inode]" for each of fds 0-2 that is a file, else empty.
+  std::vector<std::string> stdio_files;
   // A mount destination resolved inside the rootfs as the container sees
   // it (symlinks followed within the root), for the external keys.
   std::function<std::string(const std::string&)> resolve;
@@ -109,6 +116,8 @@ struct RestoreInput {
   std::vector<std::string> cgroup_bind_sources;
   // descriptors.json: what the init's fds 0-2 were ("pipe:[123]").
   std::vector<std::string> descriptors;
+  // stdio-files.json, as DumpInput::stdio_files.
+  std::vector<std::string> stdio_files;
   // tty.info, and the fd criu inherits as that terminal; -1: none.
   std::string tty_key;
   int tty_fd = -1;
@@ -143,6 +152,8 @@ absl::StatusOr<std::vector<std::string>> ParseDescriptors(
 
 // criu's external tty key: "tty[<rdev hex>:<dev hex>]".
 std::string TtyKey(uint64_t rdev, uint64_t dev);
+// criu's external file key: "file[<mnt_id hex>:<inode hex>]".
+std::string FileKey(uint64_t mnt_id, uint64_t inode);
 
 // The last `lines` error lines of a criu log (else its last lines): what
 // an error message quotes.

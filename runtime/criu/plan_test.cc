@@ -229,6 +229,26 @@ TEST(PlanDump, TerminalIsAnExternalTty) {
   EXPECT_THAT(inv->argv, IsSupersetOf({"--external", "tty[8800:16]"}));
 }
 
+TEST(PlanDump, StdioFilesAreExternal) {
+  Fixture f;
+  DumpInput in = Dump(f);
+  in.stdio_files = {FileKey(0x16, 0x5), "", ""};
+  auto inv = PlanDump("criu", in, DumpOpts());
+  ASSERT_THAT(inv.status(), IsOk());
+  EXPECT_THAT(inv->argv, IsSupersetOf({"--external", "file[16:5]"}));
+}
+
+TEST(PlanRestore, StdioFilesAreInherited) {
+  Fixture f;
+  RestoreInput in = Restore(f);
+  in.stdio_files = {"file[16:5]", "", ""};
+  RestoreOptions o;
+  o.image_path = "/cp";
+  auto inv = PlanRestore("criu", in, o);
+  ASSERT_THAT(inv.status(), IsOk());
+  EXPECT_THAT(inv->argv, Contains("fd[0]:file[16:5]"));
+}
+
 TEST(PlanDump, CgroupBindsAreExternal) {
   Fixture f;
   DumpInput in = Dump(f);

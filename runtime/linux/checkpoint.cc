@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
@@ -216,16 +217,37 @@ absl::Status Checkpoint(const CheckpointOptions& o) {
     ssize_t n = readlink(link.c_str(), buf, sizeof(buf));
     links.push_back(n > 0 ? std::string(buf, n) : std::string("/dev/null"));
     struct stat st;
-    if (in.tty_key.empty() && stat(link.c_str(), &st) == 0 &&
-        S_ISCHR(st.st_mode) && major(st.st_rdev) >= kPtySlaveMajorFirst &&
-        major(st.st_rdev) <= kPtySlaveMajorLast) {
+    bool is_tty = stat(link.c_str(), &st) == 0 && S_ISCHR(st.st_mode) &&
+                  major(st.st_rdev) >= kPtySlaveMajorFirst &&
+                  major(st.st_rdev) <= kPtySlaveMajorLast;
+    if (is_tty && in.tty_key.empty()) {
       in.tty_key = criu::TtyKey(st.st_rdev, st.st_dev);
     }
+    // A file the caller gave (its /dev/null, a log) lies outside the
+    // container's mounts: criu takes it as external by mount and inode.
+    std::string file_key;
+    if (!is_tty && !links.back().empty() && links.back()[0] == '/') {
+      uint64_t mnt_id = 0;
+      absl::StatusOr<std::string> info =
+          ReadFile(absl::StrCat("/proc/", pid, "/fdinfo/", fd));
+      if (info.ok()) {
+        for (absl::string_view line : absl::StrSplit(*info, '\n')) {
+          if (absl::ConsumePrefix(&line, "mnt_id:")) {
+            (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &mnt_id);
+          }
+        }
+      }
+      if (mnt_id != 0) file_key = criu::FileKey(mnt_id, st.st_ino);
+    }
+    in.stdio_files.push_back(file_key);
   }
   if (!dump.pre_dump) {
     RETURN_IF_ERROR(
         WriteStateFile(JoinPath(dump.image_path, criu::kDescriptorsFile),
                        criu::DescriptorsToJson(links), 0600));
+    RETURN_IF_ERROR(
+        WriteStateFile(JoinPath(dump.image_path, criu::kStdioFilesFile),
+                       criu::DescriptorsToJson(in.stdio_files), 0600));
     std::string tty_info = JoinPath(dump.image_path, criu::kTtyInfoFile);
     if (!in.tty_key.empty()) {
       RETURN_IF_ERROR(WriteStateFile(tty_info, in.tty_key, 0600));
@@ -283,6 +305,14 @@ absl::StatusOr<pid_t> Restore(const RestoreOptions& o) {
     absl::StatusOr<std::string> tty =
         ReadFile(JoinPath(restore.image_path, criu::kTtyInfoFile));
     if (tty.ok()) in.tty_key = *tty;
+    absl::StatusOr<std::string> files =
+        ReadFile(JoinPath(restore.image_path, criu::kStdioFilesFile));
+    if (files.ok()) {
+      absl::StatusOr<std::vector<std::string>> f =
+          criu::ParseDescriptors(*files);
+      if (!f.ok()) return Annotate(f.status(), criu::kStdioFilesFile);
+      in.stdio_files = *std::move(f);
+    }
   }
 
   // A stopped container of that name (what checkpoint leaves) gives way.

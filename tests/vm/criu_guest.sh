@@ -39,7 +39,7 @@ wait_count() {
 
 # stdio are pipes, as a container monitor gives them (a host file is
 # outside the container's mounts, which criu refuses): criu records them and the restored init inherits the restoring process's.
-$CR run -d --bundle "$b" "$id" < <(sleep 100000) > >(cat >"$work/out1") 2> >(cat >"$work/err1")
+$CR run -d --bundle "$b" "$id" </dev/null > >(cat >"$work/out1") 2> >(cat >"$work/err1")
 expect_eq "run: exit" "$?" 0
 wait_count "$work/out1" 3 || fail "run: counts" "$(cat "$work/out1" "$work/err1")"
 pid1="$(pid_of "$id")"
@@ -51,12 +51,13 @@ expect_eq "checkpoint: exit" "$rc" 0
 [ "$rc" = 0 ] || cat "$work/err"
 expect_eq "checkpoint: container stopped" "$(status "$CR" "$id")" stopped
 [ -d /proc/"$pid1" ] && fail "checkpoint: init gone" "pid $pid1 still there" || ok "checkpoint: init gone"
-expect_match "checkpoint: descriptors.json records the pipes" "$(cat "$work/cp/descriptors.json")" '^\["pipe:\[[0-9]+\]","pipe:\[[0-9]+\]",'
+expect_match "checkpoint: stdin (the caller's /dev/null) is an external file" "$(cat "$work/cp/stdio-files.json")" '^\["file\[[0-9a-f]+:[0-9a-f]+\]","",""\]$'
+expect_match "checkpoint: descriptors.json records the pipes" "$(cat "$work/cp/descriptors.json")" '^\["/dev/null","pipe:\[[0-9]+\]","pipe:\[[0-9]+\]"\]$'
 sleep 0.3
 n="$(tail -n1 "$work/out1")"
 
 $CR restore -d --image-path "$work/cp" --work-path "$work/rsw" --bundle "$b" \
-  --pid-file "$work/pidfile" "$id" < <(sleep 100000) > >(cat >"$work/out2") 2> >(cat >"$work/err2")
+  --pid-file "$work/pidfile" "$id" </dev/null > >(cat >"$work/out2") 2> >(cat >"$work/err2")
 rc=$?
 expect_eq "restore: exit" "$rc" 0
 [ "$rc" = 0 ] || cat "$work/err2"
@@ -95,7 +96,7 @@ expect_eq "dump on a pre-dump: exit" "$rc" 0
 expect_eq "dump on a pre-dump: stopped" "$(status "$CR" "$id")" stopped
 sleep 0.3
 n="$(tail -n1 "$work/out2")"
-$CR restore -d --image-path "$work/cp4" --bundle "$b" "$id" < <(sleep 100000) > >(cat >"$work/out3") 2> >(cat >"$work/err3")
+$CR restore -d --image-path "$work/cp4" --bundle "$b" "$id" </dev/null > >(cat >"$work/out3") 2> >(cat >"$work/err3")
 rc=$?
 expect_eq "restore of a pre-dumped checkpoint: exit" "$rc" 0
 [ "$rc" = 0 ] || cat "$work/err3"
