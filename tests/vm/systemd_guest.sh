@@ -176,6 +176,37 @@ expect_eq "crun $kunit after delete" not-found "$(show $kunit LoadState)"
 echo "time in the VM (TCG): create crate $(((t1 - t0) / 1000)) ms, crun $(((t5 - t4) / 1000)) ms;" \
   "delete -f crate $(((t3 - t2) / 1000)) ms, crun $(((t7 - t6) / 1000)) ms"
 
+echo "== rootless: the user's own systemd"
+# A user manager as user@.service would run it (delegated cgroup, its own
+# runtime directory), without PAM; crate-runtime as that user reaches it
+# at $XDG_RUNTIME_DIR/systemd/private (no session bus daemon here).
+echo 'u1:x:1000:1000::/tmp:/bin/sh' >>/etc/passwd
+echo 'u1:x:1000:' >>/etc/group
+in_sd mkdir -p /run/user/1000 /etc/systemd/user
+in_sd chown 1000:1000 /run/user/1000
+in_sd chmod 700 /run/user/1000
+printf '[Unit]\nDescription=user default\n' | in_sd tee /etc/systemd/user/default.target >/dev/null
+in_sd systemd-run --unit=user-manager-1000 -p DefaultDependencies=no -p KillSignal=SIGKILL -p User=1000 -p Group=1000 -p Delegate=yes \
+  -p Environment=XDG_RUNTIME_DIR=/run/user/1000 /lib/systemd/systemd --user ||
+  fail "start a user manager"
+for _ in $(seq 1 100); do
+  in_sd test -S /run/user/1000/systemd/private && break
+  sleep 0.2
+done
+as_u1() {
+  in_sd setpriv --reuid 1000 --regid 1000 --clear-groups \
+    env XDG_RUNTIME_DIR=/run/user/1000 HOME=/tmp "$@"
+}
+out="$(as_u1 $CR --systemd-cgroup run -b /ubundle u1 2>&1)"
+echo "$out"
+ucg="$(show user-manager-1000.service ControlGroup)"
+expect_contains "rootless container in the user's scope" \
+  "0::$ucg/user.slice/crate-u1.scope" "$out"
+expect_contains "rootless limit through TasksMax" "pids.max=10" "$out"
+expect_eq "crate-u1.scope gone after run" "" \
+  "$(find /sys/fs/cgroup$ucg -name crate-u1.scope)"
+in_sd systemctl stop user-manager-1000.service
+
 echo "== without a bus daemon: systemd's own socket"
 in_sd systemctl stop dbus.socket dbus.service
 set_config ".process.args = [\"sh\", \"-c\", \"cat /sys/fs/cgroup/pids.max 2>/dev/null; cat /proc/self/cgroup\"] |

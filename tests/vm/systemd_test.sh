@@ -45,9 +45,20 @@ fi
 b="$work/bundle"
 mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys"
 cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
-for t in sh cat sleep true echo; do ln -sf busybox "$b/rootfs/bin/$t"; done
+for t in sh cat sleep true echo cut; do ln -sf busybox "$b/rootfs/bin/$t"; done
 (cd "$b" && "$CR" spec)
 jq '.process.terminal = false' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+
+# A rootless bundle for uid 1000 (the VM's test user).
+ub="$work/ubundle"
+mkdir -p "$ub"
+cp -a "$b/rootfs" "$ub/rootfs"
+(cd "$ub" && "$CR" spec --rootless)
+jq '.process.terminal = false |
+  .process.args = ["sh", "-c", "cat /proc/self/cgroup; echo pids.max=$(cat /sys/fs/cgroup/$(cut -d: -f3 /proc/self/cgroup)/pids.max)"] |
+  .linux.uidMappings[0].hostID = 1000 | .linux.gidMappings[0].hostID = 1000 |
+  .linux.resources = {"pids": {"limit": 10}}' "$ub/config.json" >"$ub/c" &&
+  mv "$ub/c" "$ub/config.json"
 
 # The units: an empty default target that pulls in a bus daemon. systemd
 # joins the system bus once both dbus.socket and dbus.service run, as on a
@@ -107,5 +118,6 @@ CONF
   --add /usr/bin/dbus-daemon --add "$work/dbus.conf:/etc/crate-dbus.conf" \
   --add /usr/bin/crun --add /usr/bin/jq \
   --add /usr/bin/unshare --add /usr/bin/nsenter \
-  --add "$u:/vm-units" --add "$b:/bundle" \
+  --add /usr/bin/systemd-run --add /usr/bin/setpriv \
+  --add "$u:/vm-units" --add "$b:/bundle" --add "$ub:/ubundle" \
   -- "$here/systemd_guest.sh"

@@ -19,9 +19,10 @@ namespace systemd {
 
 class Bus {
  public:
-  // `user`: the calling user's service manager ($XDG_RUNTIME_DIR/bus, or
-  // $DBUS_SESSION_BUS_ADDRESS), else the system bus; when no system bus
-  // daemon runs, root falls back to systemd's own /run/systemd/private.
+  // `user`: the calling user's service manager ($DBUS_SESSION_BUS_ADDRESS
+  // or $XDG_RUNTIME_DIR/bus), else the system bus. Without a bus daemon,
+  // the manager's own socket is used ($XDG_RUNTIME_DIR/systemd/private, or
+  // /run/systemd/private for root).
   // Errors say which bus and why (no libsystemd, no socket, refused).
   static absl::StatusOr<std::unique_ptr<Bus>> Open(bool user);
   ~Bus();
