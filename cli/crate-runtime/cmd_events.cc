@@ -74,13 +74,16 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--interval: want e.g. 5s or 500ms, got \"", interval, "\"")));
   }
-  // v1 notifies OOM through an eventfd. Elsewhere OOM kills are seen by
-  // watching the cgroup's counter more often than statistics are printed,
-  // so that a short-lived victim does not go unnoticed for an interval.
+  // v1 notifies each OOM through an eventfd; v2 wakes the command through
+  // inotify when memory.events or cgroup.events change, and the OOM kill
+  // counter is compared then. Without either, the counter is polled more
+  // often than statistics are printed, so that a short-lived victim does
+  // not go unnoticed for an interval.
   absl::StatusOr<cgroups::OomWatch> watch =
       stats ? absl::UnimplementedError("--stats")
             : linux::WatchOom(g.root, pos[0]);
   const bool notified = watch.ok();
+  const bool counters = notified && watch->counters_changed;
   const int64_t tick_ms = std::min<int64_t>(ms, 100);
   int64_t since_stats_ms = ms;
   absl::optional<uint64_t> oom_kills;
@@ -101,7 +104,7 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       Print(StatsEvent(pos[0], *st, *rdt));
       return 0;
     }
-    if (!notified && st->oom_kills) {
+    if ((!notified || counters) && st->oom_kills) {
       if (oom_kills && *st->oom_kills > *oom_kills) Print(OomEvent(pos[0]));
       oom_kills = st->oom_kills;
     }
@@ -123,6 +126,13 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
     absl::Time start = absl::Now();
     int n = poll(&p, 1, static_cast<int>(ms - since_stats_ms));
     since_stats_ms += absl::ToInt64Milliseconds(absl::Now() - start);
+    if (n == 1 && counters) {
+      // Drained; the next round reads the counters and the state again.
+      char buf[4096];
+      while (read(watch->event.get(), buf, sizeof(buf)) > 0) {
+      }
+      continue;
+    }
     if (n == 1) {
       uint64_t count;
       if (read(watch->event.get(), &count, sizeof(count)) < 0) continue;

@@ -79,6 +79,11 @@ struct OomWatch {
   // The watched directory: the eventfd also fires when it is removed, and
   // by then it is gone.
   std::string dir;
+  // v2: `event` is an inotify descriptor on memory.events, readable when
+  // any of its counters changed (or the cgroup was removed); the caller
+  // drains it and compares Stats::oom_kills. Otherwise (v1) each readable
+  // eventfd count is one OOM.
+  bool counters_changed = false;
 };
 
 class Cgroup {
@@ -120,10 +125,11 @@ class Cgroup {
   virtual absl::StatusOr<std::vector<pid_t>> Pids() const = 0;
 
   virtual absl::StatusOr<Stats> ReadStats() const = 0;
-  // An eventfd that becomes readable each time the cgroup is out of memory
-  // (v1 memory.oom_control through cgroup.event_control), with the control
-  // file it watches, which must stay open as long. Unimplemented where the
-  // hierarchy has no such notification (v2: watch Stats::oom_kills).
+  // A descriptor that becomes readable when the cgroup is out of memory:
+  // on v1 an eventfd (memory.oom_control through cgroup.event_control),
+  // with the control file it watches, which must stay open as long; on v2
+  // an inotify watch of memory.events, as runc has (see
+  // OomWatch::counters_changed).
   virtual absl::StatusOr<OomWatch> WatchOom() const {
     return absl::UnimplementedError("no OOM notification for this cgroup");
   }

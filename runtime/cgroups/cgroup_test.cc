@@ -3,6 +3,7 @@
 // pids in these files are made up.
 #include "runtime/cgroups/cgroup.h"
 
+#include <poll.h>
 #include <signal.h>
 
 #include <fstream>
@@ -198,6 +199,21 @@ class V2Test : public TreeTest {
     Put("cgroup.subtree_control", "");
   }
 };
+
+TEST_F(V2Test, OomWatchWakesOnMemoryEvents) {
+  auto cg = Open("o", Mode::kV2);
+  ASSERT_OK(cg->Create());
+  Put("o/memory.events", "oom 0\noom_kill 0\n");
+  Put("o/cgroup.events", "populated 1\nfrozen 0\n");
+  ASSERT_OK_AND_ASSIGN(OomWatch w, cg->WatchOom());
+  EXPECT_TRUE(w.counters_changed);
+  struct pollfd p = {w.event.get(), POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 0), 0);
+  Put("o/memory.events", "oom 1\noom_kill 1\n");
+  EXPECT_EQ(poll(&p, 1, 1000), 1);
+  ASSERT_OK_AND_ASSIGN(Stats st, cg->ReadStats());
+  EXPECT_EQ(st.oom_kills, 1u);
+}
 
 TEST_F(V2Test, CreateEnablesControllersInParents) {
   auto cg = Open("a/b", Mode::kV2);

@@ -1,6 +1,7 @@
 // cgroup v2: one hierarchy at the root; controllers are enabled for the
 // children of each parent through its cgroup.subtree_control.
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -68,6 +69,23 @@ class V2Cgroup : public Cgroup {
     RETURN_IF_ERROR(CollectPids(Dir(), &pids));
     SortPids(&pids);
     return pids;
+  }
+
+  // cgroup.events too, as runc watches it: "populated 0" when the last
+  // process is gone ends the command without waiting for an interval.
+  absl::StatusOr<OomWatch> WatchOom() const override {
+    OomWatch w;
+    w.dir = Dir();
+    w.counters_changed = true;
+    w.event.Reset(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!w.event) return ErrnoStatus("inotify_init1 for", w.dir);
+    for (const char* name : {"memory.events", "cgroup.events"}) {
+      std::string file = JoinPath(w.dir, name);
+      if (inotify_add_watch(w.event.get(), file.c_str(), IN_MODIFY) < 0) {
+        return ErrnoStatus("inotify_add_watch", file);
+      }
+    }
+    return w;
   }
 
   absl::StatusOr<Stats> ReadStats() const override {

@@ -159,7 +159,8 @@ after delete: the cgroup is gone"
 dir="$(bundle oom '.root.readonly = false | .linux.cgroupsPath = "/vmtest/oom" | .linux.resources.memory = {limit: 33554432, swap: 33554432}' \
   sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 300')"
 crate-runtime create --bundle "$dir" oom
-crate-runtime events --interval 1s oom >"$work/events.out" 2>&1 &
+# A long interval: the OOM and the end must wake the command by themselves.
+crate-runtime events --interval 60s oom >"$work/events.out" 2>&1 &
 events_pid=$!
 crate-runtime start oom
 sleep 0.5
@@ -172,9 +173,10 @@ fi
 expect_match "oom: memory.events" "$(cat "$cg/vmtest/oom/memory.events")" 'oom_kill [1-9]'
 stats="$(crate-runtime events --stats oom)"
 expect_match "oom: events --stats" "$(echo "$stats" | jq -c '[.type, .data.memory.usage.limit, .data.pids.current > 0]')" '^\["stats",33554432,true\]$'
+crate-runtime kill oom KILL
+wait_for 10 exited "$events_pid" && ok "oom: events ends when the container stops" ||
+  { fail "oom: events ends when the container stops" "still running"; kill "$events_pid"; }
 crate-runtime delete --force oom
-wait_for 10 exited "$events_pid" && ok "oom: events ends with the container" ||
-  { fail "oom: events ends with the container" "still running"; kill "$events_pid"; }
 rm -f /bundle/rootfs/tmp/go
 [ ! -d "$cg/vmtest/oom" ] && ok "oom: delete removed the cgroup" || fail "oom: delete removed the cgroup" "still there"
 
