@@ -27,6 +27,8 @@ if [ ! -d /run/systemd/system ]; then
   cp "$(command -v busybox)" "$h/rootfs/bin/busybox"
   ln -sf busybox "$h/rootfs/bin/true"
   (cd "$h" && "$CR" spec)
+  jq '.process.terminal = false | .process.args = ["true"]' "$h/config.json" >"$h/c" &&
+    mv "$h/c" "$h/config.json"
   set +e
   out="$("$CR" --root "$work/root" --systemd-cgroup run -b "$h" nosd 2>&1)"
   code=$?
@@ -39,6 +41,16 @@ if [ ! -d /run/systemd/system ]; then
   [ -z "$(ls -A "$work/root" 2>/dev/null)" ] ||
     { echo "FAIL: a refused run left $(ls "$work/root")" >&2; exit 1; }
   echo "ok: without systemd: $out"
+fi
+
+# libsystemd is loaded only by --systemd-cgroup: a plain run maps libc and
+# libm, nothing more.
+if [ ! -d /run/systemd/system ]; then
+  loaded="$(LD_DEBUG=files "$CR" --root "$work/root" run -b "$h" plain 2>&1 |
+    grep -oE 'file=[^ ]+' | sort -u | tr '\n' ' ')"
+  [ "$loaded" = "file=libc.so.6 file=libm.so.6 " ] ||
+    { echo "FAIL: a plain run loaded [$loaded]" >&2; exit 1; }
+  echo "ok: a plain run loads only: $loaded"
 fi
 
 # The bundle: a busybox root file system and crate-runtime's default spec.
