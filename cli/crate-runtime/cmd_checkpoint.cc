@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/crate-runtime/commands.h"
+#include "cli/crate-runtime/criu_flags.h"
 #include "cli/crate-runtime/log.h"
 #include "runtime/linux/checkpoint.h"
 
@@ -11,51 +12,32 @@ namespace crate::cli {
 int CmdCheckpoint(const GlobalOptions& g, const Args& args) {
   linux::CheckpointOptions o;
   criu::DumpOptions& d = o.dump;
-  bool lazy_pages = false;
   int status_fd = -1;
   std::string page_server;
-  std::vector<std::string> empty_ns;
+  CriuCommonFlags common;
   Flags flags;
+  AddCriuCommonFlags(flags, &d, &common);
   flags.String("image-path", &d.image_path,
                "path for saving criu image files (default: ./checkpoint)");
-  flags.String("work-path", &d.work_path,
-               "path for saving work files and logs");
   flags.String("parent-path", &d.parent_path,
                "path for previous criu image files in pre-dump (relative)");
   flags.Bool("leave-running", &d.leave_running,
              "leave the process running after checkpointing");
-  flags.Bool("tcp-established", &d.tcp_established,
-             "allow open tcp connections");
   flags.Bool("tcp-skip-in-flight", &d.tcp_skip_in_flight,
              "skip in-flight tcp connections");
   flags.Bool("link-remap", &d.link_remap,
              "allow one to link unlinked files back when possible");
-  flags.Bool("ext-unix-sk", &d.ext_unix_sk, "allow external unix sockets");
-  flags.Bool("shell-job", &d.shell_job, "allow shell jobs");
-  flags.Bool("file-locks", &d.file_locks, "handle file locks, for safety");
   flags.Bool("pre-dump", &d.pre_dump,
              "dump memory only, leave the container running");
-  flags.String("manage-cgroups-mode", &d.manage_cgroups_mode,
-               "cgroups mode: soft|full|strict|ignore (default: soft)");
-  flags.Bool("auto-dedup", &d.auto_dedup,
-             "enable auto deduplication of memory images");
-  flags.StringList("empty-ns", &empty_ns,
-                   "create a namespace, but don't restore its properties "
-                   "(network: always)");
-  flags.Bool("lazy-pages", &lazy_pages, "(not supported)");
   flags.Int("status-fd", &status_fd, "(not supported)");
   flags.String("page-server", &page_server, "(not supported)");
   Args pos;
   absl::Status s =
       ParseCommand("checkpoint", flags, args, 1, "container ID", &pos);
   if (!s.ok()) return Fail(s);
-  for (const std::string& ns : empty_ns) {
-    if (ns != "network") {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--empty-ns: namespace \"", ns, "\" is not supported")));
-    }
-  }
-  if (lazy_pages || status_fd >= 0 || !page_server.empty()) {
+  s = CheckCriuCommonFlags(common);
+  if (!s.ok()) return Fail(s);
+  if (common.lazy_pages || status_fd >= 0 || !page_server.empty()) {
     return Fail(absl::UnimplementedError(
         "--lazy-pages, --status-fd and --page-server are not supported"));
   }

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
 #include "cli/crate-runtime/commands.h"
+#include "cli/crate-runtime/criu_flags.h"
 #include "cli/crate-runtime/foreground.h"
 #include "cli/crate-runtime/log.h"
 #include "runtime/linux/checkpoint.h"
@@ -12,15 +13,14 @@ namespace crate::cli {
 int CmdRestore(const GlobalOptions& g, const Args& args) {
   linux::RestoreOptions o;
   criu::RestoreOptions& r = o.restore;
-  bool detach = false, keep = false, unused_bool = false, lazy_pages = false;
+  bool detach = false, keep = false, unused_bool = false;
   std::string lsm_profile, lsm_mount_context;
-  std::vector<std::string> empty_ns;
+  CriuCommonFlags common;
   Flags flags;
+  AddCriuCommonFlags(flags, &r, &common);
   flags.String("image-path", &r.image_path,
                "path to criu image files for restoring (default: "
                "./checkpoint)");
-  flags.String("work-path", &r.work_path,
-               "path for saving work files and logs");
   flags.String("bundle,b", &o.bundle,
                "path to the root of the bundle directory (default: current)");
   flags.Bool("detach,d", &detach, "detach from the container's process");
@@ -29,36 +29,19 @@ int CmdRestore(const GlobalOptions& g, const Args& args) {
                "file to write the container init's pid to");
   flags.String("console-socket", &o.console_socket,
                "AF_UNIX socket that receives the pty master");
-  flags.Bool("tcp-established", &r.tcp_established,
-             "allow open tcp connections");
   flags.Bool("tcp-close", &r.tcp_close,
              "do not restore open tcp connections, close them");
-  flags.Bool("ext-unix-sk", &r.ext_unix_sk, "allow external unix sockets");
-  flags.Bool("shell-job", &r.shell_job, "allow shell jobs");
-  flags.Bool("file-locks", &r.file_locks, "handle file locks, for safety");
-  flags.String("manage-cgroups-mode", &r.manage_cgroups_mode,
-               "cgroups mode: soft|full|strict|ignore (default: soft)");
-  flags.Bool("auto-dedup", &r.auto_dedup,
-             "enable auto deduplication of memory images");
-  flags.StringList("empty-ns", &empty_ns,
-                   "create a namespace, but don't restore its properties "
-                   "(network: always)");
   flags.Bool("no-subreaper", &unused_bool, "(accepted, unused)");
   flags.Bool("no-pivot", &unused_bool, "(accepted: criu makes the root)");
-  flags.Bool("lazy-pages", &lazy_pages, "(not supported)");
   flags.String("lsm-profile", &lsm_profile, "(not supported)");
   flags.String("lsm-mount-context", &lsm_mount_context, "(not supported)");
   Args pos;
   absl::Status s =
       ParseCommand("restore", flags, args, 1, "container ID", &pos);
   if (!s.ok()) return Fail(s);
-  for (const std::string& ns : empty_ns) {
-    if (ns != "network") {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--empty-ns: namespace \"", ns, "\" is not supported")));
-    }
-  }
-  if (lazy_pages || !lsm_profile.empty() || !lsm_mount_context.empty()) {
+  s = CheckCriuCommonFlags(common);
+  if (!s.ok()) return Fail(s);
+  if (common.lazy_pages || !lsm_profile.empty() || !lsm_mount_context.empty()) {
     return Fail(absl::UnimplementedError(
         "--lazy-pages, --lsm-profile and --lsm-mount-context are not "
         "supported"));
