@@ -93,6 +93,29 @@ expect_eq "devices: a deny after an allow" "$out" "/dev/t-kmsg: Operation not pe
 /dev/null open
 == exit 0"
 
+# update replaces the eBPF program: a device denied at create is allowed
+# after `update -r` with a rule for it.
+dir="$(bundle devupdate "$devs | .linux.cgroupsPath = \"/vmtest/devupdate\"" sh -c 'mknod /dev/t-kmsg c 1 11; sleep 300')"
+try_kmsg='if (exec 3>/dev/t-kmsg) 2>/dev/null; then echo open; else echo denied; fi'
+for rt in crun crate-runtime; do
+  {
+    "$rt" run -d --bundle "$dir" "devupdate-$rt" </dev/null || echo "run -d failed"
+    wait_for 10 "$rt" exec "devupdate-$rt" test -c /dev/t-kmsg
+    echo "before: $("$rt" exec "devupdate-$rt" sh -c "$try_kmsg")"
+    echo '{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]}' |
+      "$rt" update -r - "devupdate-$rt" || echo "update failed"
+    echo "after: $("$rt" exec "devupdate-$rt" sh -c "$try_kmsg")"
+    "$rt" delete --force "devupdate-$rt"
+  } >"$work/devupdate.$rt.out" 2>&1
+done
+if diff -u --label crun --label crate-runtime "$work/devupdate.crun.out" "$work/devupdate.crate-runtime.out"; then
+  ok "devices update: same as crun"
+else
+  fail "devices update: same as crun" "see the diff above"
+fi
+expect_eq "devices update: the new rule applies" "$(cat "$work/devupdate.crate-runtime.out")" "before: denied
+after: open"
+
 # --- the cgroup namespace: without one, the container's path is visible -----
 in_both nocgns '.' 'cat /proc/self/cgroup'
 expect_eq "no cgroup namespace: the host path" "$out" "0::/vmtest/nocgns
