@@ -137,17 +137,6 @@ absl::StatusOr<std::string> FreezerOf(const std::string& cgroup_path) {
   return access(freezer.c_str(), F_OK) == 0 ? freezer : std::string();
 }
 
-// Waits until the init is gone or a zombie, up to `timeout_ms`.
-bool WaitStopped(const ContainerRecord& r, const std::string& dir,
-                 int timeout_ms) {
-  for (int waited = 0; waited <= timeout_ms; waited += 5) {
-    if (CurrentStatus(r, dir) == oci::ContainerStatus::kStopped) return true;
-    struct timespec ts = {0, 5 * 1000 * 1000};
-    nanosleep(&ts, nullptr);
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::Status Checkpoint(const CheckpointOptions& o) {

@@ -106,17 +106,6 @@ std::vector<pid_t> PidsInNamespaceOf(pid_t init) {
   return out;
 }
 
-// Waits until the init is gone or a zombie, up to `timeout_ms`.
-bool WaitGone(const ContainerRecord& r, const std::string& dir,
-              int timeout_ms) {
-  for (int waited = 0; waited <= timeout_ms; waited += 5) {
-    if (CurrentStatus(r, dir) == oci::ContainerStatus::kStopped) return true;
-    struct timespec ts = {0, 5 * 1000 * 1000};
-    nanosleep(&ts, nullptr);
-  }
-  return false;
-}
-
 // `scope` set: the cgroup is that systemd scope, started when the init's
 // pid is added.
 absl::Status PrepareCgroup(const std::string& path,
@@ -497,7 +486,7 @@ absl::Status Delete(const std::string& root, const std::string& id, bool force,
     std::vector<pid_t> pids = PidsInNamespaceOf(r->state.pid);
     if (pids.empty()) pids.push_back(r->state.pid);
     for (pid_t pid : pids) ::kill(pid, SIGKILL);
-    if (!WaitGone(*r, dir->path(), 5000)) {
+    if (!WaitStopped(*r, dir->path(), 5000)) {
       return absl::DeadlineExceededError(
           absl::StrCat("container \"", id, "\" init ", r->state.pid,
                        " did not die after SIGKILL"));

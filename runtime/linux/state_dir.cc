@@ -257,6 +257,18 @@ oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
   return oci::ContainerStatus::kRunning;
 }
 
+bool WaitStopped(const ContainerRecord& record, const std::string& dir,
+                 int timeout_ms) {
+  for (int waited = 0; waited <= timeout_ms; waited += 5) {
+    if (CurrentStatus(record, dir) == oci::ContainerStatus::kStopped) {
+      return true;
+    }
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  return false;
+}
+
 std::string NowRfc3339() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -89,6 +89,11 @@ uint64_t ProcessStartTime(pid_t pid);
 oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
                                    const std::string& dir);
 
+// Waits until CurrentStatus says stopped, up to `timeout_ms`; whether it
+// did.
+bool WaitStopped(const ContainerRecord& record, const std::string& dir,
+                 int timeout_ms);
+
 // Current time as RFC 3339 with nanoseconds, UTC.
 std::string NowRfc3339();
 
