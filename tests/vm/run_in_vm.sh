@@ -5,7 +5,7 @@
 #
 #   run_in_vm.sh [--add HOSTPATH[:GUESTPATH]]... [--module NAME]...
 #                [--env K=V]... [--timeout SECONDS] [--mem MB] [--work DIR]
-#                [--keep] -- SCRIPT [ARGS]...
+#                [--keep] [--initramfs-root] -- SCRIPT [ARGS]...
 #
 # --add copies a file or directory to GUESTPATH (default: the same path),
 # with the shared libraries `ldd` names for every ELF file in it. Symlinks
@@ -24,7 +24,7 @@ die() {
   exit 125
 }
 
-adds=() modules=() envs=() timeout=300 mem=1024 work="" keep=0
+adds=() modules=() envs=() timeout=300 mem=1024 work="" keep=0 initramfs_root=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --add) adds+=("$2"); shift ;;
@@ -34,6 +34,7 @@ while [ $# -gt 0 ]; do
     --mem) mem="$2"; shift ;;
     --work) work="$2"; shift ;;
     --keep) keep=1 ;;
+    --initramfs-root) initramfs_root=1 ;;
     --) shift; break ;;
     *) die "unknown option $1 (see the head of $0)" ;;
   esac
@@ -143,6 +144,8 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 cp "$script" "$stage/vm/script"
 chmod 755 "$stage/init" "$stage/vm/"*.sh "$stage/vm/script"
+# The guest stays on the initramfs's own rootfs instead of a tmpfs.
+[ "$initramfs_root" = 0 ] || : >"$stage/vm/initramfs-root"
 
 # Arguments and environment as shell words, single-quoted.
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }

@@ -3,14 +3,17 @@
 # one for uid 1000 (/rootless), then runs GUEST_SCRIPT in the VM
 # (run_in_vm.sh) with crate-runtime, crun, the tools the guest scripts use,
 # and tests/vm and tests/e2e at /src/tests.
-#   vm_test.sh [--add SPEC | --module NAME]... GUEST_SCRIPT [ARGS]...
+#   vm_test.sh [--add SPEC | --module NAME | --initramfs-root]... GUEST_SCRIPT [ARGS]...
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 runfiles="$(cd "$here/../.." && pwd)"
 adds=()
-while [ "${1:-}" = --add ] || [ "${1:-}" = --module ]; do
-  adds+=("$1" "$2")
-  shift 2
+while true; do
+  case "${1:-}" in
+    --add | --module) adds+=("$1" "$2"); shift 2 ;;
+    --initramfs-root) adds+=("$1"); shift ;;
+    *) break ;;
+  esac
 done
 guest="${1:?usage: $0 [--add SPEC]... GUEST_SCRIPT [ARGS]...}"
 shift
