@@ -299,7 +299,9 @@ TEST(ProgressTest, LayerBytesGrowToTheLayerSize) {
       ASSERT_FALSE(seen.empty()) << i;
       for (size_t k = 0; k < seen.size(); ++k) {
         EXPECT_EQ(seen[k].bytes_total, r.record.layer_sizes[i]);
-        if (k > 0) EXPECT_GT(seen[k].bytes_done, seen[k - 1].bytes_done);
+        if (k > 0) {
+          EXPECT_GT(seen[k].bytes_done, seen[k - 1].bytes_done);
+        }
       }
       EXPECT_EQ(seen.back().bytes_done, r.record.layer_sizes[i]);
       most = std::max(most, seen.size());
