@@ -77,6 +77,24 @@ std::string Quote(absl::string_view s) {
       .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// Calls `each` with every element of the array at `parent`.`key` (none
+// when it is absent) and its JSON path; elements must be objects.
+template <typename Each>
+absl::Status ForEachObject(const Json& obj, absl::string_view parent,
+                           const char* key, Each each) {
+  const Json* arr;
+  RETURN_IF_ERROR(GetArray(obj, parent, key, &arr));
+  if (arr == nullptr) return absl::OkStatus();
+  std::string path = Field(parent, key);
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const Json& e = (*arr)[i];
+    std::string p = Index(path, i);
+    if (!e.is_object()) return WrongType(p, "object", e);
+    RETURN_IF_ERROR(each(e, p));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RequireAbsolute(absl::string_view path, const std::string& value) {
   if (value.empty() || value[0] != '/') {
     return Invalid(
@@ -87,23 +105,18 @@ absl::Status RequireAbsolute(absl::string_view path, const std::string& value) {
 
 absl::Status ParseIdMappings(const Json& obj, absl::string_view parent,
                              const char* key, std::vector<IdMapping>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, parent, key, &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  std::string path = Field(parent, key);
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index(path, i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    IdMapping m;
-    RETURN_IF_ERROR(GetInt(e, p, "containerID", &m.container_id, true));
-    RETURN_IF_ERROR(GetInt(e, p, "hostID", &m.host_id, true));
-    RETURN_IF_ERROR(GetInt(e, p, "size", &m.size, true));
-    if (m.size == 0)
-      return Invalid(Field(p, "size"), "must be positive, got 0");
-    out->push_back(m);
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, parent, key,
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        IdMapping m;
+        RETURN_IF_ERROR(GetInt(e, p, "containerID", &m.container_id, true));
+        RETURN_IF_ERROR(GetInt(e, p, "hostID", &m.host_id, true));
+        RETURN_IF_ERROR(GetInt(e, p, "size", &m.size, true));
+        if (m.size == 0)
+          return Invalid(Field(p, "size"), "must be positive, got 0");
+        out->push_back(m);
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseCapSet(const Json& obj, absl::string_view parent,
@@ -146,42 +159,37 @@ absl::Status ParseUser(const Json& obj, absl::string_view path, User* user) {
 
 absl::Status ParseRlimits(const Json& obj, absl::string_view parent,
                           std::vector<Rlimit>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, parent, "rlimits", &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  std::string path = Field(parent, "rlimits");
   std::set<int> seen;
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index(path, i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    Rlimit r;
-    RETURN_IF_ERROR(GetString(e, p, "type", &r.type, true));
-    bool known = false;
-    for (const security::NamedRlimit& n : security::kRlimitNames) {
-      if (r.type == n.name) {
-        r.resource = n.resource;
-        known = true;
-      }
-    }
-    if (!known) {
-      return Invalid(Field(p, "type"),
-                     absl::StrCat("unknown rlimit ", Quote(r.type)));
-    }
-    if (!seen.insert(r.resource).second) {
-      return Invalid(Field(p, "type"),
-                     absl::StrCat("duplicate rlimit ", Quote(r.type)));
-    }
-    RETURN_IF_ERROR(GetInt(e, p, "hard", &r.hard, true));
-    RETURN_IF_ERROR(GetInt(e, p, "soft", &r.soft, true));
-    if (r.soft > r.hard) {
-      return Invalid(Field(p, "soft"),
-                     absl::StrCat("soft limit ", r.soft,
-                                  " is above the hard limit ", r.hard));
-    }
-    out->push_back(r);
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, parent, "rlimits",
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        Rlimit r;
+        RETURN_IF_ERROR(GetString(e, p, "type", &r.type, true));
+        bool known = false;
+        for (const security::NamedRlimit& n : security::kRlimitNames) {
+          if (r.type == n.name) {
+            r.resource = n.resource;
+            known = true;
+          }
+        }
+        if (!known) {
+          return Invalid(Field(p, "type"),
+                         absl::StrCat("unknown rlimit ", Quote(r.type)));
+        }
+        if (!seen.insert(r.resource).second) {
+          return Invalid(Field(p, "type"),
+                         absl::StrCat("duplicate rlimit ", Quote(r.type)));
+        }
+        RETURN_IF_ERROR(GetInt(e, p, "hard", &r.hard, true));
+        RETURN_IF_ERROR(GetInt(e, p, "soft", &r.soft, true));
+        if (r.soft > r.hard) {
+          return Invalid(Field(p, "soft"),
+                         absl::StrCat("soft limit ", r.soft,
+                                      " is above the hard limit ", r.hard));
+        }
+        out->push_back(r);
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseProcess(const Json& obj, absl::string_view path,
@@ -281,49 +289,41 @@ absl::Status ParseProcess(const Json& obj, absl::string_view path,
 }
 
 absl::Status ParseMounts(const Json& obj, std::vector<Mount>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, "", "mounts", &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index("mounts", i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    Mount m;
-    RETURN_IF_ERROR(GetString(e, p, "destination", &m.destination, true));
-    RETURN_IF_ERROR(RequireAbsolute(Field(p, "destination"), m.destination));
-    RETURN_IF_ERROR(GetString(e, p, "type", &m.type));
-    RETURN_IF_ERROR(GetString(e, p, "source", &m.source));
-    RETURN_IF_ERROR(GetStrings(e, p, "options", &m.options));
-    RETURN_IF_ERROR(ParseIdMappings(e, p, "uidMappings", &m.uid_mappings));
-    RETURN_IF_ERROR(ParseIdMappings(e, p, "gidMappings", &m.gid_mappings));
-    out->push_back(std::move(m));
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, "", "mounts",
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        Mount m;
+        RETURN_IF_ERROR(GetString(e, p, "destination", &m.destination, true));
+        RETURN_IF_ERROR(
+            RequireAbsolute(Field(p, "destination"), m.destination));
+        RETURN_IF_ERROR(GetString(e, p, "type", &m.type));
+        RETURN_IF_ERROR(GetString(e, p, "source", &m.source));
+        RETURN_IF_ERROR(GetStrings(e, p, "options", &m.options));
+        RETURN_IF_ERROR(ParseIdMappings(e, p, "uidMappings", &m.uid_mappings));
+        RETURN_IF_ERROR(ParseIdMappings(e, p, "gidMappings", &m.gid_mappings));
+        out->push_back(std::move(m));
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseHookList(const Json& obj, absl::string_view parent,
                            const char* key, std::vector<Hook>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, parent, key, &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  std::string path = Field(parent, key);
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index(path, i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    Hook h;
-    RETURN_IF_ERROR(GetString(e, p, "path", &h.path, true));
-    RETURN_IF_ERROR(RequireAbsolute(Field(p, "path"), h.path));
-    RETURN_IF_ERROR(GetStrings(e, p, "args", &h.args));
-    RETURN_IF_ERROR(GetStrings(e, p, "env", &h.env));
-    RETURN_IF_ERROR(GetInt(e, p, "timeout", &h.timeout));
-    if (h.timeout && *h.timeout <= 0) {
-      return Invalid(Field(p, "timeout"),
-                     absl::StrCat("must be positive, got ", *h.timeout));
-    }
-    out->push_back(std::move(h));
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, parent, key,
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        Hook h;
+        RETURN_IF_ERROR(GetString(e, p, "path", &h.path, true));
+        RETURN_IF_ERROR(RequireAbsolute(Field(p, "path"), h.path));
+        RETURN_IF_ERROR(GetStrings(e, p, "args", &h.args));
+        RETURN_IF_ERROR(GetStrings(e, p, "env", &h.env));
+        RETURN_IF_ERROR(GetInt(e, p, "timeout", &h.timeout));
+        if (h.timeout && *h.timeout <= 0) {
+          return Invalid(Field(p, "timeout"),
+                         absl::StrCat("must be positive, got ", *h.timeout));
+        }
+        out->push_back(std::move(h));
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseHooks(const Json& obj, Hooks* hooks) {
@@ -344,76 +344,67 @@ absl::Status ParseHooks(const Json& obj, Hooks* hooks) {
 
 absl::Status ParseNamespaces(const Json& obj, absl::string_view parent,
                              std::vector<Namespace>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, parent, "namespaces", &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  std::string path = Field(parent, "namespaces");
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index(path, i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    std::string type;
-    RETURN_IF_ERROR(GetString(e, p, "type", &type, true));
-    absl::optional<NamespaceType> t = NamespaceTypeFromName(type);
-    if (!t) {
-      return Invalid(Field(p, "type"),
-                     absl::StrCat("unknown namespace ", Quote(type)));
-    }
-    for (const Namespace& prev : *out) {
-      if (prev.type == *t) {
-        return Invalid(Field(p, "type"),
-                       absl::StrCat("duplicate namespace ", Quote(type)));
-      }
-    }
-    Namespace ns;
-    ns.type = *t;
-    RETURN_IF_ERROR(GetString(e, p, "path", &ns.path));
-    if (!ns.path.empty()) {
-      RETURN_IF_ERROR(RequireAbsolute(Field(p, "path"), ns.path));
-    }
-    out->push_back(std::move(ns));
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, parent, "namespaces",
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        std::string type;
+        RETURN_IF_ERROR(GetString(e, p, "type", &type, true));
+        absl::optional<NamespaceType> t = NamespaceTypeFromName(type);
+        if (!t) {
+          return Invalid(Field(p, "type"),
+                         absl::StrCat("unknown namespace ", Quote(type)));
+        }
+        for (const Namespace& prev : *out) {
+          if (prev.type == *t) {
+            return Invalid(Field(p, "type"),
+                           absl::StrCat("duplicate namespace ", Quote(type)));
+          }
+        }
+        Namespace ns;
+        ns.type = *t;
+        RETURN_IF_ERROR(GetString(e, p, "path", &ns.path));
+        if (!ns.path.empty()) {
+          RETURN_IF_ERROR(RequireAbsolute(Field(p, "path"), ns.path));
+        }
+        out->push_back(std::move(ns));
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseDevices(const Json& obj, absl::string_view parent,
                           std::vector<Device>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, parent, "devices", &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  std::string path = Field(parent, "devices");
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index(path, i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    Device d;
-    RETURN_IF_ERROR(GetString(e, p, "path", &d.path, true));
-    RETURN_IF_ERROR(RequireAbsolute(Field(p, "path"), d.path));
-    std::string type;
-    RETURN_IF_ERROR(GetString(e, p, "type", &type, true));
-    if (type != "c" && type != "b" && type != "u" && type != "p") {
-      return Invalid(Field(p, "type"),
-                     absl::StrCat("unknown device type ", Quote(type),
-                                  " (want c, b, u or p)"));
-    }
-    d.type = type[0];
-    bool need_numbers = d.type != 'p';
-    RETURN_IF_ERROR(GetInt(e, p, "major", &d.major, need_numbers));
-    RETURN_IF_ERROR(GetInt(e, p, "minor", &d.minor, need_numbers));
-    if (d.major < 0 || d.minor < 0) {
-      return Invalid(Field(p, d.major < 0 ? "major" : "minor"),
-                     "must not be negative");
-    }
-    RETURN_IF_ERROR(GetInt(e, p, "fileMode", &d.file_mode));
-    if (d.file_mode && *d.file_mode > 07777) {
-      return Invalid(Field(p, "fileMode"),
-                     absl::StrCat("permission bits only, got ", *d.file_mode));
-    }
-    RETURN_IF_ERROR(GetInt(e, p, "uid", &d.uid));
-    RETURN_IF_ERROR(GetInt(e, p, "gid", &d.gid));
-    out->push_back(std::move(d));
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, parent, "devices",
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        Device d;
+        RETURN_IF_ERROR(GetString(e, p, "path", &d.path, true));
+        RETURN_IF_ERROR(RequireAbsolute(Field(p, "path"), d.path));
+        std::string type;
+        RETURN_IF_ERROR(GetString(e, p, "type", &type, true));
+        if (type != "c" && type != "b" && type != "u" && type != "p") {
+          return Invalid(Field(p, "type"),
+                         absl::StrCat("unknown device type ", Quote(type),
+                                      " (want c, b, u or p)"));
+        }
+        d.type = type[0];
+        bool need_numbers = d.type != 'p';
+        RETURN_IF_ERROR(GetInt(e, p, "major", &d.major, need_numbers));
+        RETURN_IF_ERROR(GetInt(e, p, "minor", &d.minor, need_numbers));
+        if (d.major < 0 || d.minor < 0) {
+          return Invalid(Field(p, d.major < 0 ? "major" : "minor"),
+                         "must not be negative");
+        }
+        RETURN_IF_ERROR(GetInt(e, p, "fileMode", &d.file_mode));
+        if (d.file_mode && *d.file_mode > 07777) {
+          return Invalid(
+              Field(p, "fileMode"),
+              absl::StrCat("permission bits only, got ", *d.file_mode));
+        }
+        RETURN_IF_ERROR(GetInt(e, p, "uid", &d.uid));
+        RETURN_IF_ERROR(GetInt(e, p, "gid", &d.gid));
+        out->push_back(std::move(d));
+        return absl::OkStatus();
+      });
 }
 
 // A -1 means "unlimited" to the Go runtimes; 0 means "not set"; anything
@@ -518,21 +509,16 @@ absl::Status CheckWeight(absl::string_view path,
 
 absl::Status ParseThrottle(const Json& obj, absl::string_view parent,
                            const char* key, std::vector<ThrottleDevice>* out) {
-  const Json* arr;
-  RETURN_IF_ERROR(GetArray(obj, parent, key, &arr));
-  if (arr == nullptr) return absl::OkStatus();
-  std::string path = Field(parent, key);
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const Json& e = (*arr)[i];
-    std::string p = Index(path, i);
-    if (!e.is_object()) return WrongType(p, "object", e);
-    ThrottleDevice d;
-    RETURN_IF_ERROR(GetInt(e, p, "major", &d.major, true));
-    RETURN_IF_ERROR(GetInt(e, p, "minor", &d.minor, true));
-    RETURN_IF_ERROR(GetInt(e, p, "rate", &d.rate, true));
-    out->push_back(d);
-  }
-  return absl::OkStatus();
+  return ForEachObject(
+      obj, parent, key,
+      [&](const Json& e, const std::string& p) -> absl::Status {
+        ThrottleDevice d;
+        RETURN_IF_ERROR(GetInt(e, p, "major", &d.major, true));
+        RETURN_IF_ERROR(GetInt(e, p, "minor", &d.minor, true));
+        RETURN_IF_ERROR(GetInt(e, p, "rate", &d.rate, true));
+        out->push_back(d);
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseBlockIo(const Json& b, absl::string_view p,
