@@ -670,38 +670,21 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   // Every namespace the init does not share with us, user first (it
   // decides what the others allow), mount last (it changes our root).
   pid_t init = r.state.pid;
-  for (oci::NamespaceType type :
-       {oci::NamespaceType::kUser, oci::NamespaceType::kIpc,
-        oci::NamespaceType::kUts, oci::NamespaceType::kNetwork,
-        oci::NamespaceType::kPid, oci::NamespaceType::kCgroup,
-        oci::NamespaceType::kTime, oci::NamespaceType::kMount}) {
-    const char* name = nullptr;
-    switch (type) {
-      case oci::NamespaceType::kUser:
-        name = "user";
-        break;
-      case oci::NamespaceType::kIpc:
-        name = "ipc";
-        break;
-      case oci::NamespaceType::kUts:
-        name = "uts";
-        break;
-      case oci::NamespaceType::kNetwork:
-        name = "net";
-        break;
-      case oci::NamespaceType::kPid:
-        name = "pid";
-        break;
-      case oci::NamespaceType::kCgroup:
-        name = "cgroup";
-        break;
-      case oci::NamespaceType::kTime:
-        name = "time";
-        break;
-      case oci::NamespaceType::kMount:
-        name = "mnt";
-        break;
-    }
+  struct NamespaceFile {
+    oci::NamespaceType type;
+    const char* name;  // In /proc/PID/ns.
+  };
+  static constexpr NamespaceFile kInOrder[] = {
+      {oci::NamespaceType::kUser, "user"},
+      {oci::NamespaceType::kIpc, "ipc"},
+      {oci::NamespaceType::kUts, "uts"},
+      {oci::NamespaceType::kNetwork, "net"},
+      {oci::NamespaceType::kPid, "pid"},
+      {oci::NamespaceType::kCgroup, "cgroup"},
+      {oci::NamespaceType::kTime, "time"},
+      {oci::NamespaceType::kMount, "mnt"},
+  };
+  for (const auto& [type, name] : kInOrder) {
     std::string theirs = absl::StrCat("/proc/", init, "/ns/", name);
     std::string ours = absl::StrCat("/proc/self/ns/", name);
     struct stat a, b;
