@@ -1,8 +1,10 @@
 #include <stdio.h>
-#include <sys/vfs.h>
+
+#include <utility>
 
 #include "cli/crate-runtime/commands.h"
 #include "runtime/oci/features.h"
+#include "runtime/security/seccomp.h"
 
 namespace crate::cli {
 
@@ -12,11 +14,13 @@ int CmdFeatures(const GlobalOptions& g, const Args& args) {
   absl::Status s = ParseCommand("features", flags, args, 0, "none", &pos);
   if (!s.ok()) return Fail(s);
   oci::FeatureSupport support;
-  struct statfs st;
-  bool v2 = statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == 0x63677270;
-  support.cgroup_v2 = v2;
-  support.cgroup_v1 = !v2;
   support.seccomp = true;
+  security::SeccompFeatures seccomp = security::GetSeccompFeatures();
+  support.seccomp_actions = std::move(seccomp.actions);
+  support.seccomp_operators = std::move(seccomp.operators);
+  support.seccomp_archs = std::move(seccomp.archs);
+  support.seccomp_known_flags = std::move(seccomp.known_flags);
+  support.seccomp_supported_flags = std::move(seccomp.supported_flags);
   std::string out = oci::FeaturesJson(support) + "\n";
   fwrite(out.data(), 1, out.size(), stdout);
   return 0;

@@ -27,14 +27,20 @@ std::string FeaturesJson(const FeatureSupport& support) {
     caps.emplace_back(CapabilityName(c));
   }
   lx["capabilities"] = caps;
-  lx["cgroup"] = {{"v1", support.cgroup_v1},
-                  {"v2", support.cgroup_v2},
+  // Drivers built in (the spec's meaning), whatever this host mounts.
+  lx["cgroup"] = {{"v1", true},
+                  {"v2", true},
                   // Built in, as runc reports it: the driver loads
                   // libsystemd when used and says then if systemd is
                   // unreachable.
                   {"systemd", true},
                   {"systemdUser", true}};
-  lx["seccomp"] = {{"enabled", support.seccomp}};
+  lx["seccomp"] = {{"enabled", support.seccomp},
+                   {"actions", support.seccomp_actions},
+                   {"operators", support.seccomp_operators},
+                   {"archs", support.seccomp_archs},
+                   {"knownFlags", support.seccomp_known_flags},
+                   {"supportedFlags", support.seccomp_supported_flags}};
   // Applied on hosts that run the LSM, dropped with a warning elsewhere.
   lx["apparmor"] = {{"enabled", true}};
   lx["selinux"] = {{"enabled", true}};

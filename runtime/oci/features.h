@@ -4,13 +4,19 @@
 #define CRATE_RUNTIME_OCI_FEATURES_H_
 
 #include <string>
+#include <vector>
 
 namespace crate::oci {
 
 struct FeatureSupport {
   bool seccomp = false;  // Whether seccomp filters are applied.
-  bool cgroup_v1 = false;
-  bool cgroup_v2 = false;
+  // What the seccomp filter compiler takes, and the filter flags the
+  // running kernel accepts (runtime/security fills them in).
+  std::vector<std::string> seccomp_actions;
+  std::vector<std::string> seccomp_operators;
+  std::vector<std::string> seccomp_archs;
+  std::vector<std::string> seccomp_known_flags;
+  std::vector<std::string> seccomp_supported_flags;
 };
 
 std::string FeaturesJson(const FeatureSupport& support);

@@ -12,7 +12,16 @@ namespace crate::oci {
 namespace {
 
 TEST(FeaturesTest, DocumentListsWhatWeSupport) {
-  auto j = nlohmann::json::parse(FeaturesJson({.seccomp = true}));
+  FeatureSupport support;
+  support.seccomp = true;
+  support.seccomp_actions = {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO"};
+  support.seccomp_supported_flags = {"SECCOMP_FILTER_FLAG_LOG"};
+  auto j = nlohmann::json::parse(FeaturesJson(support));
+  EXPECT_TRUE(j["linux"]["cgroup"]["v1"].get<bool>());
+  EXPECT_TRUE(j["linux"]["cgroup"]["v2"].get<bool>());
+  EXPECT_EQ(j["linux"]["seccomp"]["actions"][1], "SCMP_ACT_ERRNO");
+  EXPECT_EQ(j["linux"]["seccomp"]["supportedFlags"][0],
+            "SECCOMP_FILTER_FLAG_LOG");
   EXPECT_EQ(j["ociVersionMax"], kOciVersion);
   EXPECT_EQ(j["linux"]["namespaces"].size(), 8u);
   EXPECT_EQ(j["linux"]["capabilities"][21], "CAP_SYS_ADMIN");

@@ -93,6 +93,17 @@ test_version_and_features() {
   expect_contains "--version" "spec: 1.1.0" "$out"
   out="$("$CR" features | jq -r '.linux.namespaces | join(",")')"
   expect_contains "features" "pid,network,mount" "$out"
+  out="$("$CR" features | jq -c '[.linux.cgroup.v1, .linux.cgroup.v2,
+    (.linux.seccomp.actions | index("SCMP_ACT_ERRNO") != null),
+    (.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG") != null)]')"
+  expect_eq "features: cgroup drivers and seccomp" "[true,true,true,true]" "$out"
+  # Every field runc's features document has, ours has too.
+  if command -v runc >/dev/null; then
+    local fields='[paths(type == "object" or type == "boolean") | map(tostring) | join(".")] | .[]'
+    out="$(comm -23 <(runc features | jq -r "$fields" | sort) \
+      <("$CR" features | jq -r "$fields" | sort))"
+    expect_eq "features: runc's fields" "" "$out"
+  fi
 }
 
 test_run_output_and_exit_code() {
