@@ -526,10 +526,6 @@ absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root) {
   return out;
 }
 
-}  // namespace crate::linux
-
-namespace crate::linux {
-
 absl::Status Pause(const std::string& root, const std::string& id) {
   ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
   ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
@@ -571,10 +567,6 @@ absl::StatusOr<std::vector<pid_t>> Pids(const std::string& root,
   }
   return PidsInNamespaceOf(r.state.pid);
 }
-
-}  // namespace crate::linux
-
-namespace crate::linux {
 
 absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(o.root, o.id));
@@ -722,55 +714,51 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   return pid;
 }
 
-}  // namespace crate::linux
+namespace {
 
-namespace crate::linux {
+// The record of container `id`, which must not be stopped.
+absl::StatusOr<ContainerRecord> LoadLive(const std::string& root,
+                                         const std::string& id) {
+  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
+  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
+  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" is stopped"));
+  }
+  return r;
+}
+
+// The cgroup the record names, which must exist.
+absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> ExistingCgroup(
+    const ContainerRecord& r, const std::string& id) {
+  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
+  if (cg == nullptr || !cg->Exists()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" has no cgroup"));
+  }
+  return cg;
+}
+
+}  // namespace
 
 absl::Status Update(const std::string& root, const std::string& id,
                     const oci::Resources& resources) {
-  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
-  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
-  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container \"", id, "\" is stopped"));
-  }
-  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
-  if (cg == nullptr || !cg->Exists()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container \"", id, "\" has no cgroup"));
-  }
+  ASSIGN_OR_RETURN(ContainerRecord r, LoadLive(root, id));
+  ASSIGN_OR_RETURN(std::unique_ptr<cgroups::Cgroup> cg, ExistingCgroup(r, id));
   return cg->Update(ToCgroupResources(resources));
 }
 
-}  // namespace crate::linux
-
-namespace crate::linux {
-
 absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
                                      const std::string& id) {
-  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
-  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
-  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container \"", id, "\" is stopped"));
-  }
-  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
-  if (cg == nullptr || !cg->Exists()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container \"", id, "\" has no cgroup"));
-  }
+  ASSIGN_OR_RETURN(ContainerRecord r, LoadLive(root, id));
+  ASSIGN_OR_RETURN(std::unique_ptr<cgroups::Cgroup> cg, ExistingCgroup(r, id));
   return cg->ReadStats();
 }
 
 absl::Status UpdateIntelRdt(const std::string& root, const std::string& id,
                             const std::string& l3_cache_schema,
                             const std::string& mem_bw_schema) {
-  ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
-  ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
-  if (CurrentStatus(r, dir.path()) == oci::ContainerStatus::kStopped) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container \"", id, "\" is stopped"));
-  }
+  ASSIGN_OR_RETURN(ContainerRecord r, LoadLive(root, id));
   if (!r.intel_rdt) {
     return absl::FailedPreconditionError(absl::StrCat(
         "container \"", id,
@@ -798,11 +786,7 @@ absl::StatusOr<cgroups::OomWatch> WatchOom(const std::string& root,
                                            const std::string& id) {
   ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
   ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
-  std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
-  if (cg == nullptr || !cg->Exists()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("container \"", id, "\" has no cgroup"));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<cgroups::Cgroup> cg, ExistingCgroup(r, id));
   return cg->WatchOom();
 }
 
