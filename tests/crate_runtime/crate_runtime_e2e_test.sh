@@ -64,6 +64,12 @@ expect_contains() {  # what needle haystack
 }
 
 # make_bundle DIR ARGS... : busybox rootfs, config from `crate-runtime spec`.
+# jq: userns(HOSTID) gives the config a user namespace mapping 65536 IDs
+# from 0 onto HOSTID.
+USERNS_JQ='def userns($h): .linux.namespaces += [{"type": "user"}] |
+  .linux.uidMappings = [{"containerID": 0, "hostID": $h, "size": 65536}] |
+  .linux.gidMappings = [{"containerID": 0, "hostID": $h, "size": 65536}]; '
+
 make_bundle() {
   local dir="$1"
   shift
@@ -176,9 +182,7 @@ test_join_namespaces() {
   local u="${P}jU"
   b="$USERNS_WORK/joinU"
   make_bundle "$b" sleep 1000
-  jq '.linux.namespaces += [{"type": "user"}] |
-      .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
-      .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]' \
+  jq "$USERNS_JQ"'userns(300000)' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
   "$CR" --root "$ROOT" run -d -b "$b" "$u" || fail "run -d of the user namespace container"
   local upid
@@ -292,9 +296,7 @@ test_idmapped_file_systems() {
   ln -sf busybox "$b/rootfs/bin/stat"
   ln -sf busybox "$b/rootfs/bin/chown"
   mkdir -p "$b/rootfs/t"
-  jq '.linux.namespaces += [{"type": "user"}] |
-      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
-      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+  jq "$USERNS_JQ"'userns(200000) |
       .process.capabilities |= with_entries(.value += ["CAP_CHOWN"]) |
       .mounts += [{"destination": "/t", "type": "tmpfs", "source": "tmpfs",
         "options": ["idmap", "nosuid", "size=1m", "mode=755"]}]' \
@@ -643,9 +645,7 @@ test_bad_config() {
 test_user_namespace() {
   local b="$USERNS_WORK/bundle"
   make_bundle "$b" sh -c 'id -u; cat /proc/self/uid_map'
-  jq '.linux.namespaces += [{"type": "user"}] |
-      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
-      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]' \
+  jq "$USERNS_JQ"'userns(200000)' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
   local out
   out="$("$CR" --root "$ROOT" run -b "$b" ${P}u1 2>&1)"
@@ -655,9 +655,7 @@ test_user_namespace() {
   # The init in a user namespace still joins its own cgroups (its kuid is
   # root's until it changes user), with the limits applied.
   make_bundle "$b" sh -c 'grep -E "^[0-9]+:pids:" /proc/self/cgroup'
-  jq '.linux.namespaces += [{"type": "user"}] |
-      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
-      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+  jq "$USERNS_JQ"'userns(200000) |
       .linux.resources.pids.limit = 7' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
   "$CR" --root "$ROOT" create -b "$b" ${P}u0 >/dev/null 2>&1
@@ -678,9 +676,7 @@ test_user_namespace() {
   ln -sf busybox "$b/rootfs/bin/stat"
   # The rootfs is host root's, out of reach of the container's root.
   mkdir -p "$b/rootfs/data"
-  jq --arg src "$src" '.linux.namespaces += [{"type": "user"}] |
-      .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
-      .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+  jq --arg src "$src" "$USERNS_JQ"'userns(200000) |
       .mounts += [{"destination": "/data", "type": "bind", "source": $src,
         "options": ["rbind", "idmap"]}]' \
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
