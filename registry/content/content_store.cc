@@ -108,12 +108,17 @@ std::string RandomHex() {
 // ---------------------------------------------------------------- Ingest
 
 Ingest::~Ingest() {
-  if (done_) return;
-  if (anonymous_) {
+  // Without the lock (StartIngest failed to take it), the files are another
+  // writer's.
+  if (done_ || !lock_fd_.valid()) return;
+  // Nobody can resume an anonymous ingest, and an empty partial file (the
+  // transfer failed before its first byte, or a bad download was truncated
+  // away) gives a resume nothing: both would only be litter in ingest/.
+  if (anonymous_ || offset_ == 0) {
     RemoveFiles();
   }
-  // A digest-keyed partial file stays for a resume; closing lock_fd_
-  // releases the lock.
+  // A digest-keyed partial file with bytes stays for a resume; closing
+  // lock_fd_ releases the lock.
 }
 
 std::string Ingest::Describe(const Digest& digest) const {
@@ -583,10 +588,25 @@ absl::StatusOr<GcReport> ContentStore::GarbageCollect(
     }
   }
 
-  // Ingests: every key with any of its three files.
+  RETURN_IF_ERROR(SweepIngests(options, &report));
+  return report;
+}
+
+absl::Status ContentStore::SweepIngests(const GcOptions& options,
+                                        GcReport* report) {
+  // Every key with any of its files, and the temporary files of metadata
+  // writes that a killed writer left (WriteFileAtomic's "<key>.json.tmp.*").
   ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(IngestDir()));
+  std::map<std::string, std::vector<std::string>> stray_tmp;
   std::map<std::string, bool> keys;
   for (const std::string& name : names) {
+    if (size_t tmp = name.find(absl::StrCat(kMetaSuffix, ".tmp."));
+        tmp != std::string::npos) {
+      std::string key = name.substr(0, tmp);
+      keys[key] = true;
+      stray_tmp[key].push_back(name);
+      continue;
+    }
     for (absl::string_view suffix :
          {kPartialSuffix, kMetaSuffix, kLockSuffix}) {
       if (absl::EndsWith(name, suffix)) {
@@ -598,26 +618,45 @@ absl::StatusOr<GcReport> ContentStore::GarbageCollect(
   for (const auto& entry : keys) {
     const std::string& key = entry.first;
     std::string base = JoinPath(IngestDir(), key);
+    // A writer holds the key's flock from StartIngest to Commit or its
+    // death (the kernel drops it then), so a lock we cannot take means a
+    // live process is writing: never touch that ingest, however old.
     auto held = LockRemovable(absl::StrCat(base, kLockSuffix), /*wait=*/false);
     if (absl::IsUnavailable(held.status())) continue;  // being written
     if (!held.ok()) return held.status();
+    // Nobody writes it now. What is left is worth keeping only as a
+    // keyed partial with bytes in it, young enough that a pull may still
+    // come back to resume it.
     bool remove = absl::StartsWith(key, kAnonPrefix);
     struct stat st;
     std::string partial = absl::StrCat(base, kPartialSuffix);
-    if (::stat(partial.c_str(), &st) != 0) {
+    if (::stat(partial.c_str(), &st) != 0 || st.st_size == 0) {
       remove = true;
     } else if (now - absl::TimeFromTimespec(st.st_mtim) >=
                options.ingest_max_age) {
       remove = true;
     }
-    if (!remove) continue;
-    report.removed_ingests.push_back(key);
+    std::vector<std::string> doomed = stray_tmp[key];
+    if (remove) {
+      report->removed_ingests.push_back(key);
+      for (absl::string_view suffix : {kPartialSuffix, kMetaSuffix}) {
+        doomed.push_back(absl::StrCat(key, suffix));
+      }
+    }
     if (options.dry_run) continue;
-    ::unlink(partial.c_str());
-    ::unlink(absl::StrCat(base, kMetaSuffix).c_str());
-    ::unlink(absl::StrCat(base, kLockSuffix).c_str());
+    for (const std::string& name : doomed) {
+      std::string path = JoinPath(IngestDir(), name);
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        return ErrnoStatus("remove stale ingest file", path);
+      }
+    }
+    // The lock file last and while still held (see LockRemovable).
+    std::string lock = absl::StrCat(base, kLockSuffix);
+    if (remove && ::unlink(lock.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus("remove stale ingest file", lock);
+    }
   }
-  return report;
+  return absl::OkStatus();
 }
 
 }  // namespace crate::registry

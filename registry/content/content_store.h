@@ -87,7 +87,10 @@ struct IngestOptions {
 class ContentStore;
 
 // One blob being written. Destroying it without Commit releases the lock; a
-// digest-keyed partial file is kept for a resume, an anonymous one removed.
+// digest-keyed partial file with bytes in it is kept for a resume, an
+// anonymous or empty one removed with its metadata and lock files. Callers
+// that know the bytes are bad (the registry refused or contradicted the
+// descriptor) call Abort instead, so that nothing resumes from them.
 class Ingest {
  public:
   ~Ingest();
@@ -162,7 +165,8 @@ struct VerifyReport {
 
 struct GcOptions {
   // Digest-keyed partial files younger than this are kept, for resumes.
-  // Anonymous ones are removed as soon as no process holds their lock.
+  // Anonymous and empty ones are removed as soon as no process holds their
+  // lock; an ingest whose lock is held is never touched, whatever its age.
   absl::Duration ingest_max_age = absl::Hours(24);
   // Wait for running pulls (leases) to end; if false, fail with
   // kUnavailable while one runs.
@@ -251,6 +255,9 @@ class ContentStore {
 
  private:
   explicit ContentStore(std::string root) : root_(std::move(root)) {}
+  // GarbageCollect's second half: the ingests no live process writes that
+  // cannot or should no longer be resumed.
+  absl::Status SweepIngests(const GcOptions& options, GcReport* report);
   std::string BlobsDir() const;
   std::string IngestDir() const;
 

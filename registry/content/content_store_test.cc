@@ -122,6 +122,59 @@ TEST_F(ContentStoreTest, DigestMismatchIsRefusedAndRemoved) {
   EXPECT_THAT(IngestFiles(), IsEmpty());
 }
 
+TEST_F(ContentStoreTest, ResumedBytesWithTheWrongDigestAreRemoved) {
+  const std::string right = "the right bytes";
+  Digest d = Digest::Sha256Of(right);
+  {
+    // An earlier writer left a bad prefix (a broken server, bit rot).
+    auto first = Start(d, right.size());
+    ASSERT_OK(first->Write("THE"));
+  }
+  auto second = Start(d, right.size());
+  EXPECT_EQ(second->offset(), 3u);
+  ASSERT_OK(second->Write(absl::string_view(right).substr(3)));
+  EXPECT_THAT(second->Commit(), StatusIs(absl::StatusCode::kDataLoss,
+                                         HasSubstr("content has digest")));
+  EXPECT_FALSE(store_->Has(d));
+  // Nothing a later pull could resume from: partial, metadata and lock gone.
+  EXPECT_THAT(IngestFiles(), IsEmpty());
+  auto third = Start(d, right.size());
+  EXPECT_EQ(third->offset(), 0u);
+}
+
+TEST_F(ContentStoreTest, IngestWithoutBytesLeavesNoFiles) {
+  Digest d = Digest::Sha256Of("never arrives");
+  {
+    // The transfer failed before its first byte.
+    auto ingest = Start(d, 13);
+    ASSERT_NE(ingest, nullptr);
+    EXPECT_THAT(IngestFiles(), ::testing::SizeIs(3));
+    // A second writer that could not take the lock leaves the first
+    // writer's (still empty) files alone.
+    IngestOptions o;
+    o.expected_digest = d;
+    o.wait = false;
+    EXPECT_THAT(store_->StartIngest(o).status(),
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr("held")));
+    EXPECT_THAT(IngestFiles(), ::testing::SizeIs(3));
+  }
+  EXPECT_THAT(IngestFiles(), IsEmpty());
+  {
+    // Bytes that were dropped again (a server that ignored Range and then
+    // failed) leave nothing to resume either.
+    auto ingest = Start(d, 13);
+    ASSERT_OK(ingest->Write("never"));
+    ASSERT_OK(ingest->Truncate());
+  }
+  EXPECT_THAT(IngestFiles(), IsEmpty());
+  {
+    // With bytes, the partial stays for a resume.
+    auto ingest = Start(d, 13);
+    ASSERT_OK(ingest->Write("never"));
+  }
+  EXPECT_THAT(IngestFiles(), ::testing::SizeIs(3));
+}
+
 TEST_F(ContentStoreTest, MoreThanAnnouncedIsCutOff) {
   Digest d = Digest::Sha256Of("abcd");
   auto ingest = Start(d, 4);
@@ -444,6 +497,110 @@ TEST_F(ContentStoreTest, GarbageCollectSweepsUnmarkedBlobsAndStaleIngests) {
   // The busy ingest was left alone and still works.
   ASSERT_OK(busy_ingest->Write("busy"));
   EXPECT_THAT(busy_ingest->Commit(), IsOkAndHolds(busy));
+}
+
+// Sets the mtime of every file of ingest `key` to `age` ago.
+void Age(const std::string& dir, const std::string& key, absl::Duration age) {
+  struct timespec times[2];
+  times[0] = times[1] = absl::ToTimespec(absl::Now() - age);
+  for (const char* suffix : {".partial", ".json", ".lock"}) {
+    std::string path = JoinPath(JoinPath(dir, "ingest"), key + suffix);
+    EXPECT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+  }
+}
+
+TEST_F(ContentStoreTest, GarbageCollectRemovesStaleIngestsButNotLockedOnes) {
+  const std::string stale_data(5000, 's'), live_data(5000, 'l');
+  Digest stale = Digest::Sha256Of(stale_data);
+  Digest live = Digest::Sha256Of(live_data);
+  const std::string stale_key = "sha256-" + stale.hex();
+  const std::string live_key = "sha256-" + live.hex();
+  {
+    // A pull that died two days ago.
+    auto ingest = Start(stale, stale_data.size());
+    ASSERT_OK(ingest->Write(absl::string_view(stale_data).substr(0, 100)));
+  }
+  // A writer in another process, as old but still holding its lock: a
+  // slow download, not litter.
+  int ready[2], done[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(done), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    ::close(ready[0]);
+    ::close(done[1]);
+    IngestOptions o;
+    o.expected_digest = live;
+    o.expected_size = live_data.size();
+    auto ingest = store_->StartIngest(o);
+    if (!ingest.ok()) _exit(1);
+    if (!(*ingest)->Write(absl::string_view(live_data).substr(0, 100)).ok()) {
+      _exit(2);
+    }
+    (void)!::write(ready[1], "r", 1);
+    if (ReadByte(done[0], 20000) != 'd') _exit(3);
+    if (!(*ingest)->Write(absl::string_view(live_data).substr(100)).ok()) {
+      _exit(4);
+    }
+    _exit((*ingest)->Commit().ok() ? 0 : 5);
+  }
+  ::close(ready[1]);
+  ::close(done[0]);
+  ASSERT_EQ(ReadByte(ready[0], 20000), 'r');
+  Age(dir_, stale_key, absl::Hours(48));
+  Age(dir_, live_key, absl::Hours(48));
+
+  auto mark = []() -> absl::StatusOr<absl::flat_hash_set<Digest>> {
+    return absl::flat_hash_set<Digest>{};
+  };
+  ASSERT_OK_AND_ASSIGN(GcReport report, store_->GarbageCollect(mark));
+  EXPECT_THAT(report.removed_ingests, ElementsAre(stale_key));
+  EXPECT_THAT(IngestFiles(),
+              UnorderedElementsAre(live_key + ".partial", live_key + ".json",
+                                   live_key + ".lock"));
+
+  // The writer never noticed and finishes its blob.
+  ASSERT_EQ(::write(done[1], "d", 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ::close(ready[0]);
+  ::close(done[1]);
+  EXPECT_THAT(store_->ReadBlob(live, 1 << 20), IsOkAndHolds(live_data));
+  EXPECT_THAT(IngestFiles(), IsEmpty());
+}
+
+TEST_F(ContentStoreTest, GarbageCollectRemovesEmptyLeftoversAtOnce) {
+  // What failed pulls of earlier versions left: empty partials with their
+  // metadata and locks, and a metadata write cut short by a kill.
+  const std::string ingest = JoinPath(dir_, "ingest");
+  const std::string empty_key =
+      "sha256-" + Digest::Sha256Of("left empty").hex();
+  for (const char* suffix : {".partial", ".json", ".lock"}) {
+    ASSERT_OK(WriteFileAtomic(JoinPath(ingest, empty_key + suffix), ""));
+  }
+  const std::string torn_key = "sha256-" + Digest::Sha256Of("torn").hex();
+  ASSERT_OK(WriteFileAtomic(JoinPath(ingest, torn_key + ".json.tmp.AbC123"),
+                            "{\"expec"));
+  // A young partial with bytes is worth a resume, but not its torn metadata.
+  Digest young = Digest::Sha256Of("young blob");
+  { Start(young, 10)->Write("young").IgnoreError(); }
+  const std::string young_key = "sha256-" + young.hex();
+  ASSERT_OK(
+      WriteFileAtomic(JoinPath(ingest, young_key + ".json.tmp.x1y2z3"), "{"));
+
+  auto mark = []() -> absl::StatusOr<absl::flat_hash_set<Digest>> {
+    return absl::flat_hash_set<Digest>{};
+  };
+  ASSERT_OK_AND_ASSIGN(GcReport report, store_->GarbageCollect(mark));
+  EXPECT_THAT(report.removed_ingests,
+              UnorderedElementsAre(empty_key, torn_key));
+  EXPECT_THAT(IngestFiles(),
+              UnorderedElementsAre(young_key + ".partial", young_key + ".json",
+                                   young_key + ".lock"));
+  auto resumed = Start(young, 10, /*wait=*/false);
+  ASSERT_NE(resumed, nullptr);
+  EXPECT_EQ(resumed->offset(), 5u);
 }
 
 TEST_F(ContentStoreTest, GarbageCollectWaitsForLeases) {

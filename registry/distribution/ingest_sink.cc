@@ -4,6 +4,10 @@
 
 namespace crate::registry {
 
+bool KeepForResume(const absl::Status& fetch) {
+  return !absl::IsDataLoss(fetch) && !absl::IsOutOfRange(fetch);
+}
+
 absl::Status FetchToStore(RegistryClient& client, ContentStore& store,
                           const std::string& host,
                           const std::string& repository,
@@ -18,7 +22,11 @@ absl::Status FetchToStore(RegistryClient& client, ContentStore& store,
   if (absl::IsAlreadyExists(ingest.status())) return absl::OkStatus();
   RETURN_IF_ERROR(ingest.status());
   IngestSink sink(ingest->get());
-  RETURN_IF_ERROR(client.FetchBlob(host, repository, digest, size, &sink));
+  absl::Status fetch = client.FetchBlob(host, repository, digest, size, &sink);
+  if (!fetch.ok()) {
+    if (!KeepForResume(fetch)) (*ingest)->Abort();
+    return fetch;
+  }
   return (*ingest)->Commit().status();
 }
 

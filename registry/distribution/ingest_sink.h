@@ -37,9 +37,20 @@ class IngestSink : public BlobSink {
   std::function<void(uint64_t)> on_write_;
 };
 
+// Whether the bytes a failed download left in its ingest are worth keeping
+// for a Range resume. They are not when they contradict the descriptor
+// (kDataLoss: more or fewer bytes than its size, another digest, a
+// Content-Range from elsewhere) or the registry says the partial is longer
+// than the blob (kOutOfRange): such an ingest is aborted rather than left in
+// ingest/ for a resume that could only fail again. Other failures (network,
+// rate limits, auth, a blob missing here but on a mirror) leave bytes that
+// are a valid start of the blob, and an empty ingest removes itself.
+bool KeepForResume(const absl::Status& fetch);
+
 // Makes the blob present in `store`: nothing to do if it is there already;
 // otherwise downloads it (resuming a partial ingest) and commits it, which
-// checks size and digest. `description` names the blob in errors ("layer 2
+// checks size and digest; a failure that cannot be resumed leaves no
+// ingest behind. `description` names the blob in errors ("layer 2
 // of 127.0.0.1:5000/x:latest"). The caller holds a Lease of the store.
 absl::Status FetchToStore(RegistryClient& client, ContentStore& store,
                           const std::string& host,

@@ -51,7 +51,10 @@ absl::Status StreamAndUnpack(const PullTarget& t, const LayerToPull& layer,
   absl::StatusOr<ApplyResult> applied = ApplyLayer(reader, fs_dir, options);
   if (!applied.ok()) tee.CloseReader();
   download.join();
-  RETURN_IF_ERROR(fetch);
+  if (!fetch.ok()) {
+    if (!KeepForResume(fetch)) ingest->Abort();
+    return fetch;
+  }
   RETURN_IF_ERROR(commit);
   if (!applied.ok() && TeeStream::IsRestart(applied.status())) {
     // The registry ignored a Range request: the blob is complete and
@@ -100,8 +103,12 @@ absl::Status PullLayer(const PullTarget& t, const LayerToPull& layer,
                    // A resumed download misses its first bytes for a
                    // streaming unpack: finish it, then unpack.
                    IngestSink sink(ingest->get(), layer.on_bytes);
-                   RETURN_IF_ERROR(t.client->FetchBlob(
-                       t.host, t.repository, layer.digest, layer.size, &sink));
+                   absl::Status fetch = t.client->FetchBlob(
+                       t.host, t.repository, layer.digest, layer.size, &sink);
+                   if (!fetch.ok()) {
+                     if (!KeepForResume(fetch)) (*ingest)->Abort();
+                     return fetch;
+                   }
                    RETURN_IF_ERROR((*ingest)->Commit().status());
                    return UnpackFromStore(t, layer, digest, fs_dir, options);
                  }

@@ -134,9 +134,11 @@ struct StoreState {
   std::set<std::string> blobs;
   std::set<std::string> snapshots;
   std::string images_json;
+  // The files of content/ingest: a refused pull leaves nothing to resume.
+  std::set<std::string> ingest;
   friend bool operator==(const StoreState& a, const StoreState& b) {
     return a.blobs == b.blobs && a.snapshots == b.snapshots &&
-           a.images_json == b.images_json;
+           a.images_json == b.images_json && a.ingest == b.ingest;
   }
 };
 
@@ -157,6 +159,13 @@ StoreState Snapshot(ImageService& service) {
       for (const std::string& t : i.tags) s.images_json += t + ",";
     }
   }
+  absl::StatusOr<std::vector<std::string>> ingest =
+      ListDir(JoinPath(service.content().root(), "ingest"));
+  if (ingest.ok()) {
+    s.ingest.insert(ingest->begin(), ingest->end());
+  } else {
+    s.ingest.insert("<" + std::string(ingest.status().message()) + ">");
+  }
   return s;
 }
 
@@ -165,6 +174,8 @@ std::string Describe(const StoreState& s) {
   for (const std::string& b : s.blobs) out += " " + b;
   out += "\nsnapshots:";
   for (const std::string& b : s.snapshots) out += " " + b;
+  out += "\ningest:";
+  for (const std::string& f : s.ingest) out += " " + f;
   return out + "\nimages: " + s.images_json;
 }
 
@@ -686,6 +697,7 @@ TEST_F(RefusedPullTest, HostileLayersLeaveTheStoreAsItWas) {
       EXPECT_TRUE(after == before) << "before:\n"
                                    << Describe(before) << "\nafter:\n"
                                    << Describe(after);
+      EXPECT_THAT(after.ingest, IsEmpty());
       for (const auto& p : must_not_exist) {
         const std::string path = p.get<std::string>();
         if (path[0] == '/') {
@@ -841,6 +853,9 @@ TEST_F(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
       EXPECT_TRUE(after == before) << "before:\n"
                                    << Describe(before) << "\nafter:\n"
                                    << Describe(after);
+      // No empty or unusable .partial, .json or .lock of the lied-about
+      // blob (the size lie truncates what arrived) is left for a resume.
+      EXPECT_THAT(after.ingest, IsEmpty());
     }
   }
 
