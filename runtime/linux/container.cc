@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
@@ -29,6 +31,7 @@
 #include "runtime/linux/console.h"
 #include "runtime/linux/hooks.h"
 #include "runtime/linux/launcher.h"
+#include "runtime/linux/namespace_files.h"
 #include "runtime/linux/plan.h"
 #include "runtime/linux/security_config.h"
 #include "runtime/oci/spec.h"
@@ -50,6 +53,21 @@ bool HostApparmor() {
 }
 
 bool HostSelinux() { return access("/sys/fs/selinux", F_OK) == 0; }
+
+// CapBnd of /proc/self/status; all bits if it cannot be read.
+uint64_t OwnCapabilityBounding() {
+  absl::StatusOr<std::string> status = ReadFile("/proc/self/status", 1 << 16);
+  if (!status.ok()) return ~uint64_t{0};
+  size_t at = status->find("\nCapBnd:");
+  uint64_t bits = 0;
+  if (at == std::string::npos ||
+      !absl::SimpleHexAtoi(absl::StripAsciiWhitespace(
+                               absl::string_view(*status).substr(at + 8, 18)),
+                           &bits)) {
+    return ~uint64_t{0};
+  }
+  return bits;
+}
 
 absl::StatusOr<std::string> AbsoluteDir(const std::string& dir) {
   if (!dir.empty() && dir[0] == '/') return dir;
@@ -178,6 +196,13 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   absl::StatusOr<oci::Spec> spec = oci::ParseSpec(*text);
   if (!spec.ok()) return Annotate(spec.status(), config_path);
   RETURN_IF_ERROR(Annotate(oci::ValidateForCreate(*spec), config_path));
+  if (spec->linux) {
+    absl::StatusOr<std::set<oci::NamespaceType>> shared =
+        CheckNamespacePaths(*spec->linux);
+    if (!shared.ok()) return Annotate(shared.status(), config_path);
+    RETURN_IF_ERROR(
+        Annotate(CheckSysctlsPrivate(*spec->linux, *shared), config_path));
+  }
   if (spec->process->terminal && options.console_socket.empty() &&
       options.console_fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -194,6 +219,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   plan_options.host_cgroup_v2 = HostCgroupV2();
   plan_options.host_apparmor = HostApparmor();
   plan_options.host_selinux = HostSelinux();
+  plan_options.capability_bounding = OwnCapabilityBounding();
   plan_options.unprivileged = geteuid() != 0;
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(*spec, plan_options));
   absl::optional<resctrl::Plan> rdt_plan;
@@ -206,6 +232,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
                       options.id, resctrl::ReadFeatures(options.resctrl_root)));
   }
   if (options.on_degraded) {
+    for (const std::string& w : spec->warnings) options.on_degraded(w, true);
     for (const std::string& w : plan.warnings) options.on_degraded(w, true);
   }
   struct stat st;
@@ -213,6 +240,17 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat(config_path, ": root.path: rootfs \"", plan.rootfs,
                      "\" is not a directory"));
+  }
+  // The host's own root as the container's would put the container's
+  // /proc, /dev and every mount over the host's files.
+  char resolved[PATH_MAX];
+  if (realpath(plan.rootfs.c_str(), resolved) != nullptr &&
+      strcmp(resolved, "/") == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        config_path, ": root.path: rootfs \"", plan.rootfs,
+        plan.rootfs == "/" ? "\" is" : "\" resolves to",
+        " the host's root directory \"/\"; a container needs a root of its "
+        "own"));
   }
 
   // Compiled before anything exists, so a bad filter leaves nothing behind
@@ -254,17 +292,47 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   const bool has_resources = spec->linux && spec->linux->resources;
   const cgroups::Resources resources = CgroupResourcesFor(*spec);
   std::unique_ptr<cgroups::Cgroup> cgroup;
+  absl::optional<resctrl::Membership> rdt;
+  // The record says what exists before it is made (cgroup, resctrl group,
+  // the init's pid), so that `delete --force` finds all of it after a
+  // create killed at any point.
+  ContainerRecord record;
+  record.state.oci_version = spec->oci_version;
+  record.state.id = options.id;
+  record.state.status = oci::ContainerStatus::kCreating;
+  record.state.bundle = bundle;
+  record.state.annotations = spec->annotations;
+  record.created = NowRfc3339();
+  record.rootfs = plan.rootfs;
+  record.owner = geteuid();
+  record.poststart = spec->hooks.poststart;
+  record.poststop = spec->hooks.poststop;
+  auto save_intent = [&](pid_t pid) -> absl::Status {
+    record.state.pid = pid;
+    record.init_start_time = pid > 0 ? ProcessStartTime(pid) : 0;
+    // Unprivileged, a cgroup that could not be made is not ours to remove.
+    record.cgroup_path = cgroup || geteuid() == 0 ? cgroup_path : "";
+    if (cgroup && scope) {
+      auto* unit = static_cast<cgroups::systemd::SystemdCgroup*>(cgroup.get());
+      record.cgroup_path = unit->path();
+      record.systemd_unit = unit->unit();
+      record.systemd_user = unit->user();
+    }
+    record.intel_rdt = rdt;
+    return dir.Save(record);
+  };
+  RETURN_IF_ERROR(save_intent(0));
   absl::Cleanup destroy_cgroup = [&] {
     if (!keep && cgroup) cgroup->Destroy(/*force=*/true).IgnoreError();
   };
   // Made before the init exists, joined by it in on_init_created before it
   // runs anything of the container's.
-  absl::optional<resctrl::Membership> rdt;
   absl::Cleanup remove_rdt = [&] {
     if (!keep && rdt) resctrl::Remove(*rdt).IgnoreError();
   };
   if (rdt_plan) {
     ASSIGN_OR_RETURN(rdt, resctrl::Prepare(options.resctrl_root, *rdt_plan));
+    RETURN_IF_ERROR(save_intent(0));
   }
   CreateRequest req;
   req.plan = &plan;
@@ -294,6 +362,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
         PrepareCgroup(cgroup_path, has_resources ? &resources : nullptr,
                       &cgroup, scope ? &*scope : nullptr);
     if (!s.ok()) return Annotate(s, absl::StrCat("cgroup ", cgroup_path));
+    if (scope) RETURN_IF_ERROR(save_intent(0));
   }
   if (init_joins_cgroup) {
     cgroups::Cgroup::SelfJoin join = cgroup->SelfJoinPaths();
@@ -301,6 +370,9 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     req.clone_into_cgroup = std::move(join.clone_into_dir);
   }
   req.on_init_created = [&](pid_t pid) -> absl::Status {
+    // Before the init may go on: from here a killed create leaves a
+    // process that delete must find.
+    RETURN_IF_ERROR(save_intent(pid));
     if (rdt) {
       RETURN_IF_ERROR(Annotate(resctrl::AddTask(*rdt, pid), "linux.intelRdt"));
     }
@@ -342,28 +414,8 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   };
   ASSIGN_OR_RETURN(pid_t pid, CreateContainer(req));
 
-  ContainerRecord record;
-  record.state.oci_version = spec->oci_version;
-  record.state.id = options.id;
   record.state.status = oci::ContainerStatus::kCreated;
-  record.state.pid = pid;
-  record.state.bundle = bundle;
-  record.state.annotations = spec->annotations;
-  record.init_start_time = ProcessStartTime(pid);
-  record.created = NowRfc3339();
-  record.rootfs = plan.rootfs;
-  record.cgroup_path = cgroup ? cgroup_path : "";
-  if (cgroup && scope) {
-    auto* unit = static_cast<cgroups::systemd::SystemdCgroup*>(cgroup.get());
-    record.cgroup_path = unit->path();
-    record.systemd_unit = unit->unit();
-    record.systemd_user = unit->user();
-  }
-  record.owner = geteuid();
-  record.poststart = spec->hooks.poststart;
-  record.poststop = spec->hooks.poststop;
-  record.intel_rdt = rdt;
-  absl::Status s = dir.Save(record);
+  absl::Status s = save_intent(pid);
   if (s.ok() && !options.pid_file.empty()) {
     s = WritePidFile(options.pid_file, pid);
   }
@@ -643,6 +695,7 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   plan_options.bundle = r.state.bundle;
   plan_options.host_apparmor = HostApparmor();
   plan_options.host_selinux = HostSelinux();
+  plan_options.capability_bounding = OwnCapabilityBounding();
   ASSIGN_OR_RETURN(LaunchPlan plan, MakePlan(one, plan_options));
   if (o.on_warning) {
     for (const std::string& w : plan.warnings) o.on_warning(w);

@@ -28,6 +28,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/base/unique_fd.h"
+#include "runtime/linux/child_pipe.h"
 #include "runtime/linux/console.h"
 #include "runtime/linux/hooks.h"
 #include "runtime/linux/idmap.h"
@@ -37,14 +38,11 @@
 namespace crate::linux {
 namespace {
 
-constexpr char kReady = 'R';
-constexpr char kError = 'E';
-constexpr char kPid = 'P';
-// A pid the intermediate could not clone into the v2 cgroup: the caller
-// moves it.
-constexpr char kPidOutsideCgroup = 'Q';
-constexpr char kGo = 'G';
-constexpr char kHooks = 'H';
+constexpr char kReady = kTagReady;
+constexpr char kPid = kTagPid;
+constexpr char kPidOutsideCgroup = kTagPidOutsideCgroup;
+constexpr char kGo = kTagGo;
+constexpr char kHooks = kTagHooks;
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -84,40 +82,25 @@ pid_t CloneIntoCgroup(int flags, int cgroup_fd) {
   return static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof(args)));
 }
 
-bool WriteAll(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = write(fd, p, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-ssize_t ReadFull(int fd, void* data, size_t size) {
-  char* p = static_cast<char*>(data);
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = read(fd, p + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
 [[noreturn]] void ChildFail(int sync_fd, const absl::Status& status) {
-  std::string msg(1, kError);
-  msg += std::string(status.message());
-  WriteAll(sync_fd, msg.data(), msg.size());
+  WriteError(sync_fd, status);
   _exit(1);
+}
+
+// A new process starts with every signal at its default and none blocked:
+// the runtime's caller may ignore some (conmon ignores SIGPIPE) or block
+// those it forwards, and an ignored disposition survives exec.
+void ResetSignals() {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &dfl, nullptr);  // EINVAL for the few the libc reserves.
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 std::string DescribeWait(int wstatus) {
@@ -269,11 +252,7 @@ struct SelfJoinFiles {
                            const std::vector<int>& tasks_fds, int sync_fd,
                            int go_fd, int state_dir_fd) {
   const LaunchPlan& plan = *req.plan;
-  // The caller may block signals it forwards; the process must not inherit
-  // that mask.
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  ResetSignals();
   std::vector<int> keep = {sync_fd, go_fd, state_dir_fd, req.console_socket};
   keep.insert(keep.end(), idmapped_fds.begin(), idmapped_fds.end());
   keep.insert(keep.end(), tasks_fds.begin(), tasks_fds.end());
@@ -342,37 +321,36 @@ struct SelfJoinFiles {
   _exit(127);
 }
 
-// Reads what the init (or the intermediate process) reports.
-absl::Status AwaitReady(int sync_fd, int go_fd, pid_t pid,
+// Reads what the init reports until it is created (or has failed).
+absl::Status AwaitReady(ChildReader& sync, int go_fd, pid_t pid,
                         const CreateRequest& req) {
+  auto kill_init = [pid] {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  };
   char tag = 0;
-  ssize_t n = ReadFull(sync_fd, &tag, 1);
-  if (n == 1 && tag == kHooks) {
+  bool got = sync.ReadFull(&tag, 1);
+  if (got && tag == kHooks) {
     absl::StatusOr<std::string> state =
         req.before_pivot ? req.before_pivot(pid) : std::string("{}");
     if (!state.ok()) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
+      kill_init();
       return state.status();
     }
     uint32_t size = static_cast<uint32_t>(state->size());
     if (!WriteAll(go_fd, &kGo, 1) || !WriteAll(go_fd, &size, sizeof(size)) ||
         !WriteAll(go_fd, state->data(), state->size())) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-      return ErrnoStatus("write to init");
+      absl::Status s = ErrnoStatus("write to init");
+      kill_init();
+      return s;
     }
-    n = ReadFull(sync_fd, &tag, 1);
+    got = sync.ReadFull(&tag, 1);
   }
-  if (n == 1 && tag == kReady) return absl::OkStatus();
-  std::string msg;
-  if (n == 1 && tag == kError) {
-    char buf[4096];
-    ssize_t m;
-    while ((m = read(sync_fd, buf, sizeof(buf))) > 0) {
-      msg.append(buf, static_cast<size_t>(m));
-    }
-  }
+  if (got && tag == kReady) return absl::OkStatus();
+  std::string msg = got && tag == kTagError ? sync.ReadErrorMessage() : "";
+  // Whatever it was doing, it is not to go on (a garbled pipe, or a
+  // message and a process that has not exited yet).
+  kill(pid, SIGKILL);
   int wstatus = 0;
   bool reaped = waitpid(pid, &wstatus, 0) == pid;
   if (!msg.empty()) return absl::FailedPreconditionError(msg);
@@ -381,19 +359,26 @@ absl::Status AwaitReady(int sync_fd, int go_fd, pid_t pid,
       reaped ? absl::StrCat(" (", DescribeWait(wstatus), ")") : ""));
 }
 
-// Gone, or a zombie nobody reaps yet (its parent may be us, in `run`).
-bool InitGone(pid_t pid) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
-  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) return true;
-  char buf[512];
-  ssize_t n = read(fd.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return true;
-  buf[n] = '\0';
-  const char* close_paren = strrchr(buf, ')');
-  return close_paren == nullptr || close_paren[1] == '\0' ||
-         close_paren[2] == 'Z' || close_paren[2] == 'X';
+// What the intermediate process of CreateContainer and ExecInContainer
+// reports: the pid it forked (and whether in its cgroup), or its error.
+struct Forked {
+  pid_t pid = 0;
+  bool in_cgroup = false;
+  std::string error;
+};
+
+Forked ReadForked(ChildReader& sync, const char* what_failed) {
+  Forked f;
+  char tag = 0;
+  if (sync.ReadFull(&tag, 1) && (tag == kPid || tag == kPidOutsideCgroup) &&
+      sync.ReadFull(&f.pid, sizeof(f.pid)) && f.pid > 0) {
+    f.in_cgroup = tag == kPid;
+    return f;
+  }
+  f.pid = 0;
+  if (tag == kTagError) f.error = sync.ReadErrorMessage();
+  if (f.error.empty()) f.error = what_failed;
+  return f;
 }
 
 }  // namespace
@@ -620,31 +605,22 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
       WriteAll(sync_write.get(), msg, sizeof(msg));
       _exit(0);
     }
-    char msg[1 + sizeof(pid_t)];
-    ssize_t n = ReadFull(sync_read.get(), msg, 1);
-    if (n == 1 && (msg[0] == kPid || msg[0] == kPidOutsideCgroup) &&
-        ReadFull(sync_read.get(), msg + 1, sizeof(pid_t)) ==
-            static_cast<ssize_t>(sizeof(pid_t))) {
-      memcpy(&pid, msg + 1, sizeof(pid_t));
-      waitpid(mid, nullptr, 0);
-      if (msg[0] == kPidOutsideCgroup) RETURN_IF_ERROR(move_into_cgroup(pid));
-    } else {
-      std::string err;
-      if (n == 1 && msg[0] == kError) {
-        char buf[4096];
-        ssize_t m;
-        while ((m = read(sync_read.get(), buf, sizeof(buf))) > 0)
-          err.append(buf, m);
-      }
-      waitpid(mid, nullptr, 0);
+    // Only the children may hold the write end, or no read could end.
+    sync_write.Reset();
+    ChildReader sync(sync_read.get(), mid);
+    Forked init = ReadForked(sync, "joining namespaces failed");
+    waitpid(mid, nullptr, 0);
+    if (init.pid == 0) {
       remove_fifo();
-      return absl::FailedPreconditionError(
-          err.empty() ? "joining namespaces failed" : err);
+      return absl::FailedPreconditionError(init.error);
     }
+    pid = init.pid;
+    if (!init.in_cgroup) RETURN_IF_ERROR(move_into_cgroup(pid));
   }
   sync_write.Reset();
   go_read.Reset();
   cgroup->Close();
+  ChildReader sync(sync_read.get(), pid);
 
   auto kill_init = [&] {
     kill(pid, SIGKILL);
@@ -661,7 +637,7 @@ absl::StatusOr<pid_t> CreateContainer(const CreateRequest& req) {
     return s;
   }
   if (!plan.hook_sync) go_write.Reset();
-  s = AwaitReady(sync_read.get(), go_write.get(), pid, req);
+  s = AwaitReady(sync, go_write.get(), pid, req);
   if (!s.ok()) {
     remove_fifo();
     return s;
@@ -701,9 +677,7 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
     pid_t child = cgroup.Clone(0, &in_cgroup);
     if (child < 0) ChildFail(sync_fd, ErrnoStatus("fork"));
     if (child == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
+      ResetSignals();
       std::vector<int> keep = {sync_fd, go_read.get(), req.console_socket};
       keep.insert(keep.end(), cgroup.tasks_fds.begin(), cgroup.tasks_fds.end());
       CloseFdsExcept(req.preserve_fds, std::move(keep));
@@ -737,30 +711,14 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
   sync_write.Reset();
   go_read.Reset();
   cgroup.tasks.clear();
-  char msg[1 + sizeof(pid_t)];
-  pid_t pid = 0;
-  ssize_t n = ReadFull(sync_read.get(), msg, 1);
-  if (n == 1 && (msg[0] == kPid || msg[0] == kPidOutsideCgroup) &&
-      ReadFull(sync_read.get(), msg + 1, sizeof(pid_t)) ==
-          static_cast<ssize_t>(sizeof(pid_t))) {
-    memcpy(&pid, msg + 1, sizeof(pid_t));
-  }
-  if (pid == 0) {
-    std::string err;
-    if (n == 1 && msg[0] == kError) {
-      char buf[4096];
-      ssize_t m;
-      while ((m = read(sync_read.get(), buf, sizeof(buf))) > 0) {
-        err.append(buf, static_cast<size_t>(m));
-      }
-    }
-    waitpid(mid, nullptr, 0);
-    return absl::FailedPreconditionError(
-        err.empty() ? "joining the container's namespaces failed" : err);
-  }
+  ChildReader sync(sync_read.get(), mid);
+  Forked child = ReadForked(sync, "joining the container's namespaces failed");
   waitpid(mid, nullptr, 0);
+  if (child.pid == 0) return absl::FailedPreconditionError(child.error);
+  pid_t pid = child.pid;
+  sync.Watch(pid);
   absl::Status s;
-  if (msg[0] == kPidOutsideCgroup) s = cgroup.Move(pid);
+  if (!child.in_cgroup) s = cgroup.Move(pid);
   if (s.ok() && req.on_created) s = req.on_created(pid);
   if (s.ok() && !WriteAll(go_write.get(), &kGo, 1)) {
     s = ErrnoStatus("write to process");
@@ -770,17 +728,14 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
     return s;
   }
   go_write.Reset();
+  // Success closes the pipe by exec (CLOEXEC): end of file means started.
   char tag = 0;
-  n = ReadFull(sync_read.get(), &tag, 1);
-  if (n == 1 && tag == kError) {
-    std::string err;
-    char buf[4096];
-    ssize_t m;
-    while ((m = read(sync_read.get(), buf, sizeof(buf))) > 0) {
-      err.append(buf, static_cast<size_t>(m));
-    }
+  if (sync.ReadFull(&tag, 1)) {
+    std::string err = tag == kTagError ? sync.ReadErrorMessage() : "";
+    kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);  // Ours if we are the subreaper.
-    return absl::FailedPreconditionError(err);
+    return absl::FailedPreconditionError(
+        err.empty() ? "the process failed before its exec" : err);
   }
   return pid;
 }
@@ -811,7 +766,7 @@ absl::Status StartContainer(const std::string& state_dir, pid_t pid) {
       return absl::FailedPreconditionError(
           "container init exited before it was started");
     }
-    if (InitGone(pid)) {
+    if (ProcessGone(pid)) {
       unlink(fifo.c_str());
       return absl::FailedPreconditionError(
           "container init exited before it was started");

@@ -344,6 +344,14 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
   plan.process.cwd = p.cwd;
   plan.process.uid = p.user.uid;
   plan.process.gid = p.user.gid;
+  // NGROUPS_MAX: setgroups(2) refuses more, which the init would only
+  // find out after start.
+  constexpr size_t kMaxGroups = 65536;
+  if (p.user.additional_gids.size() > kMaxGroups) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "process.user.additionalGids: ", p.user.additional_gids.size(),
+        " groups, more than the kernel's limit of ", kMaxGroups));
+  }
   plan.process.additional_gids.assign(p.user.additional_gids.begin(),
                                       p.user.additional_gids.end());
   if (p.user.umask) plan.process.umask = static_cast<mode_t>(*p.user.umask);
@@ -360,25 +368,42 @@ absl::StatusOr<LaunchPlan> MakePlan(const oci::Spec& spec,
     plan.process.io_priority = (klass << 13) | p.io_priority->priority;
   }
   plan.process.scheduler = p.scheduler;
-  if (!p.apparmor_profile.empty()) {
-    if (options.host_apparmor) {
-      plan.process.apparmor_profile = p.apparmor_profile;
-    } else {
-      plan.warnings.push_back(
-          absl::StrCat("process.apparmorProfile \"", p.apparmor_profile,
-                       "\" ignored: AppArmor is not enabled on this host (no "
-                       "/sys/kernel/security/apparmor)"));
+  if (p.capabilities) {
+    const std::pair<const char*, const std::vector<int>*> kSets[] = {
+        {"bounding", &p.capabilities->bounding},
+        {"effective", &p.capabilities->effective},
+        {"inheritable", &p.capabilities->inheritable},
+        {"permitted", &p.capabilities->permitted},
+        {"ambient", &p.capabilities->ambient}};
+    for (const auto& [name, caps] : kSets) {
+      for (int cap : *caps) {
+        if (cap < 64 && (options.capability_bounding >> cap) & 1) continue;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "process.capabilities.", name, ": ", oci::CapabilityName(cap),
+            " is not in this host's capability bounding set (the runtime "
+            "runs without it), so no process of the container can have it"));
+      }
     }
   }
-  if (!p.selinux_label.empty()) {
-    if (options.host_selinux) {
-      plan.process.selinux_label = p.selinux_label;
-    } else {
-      plan.warnings.push_back(
-          absl::StrCat("process.selinuxLabel \"", p.selinux_label,
-                       "\" ignored: SELinux is not enabled on this host (no "
-                       "/sys/fs/selinux)"));
+  // A confinement asked for and not available is an error, never an
+  // unconfined container (runc and crun refuse too).
+  if (!p.apparmor_profile.empty()) {
+    if (!options.host_apparmor) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "process.apparmorProfile \"", p.apparmor_profile,
+          "\": AppArmor is not enabled on this host (no "
+          "/sys/kernel/security/apparmor), so the profile cannot be applied"));
     }
+    plan.process.apparmor_profile = p.apparmor_profile;
+  }
+  if (!p.selinux_label.empty()) {
+    if (!options.host_selinux) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "process.selinuxLabel \"", p.selinux_label,
+          "\": SELinux is not enabled on this host (no /sys/fs/selinux), "
+          "so the label cannot be applied"));
+    }
+    plan.process.selinux_label = p.selinux_label;
   }
   if (!lx.mount_label.empty()) {
     if (options.host_selinux) {

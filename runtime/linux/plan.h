@@ -163,10 +163,14 @@ struct PlanOptions {
   // how a "cgroup" mount is done.
   bool host_cgroup_v2 = false;
   // Whether the host runs AppArmor (/sys/kernel/security/apparmor) or
-  // SELinux (/sys/fs/selinux). Labels for an absent one are dropped with a
-  // warning, as runc and crun do.
+  // SELinux (/sys/fs/selinux). A process label for an absent one is an
+  // error, as in runc and crun; a mount label is dropped with a warning.
   bool host_apparmor = false;
   bool host_selinux = false;
+  // The runtime's own capability bounding set (CapBnd of /proc/self/status,
+  // bit N for capability N): no process of the container can have more,
+  // so asking for more fails create instead of the capset after start.
+  uint64_t capability_bounding = ~uint64_t{0};
   // Whether the runtime runs without root (rootless): idmapped mounts are
   // then made by the init, and idmapped binds of host directories refused.
   bool unprivileged = false;

@@ -359,26 +359,57 @@ TEST(PlanTest, ToInnerIdsSplitsWhereTheOuterMapDoes) {
                        HasSubstr("host ID 165536 is not mapped")));
 }
 
-TEST(PlanTest, LsmLabelsWithoutTheLsmAreWarnings) {
+// A confinement the host cannot give fails create; an unlabelled mount is
+// what runc and crun make without SELinux too, so that one only warns.
+TEST(PlanTest, LsmLabelsWithoutTheLsmAreErrors) {
   oci::Spec spec = Parse(kBase);
   spec.process->apparmor_profile = "crate-default";
+  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("process.apparmorProfile \"crate-default\": "
+                                 "AppArmor is not enabled on this host")));
+  spec.process->apparmor_profile.clear();
   spec.process->selinux_label = "system_u:system_r:container_t:s0";
+  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("process.selinuxLabel")));
+  spec.process->selinux_label.clear();
   spec.linux->mount_label = "system_u:object_r:container_file_t:s0";
   ASSERT_OK_AND_ASSIGN(LaunchPlan plan, MakePlan(spec, {.bundle = "/b"}));
-  EXPECT_EQ(plan.process.apparmor_profile, "");
-  EXPECT_EQ(plan.process.selinux_label, "");
-  ASSERT_EQ(plan.warnings.size(), 3u);
-  EXPECT_THAT(plan.warnings[0],
-              HasSubstr("process.apparmorProfile \"crate-default\" ignored"));
-  EXPECT_THAT(plan.warnings[1], HasSubstr("process.selinuxLabel"));
-  EXPECT_THAT(plan.warnings[2], HasSubstr("linux.mountLabel"));
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_THAT(plan.warnings[0], HasSubstr("linux.mountLabel"));
 
+  spec.process->apparmor_profile = "crate-default";
+  spec.process->selinux_label = "system_u:system_r:container_t:s0";
   ASSERT_OK_AND_ASSIGN(plan, MakePlan(spec, {.bundle = "/b",
                                              .host_apparmor = true,
                                              .host_selinux = true}));
   EXPECT_THAT(plan.warnings, IsEmpty());
   EXPECT_EQ(plan.process.apparmor_profile, "crate-default");
   EXPECT_EQ(plan.process.selinux_label, "system_u:system_r:container_t:s0");
+}
+
+TEST(PlanTest, CapabilitiesBeyondTheRuntimesBoundingSetAreRefused) {
+  oci::Spec spec = Parse(kBase);
+  spec.process->capabilities.emplace();
+  spec.process->capabilities->bounding = {0, 24};  // CAP_SYS_RESOURCE
+  PlanOptions options{.bundle = "/b"};
+  EXPECT_OK(MakePlan(spec, options).status());
+  options.capability_bounding = ~(uint64_t{1} << 24);
+  EXPECT_THAT(MakePlan(spec, options).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("process.capabilities.bounding: "
+                                 "CAP_SYS_RESOURCE is not in this host's "
+                                 "capability bounding set")));
+}
+
+TEST(PlanTest, MoreGroupsThanTheKernelTakesAreRefused) {
+  oci::Spec spec = Parse(kBase);
+  spec.process->user.additional_gids.assign(70000, 5);
+  EXPECT_THAT(MakePlan(spec, {.bundle = "/b"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("process.user.additionalGids: 70000 groups, "
+                                 "more than the kernel's limit of 65536")));
 }
 
 TEST(PlanTest, AbsoluteRootIsKept) {

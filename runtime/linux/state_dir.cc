@@ -252,8 +252,12 @@ oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
       (record.init_start_time != 0 && start != record.init_start_time)) {
     return oci::ContainerStatus::kStopped;
   }
+  // A create that has not finished, or was killed before it did: the init
+  // lives but was never reported created.
+  if (record.state.status == oci::ContainerStatus::kCreating) {
+    return oci::ContainerStatus::kCreating;
+  }
   if (ExecFifoExists(dir)) return oci::ContainerStatus::kCreated;
-  // TODO(runtime): kPaused from the cgroup freezer once cgroups are wired.
   return oci::ContainerStatus::kRunning;
 }
 

@@ -85,7 +85,9 @@ absl::StatusOr<std::vector<std::string>> ListContainerIds(
 uint64_t ProcessStartTime(pid_t pid);
 
 // runc's rule: the init gone (or a zombie, or a new process with its pid)
-// means stopped; the exec FIFO still there means created; else running.
+// means stopped; a record still saying creating (its create has not
+// finished, or died) means creating; the exec FIFO still there means
+// created; else running.
 oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
                                    const std::string& dir);
 

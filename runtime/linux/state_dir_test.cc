@@ -95,12 +95,17 @@ TEST_F(StateDirTest, DuplicateAndMissing) {
 TEST_F(StateDirTest, StatusFollowsTheProcessAndFifo) {
   ASSERT_OK_AND_ASSIGN(ContainerDir dir, ContainerDir::Create(root_, "c1"));
   ContainerRecord r;
+  r.state.status = oci::ContainerStatus::kCreated;
   r.state.pid = getpid();
   r.init_start_time = ProcessStartTime(getpid());
   EXPECT_NE(r.init_start_time, 0u);
   EXPECT_EQ(CurrentStatus(r, dir.path()), oci::ContainerStatus::kRunning);
   ASSERT_EQ(mkfifo(JoinPath(dir.path(), kExecFifoName).c_str(), 0600), 0);
   EXPECT_EQ(CurrentStatus(r, dir.path()), oci::ContainerStatus::kCreated);
+  // A create that has not finished (or was killed) with its init alive.
+  r.state.status = oci::ContainerStatus::kCreating;
+  EXPECT_EQ(CurrentStatus(r, dir.path()), oci::ContainerStatus::kCreating);
+  r.state.status = oci::ContainerStatus::kCreated;
   r.init_start_time += 1;  // A recycled pid.
   EXPECT_EQ(CurrentStatus(r, dir.path()), oci::ContainerStatus::kStopped);
 

@@ -288,14 +288,25 @@ absl::Status ParseProcess(const Json& obj, absl::string_view path,
   return absl::OkStatus();
 }
 
-absl::Status ParseMounts(const Json& obj, std::vector<Mount>* out) {
+absl::Status ParseMounts(const Json& obj, std::vector<Mount>* out,
+                         std::vector<std::string>* warnings) {
   return ForEachObject(
       obj, "", "mounts",
       [&](const Json& e, const std::string& p) -> absl::Status {
         Mount m;
         RETURN_IF_ERROR(GetString(e, p, "destination", &m.destination, true));
-        RETURN_IF_ERROR(
-            RequireAbsolute(Field(p, "destination"), m.destination));
+        if (m.destination.empty()) {
+          return Invalid(Field(p, "destination"), "must not be empty");
+        }
+        // Older specs allowed a relative destination and podman still
+        // passes one from an image's VOLUME list; runc and crun take it
+        // from the container's root, runc with a warning.
+        if (m.destination[0] != '/') {
+          warnings->push_back(absl::StrCat(
+              Field(p, "destination"), ": ", Quote(m.destination),
+              " is not absolute; taken as \"/", m.destination, "\""));
+          m.destination.insert(0, "/");
+        }
         RETURN_IF_ERROR(GetString(e, p, "type", &m.type));
         RETURN_IF_ERROR(GetString(e, p, "source", &m.source));
         RETURN_IF_ERROR(GetStrings(e, p, "options", &m.options));
@@ -395,11 +406,15 @@ absl::Status ParseDevices(const Json& obj, absl::string_view parent,
                          "must not be negative");
         }
         RETURN_IF_ERROR(GetInt(e, p, "fileMode", &d.file_mode));
-        if (d.file_mode && *d.file_mode > 07777) {
-          return Invalid(
-              Field(p, "fileMode"),
-              absl::StrCat("permission bits only, got ", *d.file_mode));
+        // Podman sends the file type with the permissions (020600 for a
+        // character device); runc and crun take the permission bits, and
+        // so does this: the type comes from "type".
+        constexpr int64_t kTypeBits = 0170000;
+        if (d.file_mode && *d.file_mode > 0177777) {
+          return Invalid(Field(p, "fileMode"),
+                         absl::StrCat("not a file mode, got ", *d.file_mode));
         }
+        if (d.file_mode) *d.file_mode &= ~kTypeBits;
         RETURN_IF_ERROR(GetInt(e, p, "uid", &d.uid));
         RETURN_IF_ERROR(GetInt(e, p, "gid", &d.gid));
         out->push_back(std::move(d));
@@ -927,7 +942,7 @@ absl::StatusOr<Spec> ParseSpec(absl::string_view text) {
   }
   RETURN_IF_ERROR(GetString(doc, "", "hostname", &spec.hostname));
   RETURN_IF_ERROR(GetString(doc, "", "domainname", &spec.domainname));
-  RETURN_IF_ERROR(ParseMounts(doc, &spec.mounts));
+  RETURN_IF_ERROR(ParseMounts(doc, &spec.mounts, &spec.warnings));
   RETURN_IF_ERROR(ParseHooks(doc, &spec.hooks));
   RETURN_IF_ERROR(GetStringMap(doc, "", "annotations", &spec.annotations));
   for (const auto& [key, value] : spec.annotations) {
@@ -940,6 +955,43 @@ absl::StatusOr<Spec> ParseSpec(absl::string_view text) {
     spec.linux = std::move(lx);
   }
   return spec;
+}
+
+absl::StatusOr<NamespaceType> SysctlNamespace(const std::string& key) {
+  std::string path = Field("linux.sysctl", key);
+  // Only the IPC namespace's own System V and POSIX queue limits; other
+  // kernel.* keys (core_pattern, modprobe, ...) belong to the host.
+  static constexpr absl::string_view kIpcKeys[] = {
+      "kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+      "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+      "kernel.shmmni", "kernel.shm_rmid_forced"};
+  if (absl::StartsWith(key, "fs.mqueue.")) return NamespaceType::kIpc;
+  for (absl::string_view k : kIpcKeys) {
+    if (key == k) return NamespaceType::kIpc;
+  }
+  if (absl::StartsWith(key, "net.")) return NamespaceType::kNetwork;
+  if (key == "kernel.domainname") return NamespaceType::kUts;
+  if (key == "kernel.hostname") {
+    return Invalid(path,
+                   "not allowed: it conflicts with the \"hostname\" field, "
+                   "which sets it");
+  }
+  return Invalid(path,
+                 "not allowed: it is not in a namespace of the container's "
+                 "own, so writing it would change the host");
+}
+
+absl::Status ValidateSysctl(const std::string& key, const Linux& lx) {
+  ASSIGN_OR_RETURN(NamespaceType type, SysctlNamespace(key));
+  if (lx.FindNamespace(type)) return absl::OkStatus();
+  static constexpr absl::string_view kHostName[] = {
+      "PID", "network", "mount", "IPC", "UTS", "user", "cgroup", "time"};
+  absl::string_view name = NamespaceTypeName(type);
+  return Invalid(Field("linux.sysctl", key),
+                 absl::StrCat("not allowed in the host's ",
+                              kHostName[static_cast<int>(type)],
+                              " namespace: needs ", name[0] == 'i' ? "an" : "a",
+                              " \"", name, "\" namespace in linux.namespaces"));
 }
 
 absl::Status ValidateForCreate(const Spec& spec) {
@@ -984,22 +1036,7 @@ absl::Status ValidateForCreate(const Spec& spec) {
                    "needs a \"time\" namespace in linux.namespaces");
   }
   for (const auto& [key, value] : lx.sysctl) {
-    std::string path = Field("linux.sysctl", key);
-    if (absl::StartsWith(key, "net.") &&
-        !lx.FindNamespace(NamespaceType::kNetwork)) {
-      return Invalid(path, "needs a \"network\" namespace in linux.namespaces");
-    }
-    if ((absl::StartsWith(key, "kernel.msg") ||
-         absl::StartsWith(key, "kernel.sem") ||
-         absl::StartsWith(key, "kernel.shm") ||
-         absl::StartsWith(key, "fs.mqueue.")) &&
-        !lx.FindNamespace(NamespaceType::kIpc)) {
-      return Invalid(path, "needs an \"ipc\" namespace in linux.namespaces");
-    }
-    if ((key == "kernel.hostname" || key == "kernel.domainname") &&
-        !lx.FindNamespace(NamespaceType::kUts)) {
-      return Invalid(path, "needs a \"uts\" namespace in linux.namespaces");
-    }
+    RETURN_IF_ERROR(ValidateSysctl(key, lx));
   }
   return absl::OkStatus();
 }

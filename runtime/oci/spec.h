@@ -304,6 +304,9 @@ struct Spec {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   absl::optional<Linux> linux;
+  // What the parser accepted but corrected (a relative mount destination),
+  // for the caller to report.
+  std::vector<std::string> warnings;
 };
 
 // Parses and validates a config.json document. Unknown properties are
@@ -315,6 +318,18 @@ absl::StatusOr<Spec> ParseSpec(absl::string_view json);
 // with args, a root, and values that only make sense together (a hostname
 // needs its own UTS namespace, ID mappings need a user namespace).
 absl::Status ValidateForCreate(const Spec& spec);
+
+// The namespace that linux.sysctl[key] belongs to, where the container may
+// set it only if it does not share that namespace with the host (runc's and
+// crun's rule): the IPC limits, net.*, kernel.domainname. kernel.hostname is
+// refused (the "hostname" field sets it) and every other key changes the
+// host: kInvalidArgument naming the key and why.
+absl::StatusOr<NamespaceType> SysctlNamespace(const std::string& key);
+
+// SysctlNamespace, and that linux.namespaces has that namespace. Whether a
+// namespace joined by path is the host's own is checked at create, where
+// the file can be looked at.
+absl::Status ValidateSysctl(const std::string& key, const Linux& lx);
 
 // Capability names <-> numbers ("CAP_SYS_ADMIN" <-> 21).
 absl::optional<int> CapabilityFromName(absl::string_view name);

@@ -152,6 +152,24 @@ TEST(ParseSpecTest, NullMeansAbsent) {
   EXPECT_FALSE(spec.process->capabilities.has_value());
 }
 
+// runc and crun take a relative destination from the container's root.
+TEST(ParseSpecTest, RelativeMountDestinationIsTakenFromTheRoot) {
+  Json j = GoodConfig();
+  j["mounts"][1]["destination"] = "etc/foo";
+  ASSERT_OK_AND_ASSIGN(Spec spec, ParseSpec(j.dump()));
+  EXPECT_EQ(spec.mounts[1].destination, "/etc/foo");
+  ASSERT_EQ(spec.warnings.size(), 1u);
+  EXPECT_THAT(spec.warnings[0], HasSubstr("mounts[1].destination"));
+}
+
+// Podman sends a device's type bits with its permissions (020600).
+TEST(ParseSpecTest, DeviceFileModeKeepsThePermissionBits) {
+  Json j = GoodConfig();
+  j["linux"]["devices"][0]["fileMode"] = 020600;
+  ASSERT_OK_AND_ASSIGN(Spec spec, ParseSpec(j.dump()));
+  EXPECT_EQ(spec.linux->devices[0].file_mode, 0600);
+}
+
 TEST(ParseSpecTest, RejectsMalformedJson) {
   EXPECT_THAT(ParseSpec("{\"ociVersion\": "),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -227,8 +245,12 @@ const BadCase kBadCases[] = {
     {"MissingRoot", [](Json& j) { j.erase("root"); }, "root: required"},
     {"EmptyRootPath", [](Json& j) { j["root"]["path"] = ""; },
      "root.path: must not be empty"},
-    {"RelativeMount", [](Json& j) { j["mounts"][1]["destination"] = "dev"; },
-     "mounts[1].destination: must be an absolute path, got \"dev\""},
+    {"EmptyMountDestination",
+     [](Json& j) { j["mounts"][1]["destination"] = ""; },
+     "mounts[1].destination: must not be empty"},
+    {"DeviceModeBeyondAModeT",
+     [](Json& j) { j["linux"]["devices"][0]["fileMode"] = 0200000; },
+     "linux.devices[0].fileMode: not a file mode, got 65536"},
     {"MountWithoutDestination",
      [](Json& j) { j["mounts"][0].erase("destination"); },
      "mounts[0].destination: required"},
@@ -330,7 +352,33 @@ const BadCase kBadCases[] = {
        j["linux"]["sysctl"]["net.ipv4.ip_forward"] = "1";
        j["linux"]["namespaces"].erase(3);
      },
-     "linux.sysctl.net.ipv4.ip_forward: needs a \"network\" namespace"},
+     "linux.sysctl.net.ipv4.ip_forward: not allowed in the host's network "
+     "namespace"},
+    {"SysctlOfTheHost",
+     [](Json& j) { j["linux"]["sysctl"]["vm.overcommit_ratio"] = "51"; },
+     "linux.sysctl.vm.overcommit_ratio: not allowed: it is not in a "
+     "namespace of the container's own"},
+    {"SysctlCorePattern",
+     [](Json& j) { j["linux"]["sysctl"]["kernel.core_pattern"] = "|/x"; },
+     "linux.sysctl.kernel.core_pattern: not allowed"},
+    {"SysctlKernelPrefixIsNotIpc",
+     [](Json& j) { j["linux"]["sysctl"]["kernel.shmmaxx"] = "1"; },
+     "linux.sysctl.kernel.shmmaxx: not allowed"},
+    {"SysctlHostname",
+     [](Json& j) { j["linux"]["sysctl"]["kernel.hostname"] = "x"; },
+     "linux.sysctl.kernel.hostname: not allowed: it conflicts with the "
+     "\"hostname\" field"},
+    {"SysctlNeedsIpcNs",
+     [](Json& j) {
+       j["linux"]["sysctl"]["kernel.shmmax"] = "1";
+       for (size_t i = 0; i < j["linux"]["namespaces"].size(); ++i) {
+         if (j["linux"]["namespaces"][i]["type"] == "ipc") {
+           j["linux"]["namespaces"].erase(i);
+           break;
+         }
+       }
+     },
+     "linux.sysctl.kernel.shmmax: not allowed in the host's IPC namespace"},
     {"SeccompAction",
      [](Json& j) { j["linux"]["seccomp"]["defaultAction"] = "SCMP_ACT_NOPE"; },
      "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\""},
