@@ -379,6 +379,30 @@ TEST_F(StreamingPullTest, DecompressionBombIsRefused) {
   EXPECT_FALSE(snapshots_->Exists(l.chain_id));
 }
 
+TEST_F(StreamingPullTest, ImageBoundIsRefusedAndLeavesTheStoresAsTheyWere) {
+  // A file of 64 MiB of zeros, streamed from the registry: under the bound
+  // per layer, over what is left of the image's.
+  testing::TarEntry zeros = testing::File("zeros", "");
+  zeros.zeros = 64 << 20;
+  LayerToPull l = Serve({zeros});
+  ImageUnpackBudget budget("127.0.0.1/test:bomb", 16 << 20);
+  ApplyOptions o;
+  o.image_budget = &budget;
+  EXPECT_THAT(PullLayer(Target("ok"), l, o),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("layer 1 of test"), HasSubstr(l.digest),
+                             HasSubstr("image 127.0.0.1/test:bomb"),
+                             HasSubstr("more than 16777216 bytes together"))));
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_FALSE(content_->Has(*Digest::Parse(l.digest)));
+  EXPECT_FALSE(snapshots_->Exists(l.chain_id));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
+                       ListDir(JoinPath(snapshots_->root(), "snapshots")));
+  EXPECT_TRUE(names.empty());
+  ASSERT_OK_AND_ASSIGN(names, ListDir(JoinPath(content_->root(), "ingest")));
+  EXPECT_TRUE(names.empty());
+}
+
 TEST_F(StreamingPullTest, PartialIngestOfAnEarlierPullIsResumed) {
   LayerToPull l = Serve(BigLayer());
   ASSERT_OK_AND_ASSIGN(std::string blob,

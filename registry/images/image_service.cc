@@ -402,11 +402,15 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
     }
   }
   PullTarget target{client.get(), &content_, snapshots_.get(), host, repo};
+  ImageUnpackBudget budget(name, options.max_image_bytes);
+  ApplyOptions apply;
+  apply.max_uncompressed_bytes = options.max_layer_bytes;
+  apply.image_budget = &budget;
   std::vector<absl::Status> results(layers.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < layers.size(); i = next++) {
-      results[i] = PullLayer(target, layers[i]);
+      results[i] = PullLayer(target, layers[i], apply);
       if (results[i].ok()) {
         // A blob stored already sent no bytes; its bar still ends full.
         if (options.progress) report_bytes(i, layers[i].size);
@@ -805,6 +809,9 @@ absl::StatusOr<ServiceVerifyReport> ImageService::Verify(bool remove_bad) {
 
 absl::Status ImageService::EnsureSnapshots(const Image& image,
                                            absl::string_view name) {
+  // Snapshots removed since the pull are unpacked again here, and the
+  // image's layers are bounded together as in a pull (by the default).
+  ImageUnpackBudget budget{std::string(name)};
   for (size_t i = 0; i < image.chain_ids.size(); ++i) {
     const std::string chain = image.chain_ids[i].ToString();
     if (snapshots_->Exists(chain)) continue;
@@ -813,6 +820,7 @@ absl::Status ImageService::EnsureSnapshots(const Image& image,
     ApplyOptions options;
     options.layer_name = absl::StrCat("layer ", i + 1, " (", blob.ToString(),
                                       ") of image ", name);
+    options.image_budget = &budget;
     RETURN_IF_ERROR(
         snapshots_
             ->Ensure(

@@ -41,6 +41,7 @@
 #include "registry/image/manifest.h"
 #include "registry/image/platform.h"
 #include "registry/reference/reference.h"
+#include "registry/unpack/layer.h"
 #include "registry/unpack/snapshot.h"
 
 namespace crate::registry {
@@ -94,6 +95,11 @@ struct PullOptions {
   // layers (verified, not unpacked), like `skopeo copy --all`, so that Push
   // can send the whole index on.
   bool all_platforms = false;
+  // Decompression bounds (registry/unpack/layer.h): what one layer, and what
+  // the layers this pull unpacks together, may decompress to. A pull past
+  // either is refused (kResourceExhausted) and undone.
+  uint64_t max_layer_bytes = kDefaultMaxLayerBytes;
+  uint64_t max_image_bytes = kDefaultMaxImageBytes;
 };
 
 struct PullResult {

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string dir = argv[i++];
+  // The layers given make one image: their sum is bounded too.
+  crate::registry::ImageUnpackBudget budget(dir);
+  options.image_budget = &budget;
   for (; i < argc; ++i) {
     options.layer_name = argv[i];
     auto start = std::chrono::steady_clock::now();

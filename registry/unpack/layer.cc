@@ -51,6 +51,7 @@ struct Pipeline {
   struct archive* decompressor = nullptr;
   Digester hasher = Digester::Sha256();
   uint64_t total = 0;
+  uint64_t taken_from_image = 0;  // of options->image_budget
   bool eof = false;
   absl::Status error;  // First failure seen by a callback.
 };
@@ -92,10 +93,21 @@ la_ssize_t ReadDecompressed(struct archive* a, void* data, const void** buf) {
       p->error = absl::ResourceExhaustedError(absl::StrCat(
           "layer ", p->options->layer_name, ": decompresses to more than ",
           p->options->max_uncompressed_bytes,
-          " bytes (the configured limit); refusing it"));
+          " bytes (the configured limit per layer); refusing it"));
     }
     archive_set_error(a, EFBIG, "size limit");
     return -1;
+  }
+  if (ImageUnpackBudget* budget = p->options->image_budget) {
+    absl::Status s =
+        budget->Take(static_cast<uint64_t>(n),
+                     absl::StrCat("layer ", p->options->layer_name));
+    if (!s.ok()) {
+      if (p->error.ok()) p->error = std::move(s);
+      archive_set_error(a, EFBIG, "image size limit");
+      return -1;
+    }
+    p->taken_from_image += static_cast<uint64_t>(n);
   }
   p->hasher.Update(absl::string_view(p->out_buf.data(), n));
   *buf = p->out_buf.data();
@@ -570,6 +582,22 @@ absl::Status Run(Pipeline& p, int root_fd, ApplyResult* result) {
 
 }  // namespace
 
+absl::Status ImageUnpackBudget::Take(uint64_t n, absl::string_view layer) {
+  uint64_t used = used_.load();
+  do {
+    if (n > limit_ || used > limit_ - n) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(layer, ": image ", image_,
+                       ": its layers decompress to more than ", limit_,
+                       " bytes together (the configured limit per image); "
+                       "refusing it"));
+    }
+  } while (!used_.compare_exchange_weak(used, used + n));
+  return absl::OkStatus();
+}
+
+void ImageUnpackBudget::Release(uint64_t n) { used_.fetch_sub(n); }
+
 absl::StatusOr<ApplyResult> ApplyLayer(const LayerReader& reader,
                                        const std::string& target_dir,
                                        const ApplyOptions& options) {
@@ -591,7 +619,14 @@ absl::StatusOr<ApplyResult> ApplyLayer(const LayerReader& reader,
   ApplyResult result;
   absl::Status s = Run(p, root.get(), &result);
   if (!s.ok()) {
-    if (created) RemoveTree(target_dir).IgnoreError();
+    if (created) {
+      RemoveTree(target_dir).IgnoreError();
+      // Off the disk again, so no longer the image's: a layer unpacked a
+      // second time (a download that restarted) is not counted twice.
+      if (options.image_budget != nullptr) {
+        options.image_budget->Release(p.taken_from_image);
+      }
+    }
     return s;
   }
   return result;

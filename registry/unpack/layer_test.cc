@@ -1,13 +1,20 @@
 #include "registry/unpack/layer.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/reference/digest.h"
@@ -310,6 +317,54 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+// Applies `layer` in a child process whose files cannot grow past
+// `max_file_size` (RLIMIT_FSIZE, with SIGXFSZ ignored so that such a write
+// fails with EFBIG instead of killing it). A bound that let one byte too
+// many reach the disk would show as that write's error instead of the
+// bound's own.
+absl::Status ApplyWithFileSizeLimit(const std::string& layer,
+                                    const std::string& target,
+                                    const ApplyOptions& options,
+                                    rlim_t max_file_size) {
+  int fds[2];
+  if (pipe(fds) != 0) return absl::InternalError("pipe");
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork");
+  if (pid == 0) {
+    close(fds[0]);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = {max_file_size, max_file_size};
+    std::string out;
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+      out = "13 setrlimit failed";
+    } else {
+      absl::Status s = ApplyLayerFromFile(layer, target, options).status();
+      out = absl::StrCat(static_cast<int>(s.code()), " ", s.message());
+    }
+    (void)!write(fds[1], out.data(), out.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) got.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || got.empty()) {
+    return absl::InternalError(absl::StrCat("child ended with ", status));
+  }
+  size_t space = got.find(' ');
+  int code = 0;
+  if (space == std::string::npos ||
+      !absl::SimpleAtoi(got.substr(0, space), &code)) {
+    return absl::InternalError("child said " + got);
+  }
+  return absl::Status(static_cast<absl::StatusCode>(code),
+                      got.substr(space + 1));
+}
+
 TEST_F(LayerTest, DecompressionBombIsRefused) {
   TarEntry big = File("zeros", "");
   big.zeros = 64 << 20;
@@ -319,11 +374,91 @@ TEST_F(LayerTest, DecompressionBombIsRefused) {
   EXPECT_LT(st.st_size, 1 << 20);
   ApplyOptions o = Options();
   o.max_uncompressed_bytes = 8 << 20;
-  EXPECT_THAT(ApplyLayerFromFile(layer, target_, o),
+  EXPECT_THAT(ApplyWithFileSizeLimit(layer, target_, o, 8 << 20),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        ::testing::AllOf(HasSubstr("layer sha256:test"),
+                                        HasSubstr("more than 8388608 bytes"),
                                         HasSubstr("the configured limit"))));
+  // The partly written file went with the directory the call created.
   ExpectOutsideUntouched();
+}
+
+TEST_F(LayerTest, ImageBoundStopsABombInsideOneFile) {
+  TarEntry big = File("zeros", "");
+  big.zeros = 64 << 20;
+  std::string layer = Tar({big}, Compression::kGzip);
+  ImageUnpackBudget budget("crate-test/bomb:1", 8 << 20);
+  ApplyOptions o = Options();
+  o.image_budget = &budget;
+  // Well under the bound per layer: the image's bound is what stops it.
+  ASSERT_GT(o.max_uncompressed_bytes, uint64_t{64} << 20);
+  EXPECT_THAT(
+      ApplyWithFileSizeLimit(layer, target_, o, 8 << 20),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               ::testing::AllOf(HasSubstr("layer sha256:test"),
+                                HasSubstr("image crate-test/bomb:1"),
+                                HasSubstr("more than 8388608 bytes together"),
+                                HasSubstr("the configured limit per image"))));
+  ExpectOutsideUntouched();
+}
+
+TEST_F(LayerTest, ImageBoundCountsEveryLayer) {
+  // Two layers of 6 MiB each: under the bound per layer, over the image's.
+  TarEntry a = File("a", "");
+  a.zeros = 6 << 20;
+  TarEntry b = File("b", "");
+  b.zeros = 6 << 20;
+  std::string first = Tar({a}), second = Tar({b});
+  ImageUnpackBudget budget("crate-test/two:1", 10 << 20);
+  ApplyOptions o = Options();
+  o.max_uncompressed_bytes = 8 << 20;
+  o.image_budget = &budget;
+  o.layer_name = "1 of crate-test/two:1";
+  const std::string one = JoinPath(tmp_, "one"), two = JoinPath(tmp_, "two");
+  ASSERT_OK_AND_ASSIGN(ApplyResult r1, ApplyLayerFromFile(first, one, o));
+  EXPECT_GT(r1.uncompressed_bytes, uint64_t{6} << 20);
+  EXPECT_EQ(budget.used(), r1.uncompressed_bytes);
+
+  o.layer_name = "2 of crate-test/two:1";
+  EXPECT_THAT(
+      ApplyLayerFromFile(second, two, o),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               ::testing::AllOf(HasSubstr("layer 2 of crate-test/two:1"),
+                                HasSubstr("image crate-test/two:1"),
+                                HasSubstr("more than 10485760 bytes together"),
+                                HasSubstr("the configured limit per image"))));
+  EXPECT_FALSE(PathExists(two));
+  // What the refused layer counted left the disk with it.
+  EXPECT_EQ(budget.used(), r1.uncompressed_bytes);
+  struct stat st;
+  ASSERT_EQ(stat(JoinPath(one, "a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 6 << 20);
+
+  // Alone, the second layer fits.
+  ImageUnpackBudget fresh("crate-test/one:1", 10 << 20);
+  o.image_budget = &fresh;
+  EXPECT_OK(ApplyLayerFromFile(second, two, o).status());
+}
+
+TEST(ImageUnpackBudgetTest, ThreadsNeverTakeMoreThanTheLimit) {
+  ImageUnpackBudget budget("x", 25000);
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        if (budget.Take(1, "layer").ok()) ++granted;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 25000);
+  EXPECT_EQ(budget.used(), 25000u);
+  EXPECT_THAT(budget.Take(uint64_t{1} << 63, "layer huge"),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("layer huge: image x")));
+  budget.Release(5000);
+  EXPECT_OK(budget.Take(5000, "layer"));
 }
 
 TEST_F(LayerTest, CorruptStreamIsAnError) {

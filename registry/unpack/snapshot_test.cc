@@ -122,6 +122,41 @@ TEST_F(SnapshotTest, FailedUnpackLeavesNothing) {
   EXPECT_TRUE(names.empty());
 }
 
+TEST_F(SnapshotTest, ImageBoundLeavesNoSnapshotOfTheLayerPastIt) {
+  // Each layer is a file of 6 MiB of zeros; the image may have 10 MiB.
+  auto layer = [&](const std::string& name) {
+    testing::TarEntry e = File(name, "");
+    e.zeros = 6 << 20;
+    std::string path = JoinPath(tmp_, name + ".tar.gz");
+    EXPECT_OK(WriteTar(path, {e}, Compression::kGzip));
+    return path;
+  };
+  const std::string first = layer("a"), second = layer("b");
+  ImageUnpackBudget budget("crate-test/two:1", 10 << 20);
+  auto unpack = [&](const std::string& tar, const std::string& name) {
+    return [&budget, tar, name](const std::string& fs) {
+      ApplyOptions o;
+      o.layer_name = name;
+      o.image_budget = &budget;
+      return ApplyLayerFromFile(tar, fs, o).status();
+    };
+  };
+  ASSERT_OK(
+      store_->Ensure(kChainA, unpack(first, "1 of crate-test/two:1")).status());
+  EXPECT_THAT(
+      store_->Ensure(kChainB, unpack(second, "2 of crate-test/two:1")),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               ::testing::AllOf(HasSubstr(kChainB), HasSubstr("layer 2 of"),
+                                HasSubstr("image crate-test/two:1"),
+                                HasSubstr("10485760 bytes together"))));
+  EXPECT_TRUE(store_->Exists(kChainA));
+  EXPECT_FALSE(store_->Exists(kChainB));
+  // Not even the temporary directory of the refused unpack is left.
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names,
+                       ListDir(JoinPath(store_->root(), "snapshots")));
+  EXPECT_THAT(names, UnorderedElementsAre(std::string(64, 'a')));
+}
+
 TEST_F(SnapshotTest, RefusesBadIds) {
   EXPECT_THAT(
       store_->Ensure("sha256:../../x", FromTar({})),

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
@@ -29,6 +30,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "registry/images/image_service.h"
+#include "registry/unpack/layer.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
 #include "runtime/base/unique_fd.h"
@@ -892,6 +894,50 @@ TEST_F(RefusedPullTest, LyingManifestsLeaveTheStoreAsItWas) {
     EXPECT_THAT(msg, ::testing::ContainsRegex(b.reason));
     EXPECT_TRUE(Snapshot(*service_) == before);
   }
+}
+
+TEST_F(RefusedPullTest, LayersPastTheImageBoundLeaveTheStoreAsItWas) {
+  ASSERT_NO_FATAL_FAILURE(Start({"layers"}));
+  const auto& layers = images_.images.at("layers");
+  // What the layers decompress to, each and together.
+  ASSERT_OK(service_->Pull(layers.reference).status());
+  ASSERT_OK_AND_ASSIGN(Image image, service_->Inspect(layers.reference));
+  ASSERT_GE(image.manifest.layers.size(), 2u);
+  uint64_t sum = 0, largest = 0;
+  ApplyOptions flat;
+  flat.whiteouts = WhiteoutMode::kFlatten;
+  for (const Descriptor& d : image.manifest.layers) {
+    ASSERT_OK_AND_ASSIGN(UniqueFd fd, service_->content().OpenBlob(d.digest));
+    ASSERT_OK_AND_ASSIGN(
+        ApplyResult r,
+        ApplyLayerFromFd(fd.get(), JoinPath(tmp_.path(), "flat"), flat));
+    sum += r.uncompressed_bytes;
+    largest = std::max(largest, r.uncompressed_bytes);
+  }
+  ASSERT_LT(largest, sum - 1) << "every layer alone must fit";
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> bounded,
+                       ImageService::Open(JoinPath(tmp_.path(), "bounded")));
+  PullOptions options;
+  options.max_image_bytes = sum - 1;
+  StoreState before = Snapshot(*bounded);
+  absl::StatusOr<PullResult> r = bounded->Pull(layers.reference, options);
+  ASSERT_FALSE(r.ok()) << "an image past its bound was accepted";
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted)
+      << r.status();
+  const std::string msg(r.status().message());
+  EXPECT_THAT(msg, HasSubstr(layers.reference));
+  EXPECT_THAT(
+      msg, HasSubstr(absl::StrCat("more than ", sum - 1, " bytes together")));
+  EXPECT_THAT(msg, HasSubstr("the configured limit per image"));
+  StoreState after = Snapshot(*bounded);
+  EXPECT_TRUE(after == before) << "before:\n"
+                               << Describe(before) << "\nafter:\n"
+                               << Describe(after);
+  EXPECT_THAT(after.ingest, IsEmpty());
+  // Exactly the sum is enough.
+  options.max_image_bytes = sum;
+  ASSERT_OK(bounded->Pull(layers.reference, options).status());
 }
 
 }  // namespace
