@@ -402,7 +402,10 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
     oci::State state;
     state.oci_version = spec->oci_version;
     state.id = options.id;
-    state.status = oci::ContainerStatus::kCreating;
+    // The runtime-spec's lifecycle runs these hooks after the environment
+    // is made (its step 2), which is the "created" state (crun agrees);
+    // createContainer and startContainer get the same document.
+    state.status = oci::ContainerStatus::kCreated;
     state.pid = pid;
     state.bundle = bundle;
     state.annotations = spec->annotations;
@@ -486,12 +489,15 @@ absl::Status Kill(const std::string& root, const std::string& id, int signal,
   ASSIGN_OR_RETURN(ContainerDir dir, ContainerDir::Open(root, id));
   ASSIGN_OR_RETURN(ContainerRecord r, dir.Load());
   oci::ContainerStatus status = CurrentStatus(r, dir.path());
-  if (status == oci::ContainerStatus::kStopped) {
-    return absl::FailedPreconditionError("container not running");
-  }
   if (all) {
+    // What is left in the cgroup after the init exited (processes of a
+    // pod's shared pid namespace): containerd kills it on every pod
+    // teardown, and runc signals it.
     std::unique_ptr<cgroups::Cgroup> cg = OpenRecordCgroup(r);
     if (cg != nullptr && cg->Exists()) return cg->Kill(signal);
+  }
+  if (status == oci::ContainerStatus::kStopped) {
+    return absl::FailedPreconditionError("container not running");
   }
   std::vector<pid_t> pids =
       all ? PidsInNamespaceOf(r.state.pid) : std::vector<pid_t>{r.state.pid};

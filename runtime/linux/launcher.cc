@@ -91,16 +91,23 @@ pid_t CloneIntoCgroup(int flags, int cgroup_fd) {
 // the runtime's caller may ignore some (conmon ignores SIGPIPE) or block
 // those it forwards, and an ignored disposition survives exec.
 void ResetSignals() {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof(dfl));
-  dfl.sa_handler = SIG_DFL;
+  // Raw system calls: glibc keeps its own two real-time signals (32, 33)
+  // away from sigaction and sigprocmask, and a caller (a JVM, a Go
+  // program) may have blocked them; the container's process owes nothing
+  // to the runtime's libc.
+  struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, nullptr, 0};
+  constexpr size_t kSigsetSize = sizeof(uint64_t);
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    sigaction(sig, &dfl, nullptr);  // EINVAL for the few the libc reserves.
+    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, kSigsetSize);
   }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  uint64_t none = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, kSigsetSize);
 }
 
 std::string DescribeWait(int wstatus) {
@@ -318,7 +325,7 @@ struct SelfJoinFiles {
   if (s.ok()) s = Exec(*exe, process);
   std::string msg = absl::StrCat("crate-runtime: ", s.message(), "\n");
   WriteAll(STDERR_FILENO, msg.data(), msg.size());
-  _exit(127);
+  _exit(ExitCodeForExecFailure(s));
 }
 
 // Reads what the init reports until it is created (or has failed).

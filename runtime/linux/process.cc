@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -158,17 +159,27 @@ void AddHomeIfMissing(ProcessPlan* process) {
 
 absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process) {
   const std::string& name = process.args[0];
-  auto runnable = [](const std::string& p) {
-    struct stat st;
-    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           (st.st_mode & 0111) != 0;
-  };
+  // runc's wording (Go's exec.LookPath), which podman and containerd map to
+  // the shell's codes: "not found" and "no such file or directory" to 127,
+  // "permission denied" to 126.
+  auto quoted = absl::StrCat("exec: \"", name, "\": ");
   if (name.find('/') != std::string::npos) {
     std::string path = name;
     if (name[0] != '/') path = JoinPath(process.cwd, name);
-    if (!runnable(path)) {
-      return absl::NotFoundError(
-          absl::StrCat("exec \"", name, "\": no such executable file"));
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      int err = errno;
+      std::string why = absl::AsciiStrToLower(strerror(err));
+      std::string msg = absl::StrCat(quoted, "stat ", path, ": ", why);
+      if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(msg);
+      return absl::PermissionDeniedError(msg);
+    }
+    // A directory, a file without execute bits or one on a noexec mount:
+    // found, but not something exec can run.
+    if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0 ||
+        access(path.c_str(), X_OK) != 0) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(quoted, "permission denied"));
     }
     return path;
   }
@@ -179,10 +190,14 @@ absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process) {
   }
   for (absl::string_view dir : absl::StrSplit(path_var, ':')) {
     std::string candidate = JoinPath(dir.empty() ? "." : dir, name);
-    if (runnable(candidate)) return candidate;
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_mode & 0111) != 0 && access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
   }
   return absl::NotFoundError(
-      absl::StrCat("exec \"", name, "\": executable file not found in $PATH"));
+      absl::StrCat(quoted, "executable file not found in $PATH"));
 }
 
 absl::Status BecomeProcessUser(const ProcessPlan& process,
@@ -240,7 +255,19 @@ absl::Status Exec(const std::string& path, const ProcessPlan& process) {
   }
   envp.push_back(nullptr);
   execve(path.c_str(), argv.data(), envp.data());
-  return ErrnoStatus("exec", path);
+  int err = errno;
+  std::string msg =
+      absl::StrCat("exec ", path, ": ", absl::AsciiStrToLower(strerror(err)));
+  if (err == ENOENT) return absl::NotFoundError(msg);
+  return absl::PermissionDeniedError(msg);
+}
+
+int ExitCodeForExecFailure(const absl::Status& status) {
+  // The shell's codes: 127 when there is nothing to run, 126 when it was
+  // found but cannot be run.
+  if (absl::IsNotFound(status)) return 127;
+  if (absl::IsPermissionDenied(status)) return 126;
+  return 127;
 }
 
 }  // namespace crate::linux

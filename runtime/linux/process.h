@@ -38,6 +38,10 @@ void AddHomeIfMissing(ProcessPlan* process);
 
 // Finds args[0] like execvp would, with PATH from the container's env (not
 // the runtime's), in the current root.
+// Errors use runc's words: kNotFound for a missing file ("executable file
+// not found in $PATH", "no such file or directory"), kPermissionDenied for
+// one that is there but cannot be run (a directory, no execute bit, a
+// noexec mount).
 absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process);
 
 // Bounding set, user and groups, capabilities, no_new_privs, umask, cwd,
@@ -45,8 +49,14 @@ absl::StatusOr<std::string> ResolveExecutable(const ProcessPlan& process);
 absl::Status BecomeProcessUser(const ProcessPlan& process,
                                const security::SeccompProgram* seccomp);
 
-// Never returns on success.
+// Never returns on success; on failure kNotFound (ENOENT) or
+// kPermissionDenied (anything else exec refuses).
 absl::Status Exec(const std::string& path, const ProcessPlan& process);
+
+// The exit status of a process whose exec (or the steps just before it)
+// failed after start: 127 for nothing to run, 126 for found but not
+// runnable, as a shell gives.
+int ExitCodeForExecFailure(const absl::Status& status);
 
 }  // namespace crate::linux
 

@@ -40,12 +40,28 @@ TEST(ResolveExecutableTest, UsesTheContainerPath) {
   p.args = {"no-such-program-here"};
   EXPECT_THAT(ResolveExecutable(p),
               StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("exec \"no-such-program-here\": executable "
+                       HasSubstr("exec: \"no-such-program-here\": executable "
                                  "file not found in $PATH")));
   p.args = {"/bin/sh"};
   EXPECT_EQ(ValueOr(ResolveExecutable(p)), std::string("/bin/sh"));
   p.args = {"/etc/passwd"};
-  EXPECT_FALSE(ResolveExecutable(p).ok());
+  EXPECT_THAT(ResolveExecutable(p),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("exec: \"/etc/passwd\": permission denied")));
+  p.args = {"/etc"};
+  EXPECT_THAT(ResolveExecutable(p),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("exec: \"/etc\": permission denied")));
+  p.args = {"/no/such"};
+  EXPECT_THAT(ResolveExecutable(p),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("exec: \"/no/such\": stat /no/such: no such "
+                                 "file or directory")));
+}
+
+TEST(ExitCodeForExecFailureTest, ShellCodes) {
+  EXPECT_EQ(ExitCodeForExecFailure(absl::NotFoundError("x")), 127);
+  EXPECT_EQ(ExitCodeForExecFailure(absl::PermissionDeniedError("x")), 126);
 }
 
 TEST(RlimitTest, LowersInAChildAndExplainsRaising) {

@@ -101,12 +101,13 @@ absl::Status CopyTree(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
-// The mount point holding `path` if that mount is shared, else "".
+// The mount point holding `path` if that mount is shared or unbindable
+// (what a rootfsPropagation of "shared" or "unbindable" made it), else "".
 std::string ParentMountOf(const std::string& path) {
   absl::StatusOr<std::string> mountinfo = ReadFile("/proc/self/mountinfo");
   if (!mountinfo.ok()) return "";
   std::string best;
-  bool best_shared = false;
+  bool best_needs_private = false;
   for (absl::string_view line : absl::StrSplit(*mountinfo, '\n')) {
     std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
     if (f.size() < 7) continue;
@@ -115,12 +116,14 @@ std::string ParentMountOf(const std::string& path) {
         point == "/" || path == point || absl::StartsWith(path, point + "/");
     if (!inside || point.size() < best.size()) continue;
     best = point;
-    best_shared = false;
+    best_needs_private = false;
     for (size_t i = 6; i < f.size() && f[i] != "-"; ++i) {
-      if (absl::StartsWith(f[i], "shared:")) best_shared = true;
+      if (absl::StartsWith(f[i], "shared:") || f[i] == "unbindable") {
+        best_needs_private = true;
+      }
     }
   }
-  return best_shared ? best : "";
+  return best_needs_private ? best : "";
 }
 
 class Builder {
@@ -514,8 +517,10 @@ class Builder {
       return ErrnoStatus("set propagation of", "/");
     }
     // pivot_root refuses a new root whose parent mount is shared (and a
-    // bind under a shared mount would propagate to the host): with a
-    // "shared" rootfsPropagation, make that parent private, as runc does.
+    // bind under a shared mount would propagate to the host), and nothing
+    // binds out of an unbindable one: with a "shared" or "unbindable"
+    // rootfsPropagation, make that parent private, as runc does. The
+    // container's own "/" gets the propagation after pivot_root.
     std::string parent = ParentMountOf(plan.rootfs);
     if (!parent.empty() &&
         k_.Mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {

@@ -644,7 +644,7 @@ test_bad_config() {
     "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
   out="$("$CR" --root "$ROOT" run -b "$b" ${P}bad6 2>&1)"
   expect_contains "missing program" \
-    'exec "no-such-program": executable file not found in $PATH' "$out"
+    'exec: "no-such-program": executable file not found in $PATH' "$out"
   local id
   for id in ${P}bad2 ${P}bad3 ${P}bad4 ${P}bad5 ${P}bad6; do
     [ ! -e "$ROOT/$id" ] || fail "$id left a state directory"
@@ -872,7 +872,7 @@ test_hooks() {
   for k in prestart createRuntime createContainer poststart poststop; do
     expect_eq "$k hook state" "$id" "$(jq -r .id "$WORK/hook-$k.json" 2>/dev/null)"
   done
-  expect_eq "createRuntime status" creating "$(jq -r .status "$WORK/hook-createRuntime.json")"
+  expect_eq "createRuntime status (the runtime-spec's created, as crun)" created "$(jq -r .status "$WORK/hook-createRuntime.json")"
   expect_eq "poststop status" stopped "$(jq -r .status "$WORK/hook-poststop.json")"
   # A failing createRuntime hook fails the create and leaves nothing.
   jq '.hooks = {"createRuntime": [{"path": "/bin/false"}]}' "$b/config.json" >"$b/c" &&
@@ -898,7 +898,7 @@ sleep 1000 " "$out"
   expect_eq "exec tty" "/dev/pts/0" "$out"
   out="$("$CR" --root "$ROOT" exec "$id" no-such-program 2>&1)"
   [ $? -ne 0 ] || fail "exec of a missing program succeeded"
-  expect_contains "exec missing" 'exec "no-such-program": executable file not found' "$out"
+  expect_contains "exec missing" 'exec: "no-such-program": executable file not found' "$out"
   printf '{"user": {"uid": 0, "gid": 0}, "cwd": "/", "args": ["sh", "-c", "echo via-process"], "env": ["PATH=/bin"]}' >"$WORK/process.json"
   expect_eq "exec --process" via-process \
     "$("$CR" --root "$ROOT" exec --process "$WORK/process.json" "$id")"
