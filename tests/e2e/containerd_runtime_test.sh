@@ -125,5 +125,54 @@ check "exit status after kill" "exit code 137" "$(c task delete sleeper 2>&1 | g
 c container rm sleeper
 check "cgroup removed" "gone" "$([ -e /sys/fs/cgroup/pids/"$ns"/sleeper ] || [ -e /sys/fs/cgroup/"$ns"/sleeper ] && echo left || echo gone)"
 
+# A pod's teardown: a member shares the pod's pid namespace, so when its
+# init exits the shim runs `kill --all` for what the init left in the
+# member's cgroup (runc signals it). crun, the reference, beside crate.
+pod_teardown() {  # RUNTIME TAG
+  local rt="$1" tag="$2" pod_pid marker i
+  # A number of this run's own, which `pgrep -f` can tell apart.
+  marker="$((100000 + $$ % 10000))$([ "$tag" = crate ] && echo 1 || echo 2)"
+  c run -d --runc-binary "$rt" "$image" "pod$tag" sleep 1000 >/dev/null
+  pod_pid="$(c task ls | awk -v id="pod$tag" '$1 == id {print $2}')"
+  c run -d --runc-binary "$rt" --with-ns "pid:/proc/$pod_pid/ns/pid" "$image" \
+    "member$tag" sh -c "sleep $marker & exit 0" >/dev/null
+  for i in $(seq 50); do
+    [ "$(c task ls | awk -v id="member$tag" '$1 == id {print $3}')" = STOPPED ] && break
+    sleep 0.1
+  done
+  for i in $(seq 50); do
+    pgrep -f "^sleep $marker\$" >/dev/null || break
+    sleep 0.1
+  done
+  check "pod teardown kills what the member left ($tag)" "none" \
+    "$(pgrep -f "^sleep $marker\$" >/dev/null && echo left || echo none)"
+  pkill -KILL -f "^sleep $marker\$" 2>/dev/null || true
+  c task delete "member$tag" >/dev/null 2>&1 || true
+  c container rm "member$tag" >/dev/null 2>&1 || true
+  c task kill -s KILL "pod$tag" >/dev/null 2>&1 || true
+  for i in $(seq 50); do
+    [ "$(c task ls | awk -v id="pod$tag" '$1 == id {print $3}')" = STOPPED ] && break
+    sleep 0.1
+  done
+  c task delete "pod$tag" >/dev/null 2>&1 || true
+  c container rm "pod$tag" >/dev/null 2>&1 || true
+}
+pod_teardown "$runtime" crate
+if command -v crun >/dev/null; then
+  # crun refuses this host's v1/v2 hybrid unless the hybrid's cgroup2
+  # controllers are hidden in a private mount namespace.
+  : >"$work/empty"
+  cat >"$work/crun-hybrid" <<EOF
+#!/bin/sh
+if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+  exec unshare --mount --propagation private sh -c \
+    'mount --bind $work/empty /sys/fs/cgroup/unified/cgroup.controllers && exec crun "\$@"' crun "\$@"
+fi
+exec crun "\$@"
+EOF
+  chmod 755 "$work/crun-hybrid"
+  pod_teardown "$work/crun-hybrid" crun
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
