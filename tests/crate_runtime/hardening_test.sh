@@ -252,6 +252,7 @@ def leftovers(cid):
     if os.path.exists(os.path.join(root, cid)):
         found.append("state directory")
     found += glob.glob(f"/sys/fs/cgroup/*/{cg_parent}/sweep-{cid}")
+    found += glob.glob(f"/sys/fs/cgroup/{cg_parent}/sweep-{cid}")
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
@@ -261,17 +262,31 @@ def leftovers(cid):
         if cid.encode() in cmd and stat.rsplit(")", 1)[1].split()[0] != "Z":
             found.append(f"process {pid}")
     return found
-for i in range(int(trials)):
-    cid = f"{prefix}{i}"
+def clean_config(cid):
     config = json.loads(json.dumps(base))
     config["linux"]["cgroupsPath"] = f"/{cg_parent}/sweep-{cid}"
+    return config
+# How long a whole create takes here: the kills land across that span (and
+# a little past it), wherever the load puts it.
+json.dump(clean_config(prefix + "cal"), open(os.path.join(bundle, "config.json"), "w"))
+spans = []
+for _ in range(3):
+    start = time.monotonic()
+    subprocess.run([cr, "--root", root, "create", "-b", bundle, prefix + "cal"],
+                   check=True, stdout=subprocess.DEVNULL)
+    spans.append(time.monotonic() - start)
+    subprocess.run([cr, "--root", root, "delete", "--force", prefix + "cal"], check=True)
+span = max(spans) * 1.2
+for i in range(int(trials)):
+    cid = f"{prefix}{i}"
+    config = clean_config(cid)
     if i % 2:
         config["linux"]["namespaces"].append({"type": "uts", "path": "/proc/1/ns/uts"})
         config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"]
                                          if n["type"] != "uts" or "path" in n]
         config.pop("hostname", None)
     json.dump(config, open(os.path.join(bundle, "config.json"), "w"))
-    delay = rng.uniform(0, 0.040)
+    delay = rng.uniform(0, span)
     p = subprocess.Popen([cr, "--root", root, "create", "-b", bundle, cid],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
@@ -290,7 +305,8 @@ for i in range(int(trials)):
         print(f"FAIL: create killed after {delay*1000:.1f} ms (trial {i}, seed {seed}): "
               f"delete --force exit {d.returncode} {d.stderr.strip()}; left {left}",
               file=sys.stderr)
-print(f"kill-during-create: {trials} trials, seed {seed}, {failures} failed")
+print(f"kill-during-create: {trials} trials over {span * 1000:.1f} ms, seed {seed}, "
+      f"{failures} failed")
 sys.exit(1 if failures else 0)
 PY
 }
