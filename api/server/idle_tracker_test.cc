@@ -1,0 +1,34 @@
+#include "api/server/idle_tracker.h"
+
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace crate::server {
+namespace {
+
+TEST(IdleTrackerTest, IdleOnlyAfterTheLastCallEndsAndTheTimeoutPasses) {
+  IdleTracker idle;
+  idle.CallStarted();
+  std::thread ender([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    idle.CallEnded();
+  });
+  absl::Time start = absl::Now();
+  EXPECT_TRUE(idle.WaitIdle(absl::Milliseconds(50)));
+  // The call ended after 100 ms; idle 50 ms after that.
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(150));
+  EXPECT_EQ(idle.InFlight(), 0);
+  ender.join();
+}
+
+TEST(IdleTrackerTest, StopEndsTheWait) {
+  IdleTracker idle;
+  idle.CallStarted();
+  std::thread stopper([&] { idle.Stop(); });
+  EXPECT_FALSE(idle.WaitIdle(absl::Hours(1)));
+  stopper.join();
+}
+
+}  // namespace
+}  // namespace crate::server
