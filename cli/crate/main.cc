@@ -4,11 +4,14 @@
 #include <grpcpp/security/credentials.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_split.h"
 #include "api/proto/crate/v1/system.grpc.pb.h"
+#include "cli/crate/service_starter.h"
 #include "cli/crate/socket_path.h"
 #include "runtime/base/version.h"
 
@@ -27,6 +30,30 @@ int Version() {
     std::fprintf(stderr, "crate: %s\n",
                  std::string(target.status().message()).c_str());
     return 0;
+  }
+  // Nothing answering on the socket: crated is started on demand, its run
+  // directory beside the socket; CRATE_ROOT names its persistent root and
+  // CRATE_CRATED_ARGS adds flags (tests use both to run a private service).
+  {
+    crate::cli::StartOptions start;
+    start.socket_path = target->substr(std::string("unix:").size());
+    std::string run = start.socket_path.substr(0, start.socket_path.rfind('/'));
+    start.crated_args = {"--run-dir", run, "--socket", start.socket_path};
+    if (const char* root = getenv("CRATE_ROOT"); root != nullptr && *root) {
+      start.crated_args.insert(start.crated_args.end(), {"--root", root});
+    }
+    if (const char* extra = getenv("CRATE_CRATED_ARGS")) {
+      for (absl::string_view a :
+           absl::StrSplit(extra, ' ', absl::SkipEmpty())) {
+        start.crated_args.emplace_back(a);
+      }
+    }
+    absl::Status started = crate::cli::EnsureService(start);
+    if (!started.ok()) {
+      std::fprintf(stderr, "crate: %s\n",
+                   std::string(started.message()).c_str());
+      return 125;
+    }
   }
   auto stub = crate::v1::System::NewStub(
       grpc::CreateChannel(*target, grpc::InsecureChannelCredentials()));

@@ -22,6 +22,7 @@
 #include "api/server/connection_acceptor.h"
 #include "api/server/idle_tracker.h"
 #include "api/server/system_service.h"
+#include "cli/crate/service_starter.h"
 #include "cli/crated/service_paths.h"
 #include "runtime/base/file_lock.h"
 #include "runtime/base/file_util.h"
@@ -72,14 +73,17 @@ std::shared_ptr<grpc::ServerCredentials> MutualTls(const Flags& f) {
 int Run(const Flags& f) {
   DieIf(MakeDirs(f.run, 0711));
   DieIf(MakeDirs(f.root, 0700));
-  // One crated per run directory; a second one started by a racing client
-  // leaves quietly.
-  absl::StatusOr<FileLock> lock =
-      FileLock::TryAcquire(JoinPath(f.run, "crated.lock"));
-  if (!lock.ok()) {
-    if (absl::IsUnavailable(lock.status())) return 0;
-    Die(std::string(lock.status().message()));
+  // One crated per run directory. A second one leaves quietly while the
+  // first serves; while the first is on its way out (idle, its socket gone)
+  // the second waits for it.
+  std::string lock_path = JoinPath(f.run, "crated.lock");
+  absl::StatusOr<FileLock> lock = FileLock::TryAcquire(lock_path);
+  for (int i = 0; !lock.ok() && absl::IsUnavailable(lock.status()); ++i) {
+    if (cli::ServiceAnswers(f.socket) || i == 1000) return 0;
+    absl::SleepFor(absl::Milliseconds(10));
+    lock = FileLock::TryAcquire(lock_path);
   }
+  if (!lock.ok()) Die(std::string(lock.status().message()));
 
   std::vector<server::ConnectionAcceptor::Listener> listeners;
   absl::StatusOr<std::vector<int>> inherited =

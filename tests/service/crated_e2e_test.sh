@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# crated end to end, through the real binaries: started on demand by the
+# CLI (racing clients start exactly one), idle exit, callers refused by
+# their credentials, systemd socket activation, a Python gRPC client with
+# stubs generated here (Version, health, reflection), and mutual TLS on
+# TCP. Everything runs in a private root and run directory and is removed
+# at the end.
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+bin() {  # bin PACKAGE NAME: the built binary, in or outside Bazel's runfiles
+  local p
+  for p in "$here/../../$1/$2" "${TEST_SRCDIR:-/nonexistent}/crate/$1/$2"; do
+    [ -x "$p" ] && { echo "$(cd "$(dirname "$p")" && pwd)/$2"; return; }
+  done
+  echo "missing $1/$2" >&2
+  exit 1
+}
+CRATE="$(bin cli/crate crate)"
+CRATED="$(bin cli/crated crated)"
+PROTO_DIR="$(cd "$here/../.." && pwd)"
+[ -f "$PROTO_DIR/api/proto/crate/v1/system.proto" ] ||
+  PROTO_DIR="${TEST_SRCDIR:-}/crate"
+PY=/usr/bin/python3  # Debian's, which has python3-grpcio
+
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: needs root (a test user, chmod of sockets)"
+  exit 0
+fi
+
+WORK="$(mktemp -d /tmp/crated-e2e.XXXXXX)"
+chmod 755 "$WORK"
+FAILED=0
+fail() {
+  echo "FAIL: $*" >&2
+  FAILED=1
+}
+expect_eq() { [ "$2" = "$3" ] || fail "$1: expected [$2], got [$3]"; }
+expect_contains() {
+  case "$3" in *"$2"*) ;; *) fail "$1: expected to contain [$2], got [$3]" ;; esac
+}
+
+crated_pids() { pgrep -f "crated .*--run-dir $WORK/${1:-}" ; }
+cleanup() {
+  local p
+  for p in $(crated_pids) $(jobs -p); do kill "$p" 2>/dev/null; done
+  sleep 0.2
+  for p in $(crated_pids); do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A private service: socket, run directory and root under WORK/NAME.
+use_service() {  # use_service NAME [CRATED FLAGS...]
+  local name="$1"
+  shift
+  export CRATE_HOST="unix://$WORK/$name/run/crate.sock"
+  export CRATE_ROOT="$WORK/$name/root"
+  export CRATE_CRATED_ARGS="$*"
+}
+
+test_on_demand_and_idle_exit() {
+  use_service ondemand --idle-timeout 1
+  local out
+  out="$("$CRATE" version 2>&1)"
+  expect_contains "version starts crated" "OCI runtime spec: 1.1.0" "$out"
+  expect_eq "one crated" 1 "$(crated_pids ondemand/ | wc -l)"
+  [ -S "$WORK/ondemand/run/crate.sock" ] || fail "no socket"
+  expect_eq "socket mode" 660 "$(stat -c %a "$WORK/ondemand/run/crate.sock")"
+  local i
+  for i in $(seq 60); do
+    [ -z "$(crated_pids ondemand/)" ] && break
+    sleep 0.1
+  done
+  [ -z "$(crated_pids ondemand/)" ] || fail "crated did not exit when idle"
+  [ ! -e "$WORK/ondemand/run/crate.sock" ] || fail "idle exit left its socket"
+  # The next call starts it again.
+  out="$("$CRATE" version 2>&1)"
+  expect_contains "restarted on demand" "Service:" "$out"
+}
+
+test_racing_clients_start_one() {
+  use_service race --idle-timeout 3
+  local i pids=()
+  for i in $(seq 20); do
+    "$CRATE" version >"$WORK/race.$i" 2>&1 &
+    pids+=($!)
+  done
+  # Sample while they run: never two services for one socket.
+  local most=0 n
+  for i in $(seq 30); do
+    n="$(crated_pids race/ | wc -l)"
+    [ "$n" -gt "$most" ] && most="$n"
+    sleep 0.02
+  done
+  for i in "${pids[@]}"; do wait "$i" || fail "a racing client failed"; done
+  expect_eq "at most one crated at a time" 1 "$most"
+  expect_eq "every racing client reached it" 20 \
+    "$(grep -l "OCI runtime spec" "$WORK"/race.* | wc -l)"
+}
+
+test_refused_callers() {
+  use_service refuse --idle-timeout 5
+  "$CRATE" version >/dev/null 2>&1 || fail "start for refusal test"
+  # The socket's mode already keeps others out; opened up, the service
+  # itself refuses them by their credentials.
+  chmod 666 "$WORK/refuse/run/crate.sock"
+  chmod 755 "$WORK/refuse" "$WORK/refuse/run"
+  local out
+  out="$(setpriv --reuid 65534 --regid 65534 --clear-groups "$CRATE" version 2>&1)"
+  expect_contains "nobody refused" "uid 65534 may not use this crated" "$out"
+  chmod 660 "$WORK/refuse/run/crate.sock"
+}
+
+# Stubs generated here from the repository's protos, as any client would.
+make_python_stubs() {
+  mkdir -p "$WORK/py"
+  protoc -I"$PROTO_DIR" --python_out="$WORK/py" --grpc_python_out="$WORK/py" \
+    --plugin=protoc-gen-grpc_python="$(command -v grpc_python_plugin)" \
+    "$PROTO_DIR"/api/proto/crate/v1/*.proto || fail "protoc for python"
+}
+
+# Health, reflection and Version from Python; TARGET and optional TLS
+# files (ca, key, cert) as arguments.
+python_probe() {
+  PYTHONPATH="$WORK/py" "$PY" - "$@" <<'PY'
+import sys
+import grpc
+from api.proto.crate.v1 import system_pb2, system_pb2_grpc
+target = sys.argv[1]
+if len(sys.argv) > 2:
+    ca, key, cert = (open(p, "rb").read() if p else None for p in sys.argv[2:5])
+    creds = grpc.ssl_channel_credentials(ca, key, cert)
+    channel = grpc.secure_channel(target, creds, options=[
+        ("grpc.ssl_target_name_override", "crated.test")])
+else:
+    channel = grpc.insecure_channel(target)
+try:
+    v = system_pb2_grpc.SystemStub(channel).Version(system_pb2.VersionRequest(), timeout=5)
+    print("version", v.version, v.api_version)
+    # grpc.health.v1.Health/Check with an empty request: status SERVING is
+    # field 1 = 1.
+    health = channel.unary_unary("/grpc.health.v1.Health/Check")(b"", timeout=5)
+    print("health", "SERVING" if health == b"\x08\x01" else repr(health))
+    # Reflection: list_services (field 7, empty string).
+    stream = channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
+    reply = next(iter(stream(iter([b"\x3a\x00"]), timeout=5)))
+    names = [n for n in (b"crate.v1.System", b"grpc.health.v1.Health") if n in reply]
+    print("reflection", " ".join(n.decode() for n in names))
+except grpc.RpcError as e:
+    print("error", e.code().name, e.details())
+PY
+}
+
+test_python_client() {
+  use_service python --idle-timeout 5
+  "$CRATE" version >/dev/null 2>&1 || fail "start for python test"
+  local out
+  out="$(python_probe "unix://$WORK/python/run/crate.sock")"
+  expect_contains "python Version" "version 0.1.0 v1" "$out"
+  expect_contains "python health" "health SERVING" "$out"
+  expect_contains "python reflection" "reflection crate.v1.System grpc.health.v1.Health" "$out"
+}
+
+test_socket_activation() {
+  local dir="$WORK/activated"
+  mkdir -p "$dir/run"
+  systemd-socket-activate -l "$dir/run/act.sock" "$CRATED" --run-dir "$dir/run" \
+    --root "$dir/root" --socket "$dir/run/unused.sock" --idle-timeout 1 \
+    >"$dir/log" 2>&1 &
+  local act=$! i
+  for i in $(seq 50); do [ -S "$dir/run/act.sock" ] && break; sleep 0.05; done
+  local out
+  out="$(python_probe "unix://$dir/run/act.sock")"
+  expect_contains "socket-activated Version" "version 0.1.0 v1" "$out"
+  [ ! -e "$dir/run/unused.sock" ] || fail "an activated crated bound its own socket"
+  for i in $(seq 60); do kill -0 "$act" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$act" 2>/dev/null && fail "socket-activated crated did not exit when idle"
+  [ -S "$dir/run/act.sock" ] || fail "the activated socket (systemd's) was removed"
+}
+
+test_mutual_tls() {
+  local dir="$WORK/tls" port
+  mkdir -p "$dir"
+  (
+    cd "$dir" || exit 1
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=crate-test-ca \
+      -keyout ca.key -out ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj /CN=crated.test -keyout server.key -out server.csr
+    printf 'subjectAltName=DNS:crated.test\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -days 1 -extfile server.ext -out server.crt
+    openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout client.key -out client.csr
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -days 1 -out client.crt
+  ) >/dev/null 2>&1 || { fail "openssl"; return; }
+  port="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$CRATED" --run-dir "$dir/run" --root "$dir/root" --idle-timeout 5 \
+    --tcp "127.0.0.1:$port" --tls-cert "$dir/server.crt" --tls-key "$dir/server.key" \
+    --tls-client-ca "$dir/ca.crt" >"$dir/log" 2>&1 &
+  local i
+  for i in $(seq 50); do [ -S "$dir/run/crate.sock" ] && break; sleep 0.05; done
+  local out
+  out="$(python_probe "127.0.0.1:$port" "$dir/ca.crt" "$dir/client.key" "$dir/client.crt")"
+  expect_contains "mTLS with a client certificate" "version 0.1.0 v1" "$out"
+  out="$(python_probe "127.0.0.1:$port" "$dir/ca.crt" "" "")"
+  expect_contains "mTLS without a client certificate" "error UNAVAILABLE" "$out"
+  # Without the flags that make it mutual, no TCP at all.
+  out="$("$CRATED" --run-dir "$dir/run2" --root "$dir/root2" --tcp "127.0.0.1:$port" 2>&1)"
+  expect_contains "--tcp alone refused" "only with mutual TLS" "$out"
+}
+
+make_python_stubs
+for t in test_on_demand_and_idle_exit test_racing_clients_start_one \
+  test_refused_callers test_python_client test_socket_activation test_mutual_tls; do
+  echo "== $t"
+  "$t"
+done
+if [ "$FAILED" != 0 ]; then
+  echo "crated_e2e_test: FAILED"
+  exit 1
+fi
+echo "crated_e2e_test: all passed"
