@@ -338,6 +338,7 @@ absl::StatusOr<pid_t> Create(const CreateOptions& options) {
   req.plan = &plan;
   req.state_dir = dir.path();
   req.preserve_fds = options.preserve_fds;
+  req.stdio = options.stdio;
   if (!options.no_new_keyring) {
     req.keyring_name = absl::StrCat("_ses.", options.id);
   }
@@ -718,6 +719,7 @@ absl::StatusOr<pid_t> Exec(const ExecOptions& o) {
   req.process = &plan.process;
   req.seccomp = seccomp ? &*seccomp : nullptr;
   req.preserve_fds = o.preserve_fds;
+  req.stdio = o.stdio;
   // Every namespace the init does not share with us, user first (it
   // decides what the others allow), mount last (it changes our root).
   pid_t init = r.state.pid;

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct CreateOptions {
   std::string console_socket;
   // Instead of console_socket: an already connected socket (run's own).
   int console_fd = -1;
+  // The process's stdin, stdout, stderr; -1 keeps the caller's.
+  std::array<int, 3> stdio = {-1, -1, -1};
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
@@ -90,6 +93,7 @@ struct ExecOptions {
   std::string pid_file;
   std::string console_socket;
   int console_fd = -1;
+  std::array<int, 3> stdio = {-1, -1, -1};
   int preserve_fds = 0;
   // runc's --apparmor and --process-label: override the process's.
   std::string apparmor_profile;

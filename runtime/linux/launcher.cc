@@ -260,6 +260,7 @@ struct SelfJoinFiles {
                            int go_fd, int state_dir_fd) {
   const LaunchPlan& plan = *req.plan;
   ResetSignals();
+  InstallStdio(req.stdio);
   std::vector<int> keep = {sync_fd, go_fd, state_dir_fd, req.console_socket};
   keep.insert(keep.end(), idmapped_fds.begin(), idmapped_fds.end());
   keep.insert(keep.end(), tasks_fds.begin(), tasks_fds.end());
@@ -389,6 +390,13 @@ Forked ReadForked(ChildReader& sync, const char* what_failed) {
 }
 
 }  // namespace
+
+void InstallStdio(const std::array<int, 3>& stdio) {
+  for (int i = 0; i < 3; ++i) {
+    // dup2 leaves the new fd without CLOEXEC, as exec wants it.
+    if (stdio[i] >= 0 && stdio[i] != i) dup2(stdio[i], i);
+  }
+}
 
 absl::Status WriteIdMappings(pid_t pid, const LaunchPlan& plan) {
   auto render = [](const std::vector<oci::IdMapping>& maps) {
@@ -685,6 +693,7 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& req) {
     if (child < 0) ChildFail(sync_fd, ErrnoStatus("fork"));
     if (child == 0) {
       ResetSignals();
+      InstallStdio(req.stdio);
       std::vector<int> keep = {sync_fd, go_read.get(), req.console_socket};
       keep.insert(keep.end(), cgroup.tasks_fds.begin(), cgroup.tasks_fds.end());
       CloseFdsExcept(req.preserve_fds, std::move(keep));

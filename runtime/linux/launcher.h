@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,6 +48,9 @@ struct CreateRequest {
   std::string keyring_name;
   // Extra fds (3 .. 3+preserve_fds-1) the process inherits.
   int preserve_fds = 0;
+  // The process's stdin, stdout and stderr; -1 keeps the caller's (a shim
+  // passes its pipes here).
+  std::array<int, 3> stdio = {-1, -1, -1};
   // Cgroups the init joins by itself instead of through on_init_created
   // (see cgroups::Cgroup::SelfJoin): it writes "0" to each v1 tasks file
   // (opened here, before any namespace is joined) once told to go, and is
@@ -72,6 +76,7 @@ struct ExecRequest {
   const security::SeccompProgram* seccomp = nullptr;
   int console_socket = -1;
   int preserve_fds = 0;
+  std::array<int, 3> stdio = {-1, -1, -1};  // as in CreateRequest
   // Runs in the parent before the process does anything.
   std::function<absl::Status(pid_t)> on_created;
   // The container's cgroups, which the process joins by itself as in
@@ -87,6 +92,9 @@ absl::StatusOr<pid_t> ExecInContainer(const ExecRequest& request);
 
 // Whether the FIFO is still there, i.e. the container was never started.
 bool ExecFifoExists(const std::string& state_dir);
+
+// In a new process: makes stdio[i] its fd i (those that are not -1).
+void InstallStdio(const std::array<int, 3>& stdio);
 
 // Writes uid_map/gid_map of `pid`. A caller that is not root writes a map
 // holding only its own ID directly (setgroups "deny" first for gid_map, which
