@@ -106,7 +106,8 @@ class CriLogWriter {
 };
 
 // Where a reader stopped in the current file: just after its last complete
-// line. The inode tells a rotated file from the one the offset is in.
+// line. The inode tells a rotated file from the one the offset is in. The
+// default, {0, 0}, is the start of whatever file `<path>` is.
 struct CriLogPosition {
   ino_t inode = 0;  // 0: not known (then only the size tells rotation)
   int64_t offset = 0;

@@ -270,7 +270,11 @@ absl::Status CriLogFollower::Poll(CriLineCallback callback) {
       absl::Status status = ScanFinishedFile(old.fd.get(), old_path, &state,
                                              &assembler_, callback);
       skipped_ += state.skipped;
-      RETURN_IF_ERROR(status);
+      if (!status.ok()) {
+        // What the callback was given is not given again.
+        position_.offset = state.offset;
+        return status;
+      }
     }
     state = ScanState{};
   } else if (current.fd && current.size < position_.offset) {
