@@ -21,7 +21,7 @@
 #include "api/server/activation.h"
 #include "api/server/connection_acceptor.h"
 #include "api/server/idle_tracker.h"
-#include "api/server/system_service.h"
+#include "api/server/services.h"
 #include "cli/crate/service_starter.h"
 #include "cli/crated/service_paths.h"
 #include "runtime/base/file_lock.h"
@@ -101,12 +101,15 @@ int Run(const Flags& f) {
     listeners.push_back({*std::move(fd), f.socket});
   }
 
+  absl::StatusOr<std::unique_ptr<server::Services>> services =
+      server::Services::Open({f.root, f.run, ""});
+  DieIf(services.status());
+
   server::IdleTracker idle;
-  server::SystemService system;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.RegisterService(&system);
+  (*services)->Register(builder);
   if (!f.tcp.empty()) builder.AddListeningPort(f.tcp, MutualTls(f));
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -43,6 +43,7 @@ expect_contains() {
 crated_pids() { pgrep -f "crated .*--run-dir $WORK/${1:-}" ; }
 cleanup() {
   local p
+  if declare -F registry_stop >/dev/null; then registry_stop >/dev/null 2>&1; fi
   for p in $(crated_pids) $(jobs -p); do kill "$p" 2>/dev/null; done
   sleep 0.2
   for p in $(crated_pids); do kill -9 "$p" 2>/dev/null; done
@@ -211,9 +212,60 @@ test_mutual_tls() {
   expect_contains "--tcp alone refused" "only with mutual TLS" "$out"
 }
 
+# Images through the API from Python: a pull from the local registry
+# fixture streams per-layer progress, then List, Inspect, Tag and Remove.
+test_python_images() {
+  use_service images --idle-timeout 10
+  "$CRATE" version >/dev/null 2>&1 || fail "start for the images test"
+  # shellcheck source=../fixtures/lib.sh
+  source "$here/../fixtures/lib.sh"
+  CRATE_FIXTURE_TMPDIR="$WORK" registry_start >/dev/null || { fail "registry"; return; }
+  images_push "$WORK/fixture-images" >/dev/null || { fail "push fixtures"; return; }
+  local image
+  image="$REGISTRY_HOST/$(jq -r '.images.busybox.repository + ":" + .images.busybox.tag' \
+    "$WORK/fixture-images/images.json")"
+  local out
+  out="$(PYTHONPATH="$WORK/py" "$PY" - "unix://$WORK/images/run/crate.sock" "$image" <<'PY'
+import sys
+import grpc
+from api.proto.crate.v1 import images_pb2 as pb, images_pb2_grpc as rpc
+stub = rpc.ImagesStub(grpc.insecure_channel(sys.argv[1]))
+ref = sys.argv[2]
+last = None
+updates = 0
+for msg in stub.Pull(pb.PullImageRequest(reference=ref), timeout=60):
+    updates += 1
+    last = msg
+done = [l for l in last.layers if l.state == pb.LayerProgress.DONE and l.bytes_done == l.bytes_total]
+print("pulled", bool(last.image.id.startswith("sha256:")), len(done) == len(last.layers) > 0)
+listed = stub.List(pb.ListImagesRequest(), timeout=10).images
+print("listed", any(ref in i.names for i in listed))
+info = stub.Inspect(pb.InspectImageRequest(image=ref), timeout=10)
+print("inspect", info.os, info.architecture, len(info.layers) > 0)
+stub.Tag(pb.TagImageRequest(source=ref, target="crate-e2e/copy:1"), timeout=10)
+names = [n for i in stub.List(pb.ListImagesRequest(filters=["reference=crate-e2e/copy"]), timeout=10).images for n in i.names]
+print("tagged", names)
+try:
+    stub.Inspect(pb.InspectImageRequest(image="no/such:image"), timeout=10)
+except grpc.RpcError as e:
+    print("missing", e.code().name)
+removed = stub.Remove(pb.RemoveImageRequest(image="crate-e2e/copy:1"), timeout=10)
+print("untagged", list(removed.untagged))
+PY
+)"
+  expect_contains "python pull" "pulled True True" "$out"
+  expect_contains "python list" "listed True" "$out"
+  expect_contains "python inspect" "inspect linux amd64 True" "$out"
+  expect_contains "python tag" "tagged ['docker.io/crate-e2e/copy:1']" "$out"
+  expect_contains "python missing image" "missing NOT_FOUND" "$out"
+  expect_contains "python remove" "untagged ['docker.io/crate-e2e/copy:1']" "$out"
+  registry_stop >/dev/null 2>&1
+}
+
 make_python_stubs
 for t in test_on_demand_and_idle_exit test_racing_clients_start_one \
-  test_refused_callers test_python_client test_socket_activation test_mutual_tls; do
+  test_refused_callers test_python_client test_python_images \
+  test_socket_activation test_mutual_tls; do
   echo "== $t"
   "$t"
 done

@@ -1,0 +1,269 @@
+#include "api/server/images_service.h"
+
+#include <map>
+#include <mutex>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "api/server/status_convert.h"
+#include "registry/image/image.h"
+#include "registry/image/platform.h"
+
+namespace crate::server {
+namespace {
+
+int64_t UnixNanos(absl::Time t) {
+  return t == absl::InfinitePast() ? 0 : absl::ToUnixNanos(t);
+}
+
+// docker's filters that List takes: reference=PATTERN (a prefix match of a
+// tag, or its repository), dangling=true|false, label=KEY[=VALUE].
+struct ImageFilter {
+  std::vector<std::string> references;
+  absl::optional<bool> dangling;
+  std::vector<std::string> labels;
+};
+
+absl::StatusOr<ImageFilter> ParseImageFilters(
+    const google::protobuf::RepeatedPtrField<std::string>& filters) {
+  ImageFilter f;
+  for (const std::string& raw : filters) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(raw, '=');
+    if (kv.first == "reference") {
+      f.references.push_back(raw.substr(raw.find('=') + 1));
+    } else if (kv.first == "dangling" &&
+               (kv.second == "true" || kv.second == "false")) {
+      f.dangling = kv.second == "true";
+    } else if (kv.first == "label" && !kv.second.empty()) {
+      f.labels.push_back(raw.substr(raw.find('=') + 1));
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("filters: \"", raw,
+                       "\" is not one of reference=NAME, dangling=true|false, "
+                       "label=KEY[=VALUE]"));
+    }
+  }
+  return f;
+}
+
+bool MatchesReference(const std::vector<std::string>& tags,
+                      const std::string& want) {
+  for (const std::string& t : tags) {
+    if (t == want || absl::StartsWith(t, want + ":") ||
+        absl::EndsWith(t, "/" + want) ||
+        absl::StrContains(t, "/" + want + ":")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void ImagesService::Fill(const registry::ImageRecord& record,
+                         const std::vector<std::string>& tags,
+                         crate::v1::ImageSummary* out) const {
+  out->set_id(record.config_digest.ToString());
+  for (const std::string& t : tags) out->add_names(t);
+  for (const std::string& d : record.repo_digests) out->add_digests(d);
+  out->set_size_bytes(record.size);
+  out->set_created_unix_nanos(UnixNanos(record.created));
+  if (users_) {
+    for (const std::string& c : users_(record)) out->add_containers(c);
+  }
+}
+
+grpc::Status ImagesService::Pull(
+    grpc::ServerContext* context, const crate::v1::PullImageRequest* request,
+    grpc::ServerWriter<crate::v1::PullImageProgress>* writer) {
+  registry::PullOptions options;
+  if (!request->platform().empty()) {
+    absl::StatusOr<registry::Platform> platform =
+        registry::ParsePlatform(request->platform());
+    if (!platform.ok()) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("platform: ", platform.status().message())));
+    }
+    options.platform = *platform;
+  }
+  // The library reports from its pulling threads, one at a time; each
+  // report becomes the whole picture so far, as docker shows it.
+  std::mutex mu;
+  std::map<std::string, crate::v1::LayerProgress> layers;
+  std::vector<std::string> order;
+  bool client_gone = false;
+  options.progress = [&](const registry::PullProgress& p) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (client_gone || p.detail.empty() ||
+        p.stage == registry::PullProgress::Stage::kRecorded ||
+        p.stage == registry::PullProgress::Stage::kResolved) {
+      return;
+    }
+    if (!layers.count(p.detail)) order.push_back(p.detail);
+    crate::v1::LayerProgress& l = layers[p.detail];
+    l.set_digest(p.detail);
+    l.set_bytes_done(p.bytes_done);
+    l.set_bytes_total(p.bytes_total);
+    l.set_state(p.stage == registry::PullProgress::Stage::kLayerDone
+                    ? crate::v1::LayerProgress::DONE
+                    : crate::v1::LayerProgress::DOWNLOADING);
+    crate::v1::PullImageProgress msg;
+    msg.set_reference(p.reference);
+    for (const std::string& d : order) *msg.add_layers() = layers[d];
+    if (!writer->Write(msg)) client_gone = true;
+  };
+  absl::StatusOr<registry::PullResult> result =
+      images_->Pull(request->reference(), options);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  crate::v1::PullImageProgress last;
+  last.set_reference(result->reference.String());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const std::string& d : order) *last.add_layers() = layers[d];
+  }
+  std::vector<std::string> tags;
+  if (result->reference.has_tag()) tags.push_back(result->reference.String());
+  Fill(result->record, tags, last.mutable_image());
+  writer->Write(last);
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::Push(grpc::ServerContext* context,
+                                 const crate::v1::PushImageRequest* request,
+                                 crate::v1::PushImageResponse* response) {
+  std::string destination = request->destination().empty()
+                                ? request->image()
+                                : request->destination();
+  absl::StatusOr<registry::PushResult> result =
+      images_->Push(request->image(), destination);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response->set_digest(result->manifest_digest.ToString());
+  response->set_blobs_uploaded(result->blobs_uploaded);
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::List(grpc::ServerContext* context,
+                                 const crate::v1::ListImagesRequest* request,
+                                 crate::v1::ListImagesResponse* response) {
+  absl::StatusOr<ImageFilter> filter = ParseImageFilters(request->filters());
+  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  absl::StatusOr<std::vector<registry::ImageSummary>> all = images_->List();
+  if (!all.ok()) return ToGrpcStatus(all.status());
+  for (const registry::ImageSummary& s : *all) {
+    bool dangling = s.tags.empty();
+    if (filter->dangling && *filter->dangling != dangling) continue;
+    bool matches = filter->references.empty();
+    for (const std::string& r : filter->references) {
+      matches = matches || MatchesReference(s.tags, r);
+    }
+    if (!matches) continue;
+    if (!filter->labels.empty()) {
+      absl::StatusOr<registry::Image> image =
+          images_->Inspect(s.record.manifest_digest.ToString());
+      if (!image.ok()) continue;
+      const auto& have = image->config.config.labels;
+      bool all_labels = true;
+      for (const std::string& l : filter->labels) {
+        std::pair<std::string, std::string> kv = absl::StrSplit(l, '=');
+        auto it = have.find(kv.first);
+        all_labels =
+            all_labels && it != have.end() &&
+            (l.find('=') == std::string::npos || it->second == kv.second);
+      }
+      if (!all_labels) continue;
+    }
+    Fill(s.record, s.tags, response->add_images());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::Inspect(
+    grpc::ServerContext* context, const crate::v1::InspectImageRequest* request,
+    crate::v1::InspectImageResponse* response) {
+  absl::StatusOr<registry::Image> image = images_->Inspect(request->image());
+  if (!image.ok()) return ToGrpcStatus(image.status());
+  absl::StatusOr<std::vector<registry::ImageSummary>> all = images_->List();
+  std::vector<std::string> tags;
+  if (all.ok()) {
+    for (const registry::ImageSummary& s : *all) {
+      if (s.record.manifest_digest == image->record.manifest_digest) {
+        tags = s.tags;
+      }
+    }
+  }
+  Fill(image->record, tags, response->mutable_summary());
+  const registry::ImageConfig& c = image->config;
+  response->set_os(c.platform.os);
+  response->set_architecture(c.platform.architecture);
+  for (const std::string& e : c.config.env) response->add_env(e);
+  for (const std::string& e : c.config.entrypoint) response->add_entrypoint(e);
+  for (const std::string& e : c.config.cmd) response->add_cmd(e);
+  response->set_working_dir(c.config.working_dir);
+  response->set_user(c.config.user);
+  for (const std::string& p : c.config.exposed_ports) {
+    response->add_exposed_ports(p);
+  }
+  for (const std::string& v : c.config.volumes) response->add_volumes(v);
+  for (const registry::Digest& d : c.diff_ids) {
+    response->add_layers(d.ToString());
+  }
+  for (const auto& [k, v] : c.config.labels) {
+    (*response->mutable_summary()->mutable_labels())[k] = v;
+  }
+  response->set_manifest_digest(image->record.manifest_digest.ToString());
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::Tag(grpc::ServerContext* context,
+                                const crate::v1::TagImageRequest* request,
+                                crate::v1::TagImageResponse* response) {
+  return ToGrpcStatus(images_->Tag(request->source(), request->target()));
+}
+
+grpc::Status ImagesService::Remove(grpc::ServerContext* context,
+                                   const crate::v1::RemoveImageRequest* request,
+                                   crate::v1::RemoveImageResponse* response) {
+  registry::RemoveOptions options;
+  options.force = request->force();
+  absl::StatusOr<registry::RemoveReport> report =
+      images_->Remove(request->image(), options, users_);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  for (const std::string& u : report->untagged) response->add_untagged(u);
+  for (const registry::Digest& d : report->deleted) {
+    response->add_deleted(d.ToString());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::Prune(grpc::ServerContext* context,
+                                  const crate::v1::PruneImagesRequest* request,
+                                  crate::v1::PruneImagesResponse* response) {
+  registry::PruneOptions options;
+  options.all = request->all();
+  absl::StatusOr<registry::RemoveReport> report =
+      images_->Prune(options, users_);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  for (const registry::Digest& d : report->deleted) {
+    response->add_deleted(d.ToString());
+  }
+  absl::StatusOr<registry::ServiceGcReport> gc = images_->GarbageCollect();
+  if (gc.ok()) response->set_reclaimed_bytes(gc->content.bytes_freed);
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::Login(grpc::ServerContext* context,
+                                  const crate::v1::LoginRequest* request,
+                                  crate::v1::LoginResponse* response) {
+  return ToGrpcStatus(images_->Login(request->registry(), request->username(),
+                                     request->password()));
+}
+
+grpc::Status ImagesService::Logout(grpc::ServerContext* context,
+                                   const crate::v1::LogoutRequest* request,
+                                   crate::v1::LogoutResponse* response) {
+  return ToGrpcStatus(images_->Logout(request->registry()));
+}
+
+}  // namespace crate::server
