@@ -7,19 +7,26 @@ namespace crate::server {
 absl::StatusOr<std::unique_ptr<Services>> Services::Open(
     const ServicesOptions& options) {
   std::unique_ptr<Services> s(new Services);
-  ASSIGN_OR_RETURN(registry::RegistryAccess access,
-                   registry::LoadRegistryAccess(options.registries_conf));
-  ASSIGN_OR_RETURN(s->images_,
-                   registry::ImageService::Open(options.root, access));
+  engine::EngineOptions engine;
+  engine.root = options.root;
+  engine.run = options.run;
+  engine.shim_binary = options.shim_binary;
+  engine.registries_conf = options.registries_conf;
+  ASSIGN_OR_RETURN(s->engine_, engine::Engine::Open(engine));
+  // What a crash or a dead shim left is settled before the first call.
+  RETURN_IF_ERROR(s->engine_->Reconcile());
   s->system_ = std::make_unique<SystemService>();
   s->images_service_ = std::make_unique<ImagesService>(
-      s->images_.get(), registry::ImageUsersFn());
+      &s->engine_->images(), s->engine_->ImageUsers());
+  s->containers_service_ =
+      std::make_unique<ContainersService>(s->engine_.get());
   return s;
 }
 
 void Services::Register(grpc::ServerBuilder& builder) {
   builder.RegisterService(system_.get());
   builder.RegisterService(images_service_.get());
+  builder.RegisterService(containers_service_.get());
 }
 
 }  // namespace crate::server

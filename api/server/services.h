@@ -11,9 +11,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "api/engine/engine.h"
+#include "api/server/containers_service.h"
 #include "api/server/images_service.h"
 #include "api/server/system_service.h"
-#include "registry/images/image_service.h"
 
 namespace crate::server {
 
@@ -22,6 +23,7 @@ struct ServicesOptions {
   std::string run;   // runtime state
   // registries.toml; empty: the default for this user.
   std::string registries_conf;
+  std::string shim_binary;  // crate-shim
 };
 
 class Services {
@@ -35,9 +37,10 @@ class Services {
  private:
   Services() = default;
 
-  std::unique_ptr<registry::ImageService> images_;
+  std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<SystemService> system_;
   std::unique_ptr<ImagesService> images_service_;
+  std::unique_ptr<ContainersService> containers_service_;
 };
 
 }  // namespace crate::server

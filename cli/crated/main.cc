@@ -40,7 +40,24 @@ struct Flags {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  std::string shim;
 };
+
+// crate-shim beside this binary (as installed) or in the build tree's
+// sibling package.
+std::string FindShim() {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "crate-shim";
+  self[n] = '\0';
+  std::string dir(self);
+  dir = dir.substr(0, dir.rfind('/'));
+  for (const std::string& c :
+       {dir + "/crate-shim", dir + "/../crate-shim/crate-shim"}) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return dir + "/crate-shim";
+}
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "crated: %s\n", message.c_str());
@@ -102,7 +119,7 @@ int Run(const Flags& f) {
   }
 
   absl::StatusOr<std::unique_ptr<server::Services>> services =
-      server::Services::Open({f.root, f.run, ""});
+      server::Services::Open({f.root, f.run, "", f.shim});
   DieIf(services.status());
 
   server::IdleTracker idle;
@@ -179,6 +196,7 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout", f.idle_timeout_seconds,
                  "Exit after this many seconds without calls (0: never)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--shim", f.shim, "The crate-shim binary");
   app.add_option("--tcp", f.tcp, "Also serve on HOST:PORT, with mutual TLS");
   app.add_option("--tls-cert", f.tls_cert, "Server certificate (PEM)");
   app.add_option("--tls-key", f.tls_key, "Server private key (PEM)");
@@ -195,5 +213,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (f.socket.empty()) f.socket = f.run + "/crate.sock";
+  if (f.shim.empty()) f.shim = crate::crated::FindShim();
   return crate::crated::Run(f);
 }

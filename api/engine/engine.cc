@@ -1,0 +1,491 @@
+#include "api/engine/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "api/engine/shim_client.h"
+#include "nlohmann/json.hpp"
+#include "registry/unpack/snapshot.h"
+#include "runtime/base/errno_status.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
+#include "runtime/container/spec_builder.h"
+#include "runtime/linux/container.h"
+#include "runtime/linux/state_dir.h"
+#include "runtime/oci/spec_json.h"
+#include "runtime/shim/exit_file.h"
+
+namespace crate::engine {
+namespace {
+
+// A file of the container's root, read without following anything out of
+// it (the image decides what /etc/passwd is, symlinks included); empty
+// when it has none.
+std::string ReadInRoot(const std::string& root, const std::string& path) {
+  UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return "";
+  struct open_how how = {};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(static_cast<int>(
+      syscall(SYS_openat2, dir.get(), path.c_str(), &how, sizeof(how))));
+  if (!fd) return "";
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(fd.get(), buf, sizeof(buf));
+    if (n <= 0 || out.size() > (4 << 20)) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+container::ImageConfig ToImageConfig(const registry::ContainerConfig& c) {
+  container::ImageConfig out;
+  out.user = c.user;
+  out.env = c.env;
+  out.entrypoint = c.entrypoint;
+  out.cmd = c.cmd;
+  out.working_dir = c.working_dir;
+  out.labels = c.labels;
+  out.volumes = c.volumes;
+  out.stop_signal = c.stop_signal;
+  out.exposed_ports = c.exposed_ports;
+  return out;
+}
+
+std::vector<std::string> HostCapabilities() {
+  // What --privileged grants: every capability of crated's own bounding
+  // set (the runtime refuses anything beyond it).
+  std::vector<std::string> caps;
+  absl::StatusOr<std::string> status = ReadFile("/proc/self/status", 1 << 16);
+  if (!status.ok()) return caps;
+  for (absl::string_view line : absl::StrSplit(*status, '\n')) {
+    if (!absl::ConsumePrefix(&line, "CapBnd:")) continue;
+    uint64_t bits = 0;
+    if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line), &bits)) break;
+    for (int cap = 0; cap < 64; ++cap) {
+      if (!((bits >> cap) & 1)) continue;
+      absl::string_view name = oci::CapabilityName(cap);
+      if (!name.empty()) caps.emplace_back(name);
+    }
+  }
+  return caps;
+}
+
+bool ProcessAlive(int pid, uint64_t start_time) {
+  if (pid <= 0) return false;
+  uint64_t now = linux::ProcessStartTime(pid);
+  return now != 0 && (start_time == 0 || now == start_time);
+}
+
+bool MatchesFilter(const ContainerInfo& c, const std::string& filter) {
+  std::pair<std::string, std::string> kv =
+      absl::StrSplit(filter, absl::MaxSplits('=', 1));
+  const std::string& value = kv.second;
+  if (kv.first == "name") return absl::StrContains(c.record.name, value);
+  if (kv.first == "id") return absl::StartsWith(c.record.id, value);
+  if (kv.first == "status") return StatusName(c.status) == value;
+  if (kv.first == "ancestor") {
+    return c.record.image == value || c.record.image_id == value ||
+           absl::StartsWith(c.record.image_id, value);
+  }
+  if (kv.first == "label") {
+    std::pair<std::string, std::string> lkv =
+        absl::StrSplit(value, absl::MaxSplits('=', 1));
+    auto it = c.record.labels.find(lkv.first);
+    return it != c.record.labels.end() &&
+           (value.find('=') == std::string::npos || it->second == lkv.second);
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::string_view StatusName(Status status) {
+  switch (status) {
+    case Status::kCreated:
+      return "created";
+    case Status::kRunning:
+      return "running";
+    case Status::kExited:
+      return "exited";
+    case Status::kCreating:
+      return "creating";
+    case Status::kRemoving:
+      return "removing";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
+    const EngineOptions& options) {
+  std::unique_ptr<Engine> e(new Engine);
+  e->options_ = options;
+  RETURN_IF_ERROR(MakeDirs(options.root, 0700));
+  RETURN_IF_ERROR(MakeDirs(JoinPath(options.run, "shims"), 0700));
+  ASSIGN_OR_RETURN(registry::RegistryAccess access,
+                   registry::LoadRegistryAccess(options.registries_conf));
+  ASSIGN_OR_RETURN(e->images_,
+                   registry::ImageService::Open(options.root, access));
+  ASSIGN_OR_RETURN(ContainerStore containers,
+                   ContainerStore::Open(options.root));
+  e->containers_ = std::make_unique<ContainerStore>(std::move(containers));
+  ASSIGN_OR_RETURN(VolumeStore volumes, VolumeStore::Open(options.root));
+  e->volumes_ = std::make_unique<VolumeStore>(std::move(volumes));
+  return e;
+}
+
+Engine::~Engine() = default;
+
+std::string Engine::ShimDir(const std::string& id) const {
+  return JoinPath(JoinPath(options_.run, "shims"), id);
+}
+std::string Engine::RuntimeRoot() const {
+  return JoinPath(options_.run, "runtime");
+}
+std::string Engine::ExitFile(const std::string& id) const {
+  return JoinPath(containers_->ContainerDir(id), "exit.json");
+}
+std::string Engine::LogFile(const std::string& id) const {
+  return JoinPath(containers_->ContainerDir(id), "ctr.log");
+}
+
+registry::ImageUsersFn Engine::ImageUsers() {
+  return [this](const registry::ImageRecord& image) {
+    std::vector<std::string> users;
+    absl::StatusOr<ContainerList> all = containers_->List();
+    if (!all.ok()) return users;
+    std::string id = image.config_digest.ToString();
+    for (const ContainerRecord& r : all->records) {
+      if (r.image_id == id) users.push_back(r.name);
+    }
+    return users;
+  };
+}
+
+absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
+  if (o.image.empty()) {
+    return absl::InvalidArgumentError("image: required");
+  }
+  ASSIGN_OR_RETURN(registry::Image image, images_->Inspect(o.image));
+  ContainerRecord record;
+  record.name = o.name;
+  record.image = o.image;
+  record.image_id = image.record.config_digest.ToString();
+  record.created = absl::Now();
+  record.state = ContainerState::kCreating;
+  record.labels = o.spec.labels;
+  nlohmann::json config;
+  config["tty"] = o.spec.tty;
+  config["stdin"] = o.spec.stdin_open;
+  config["stop_signal"] =
+      !o.stop_signal.empty() ? o.stop_signal : image.config.config.stop_signal;
+  config["stop_timeout"] = o.stop_timeout_seconds;
+  config["auto_remove"] = o.auto_remove;
+  record.config = config;
+  ASSIGN_OR_RETURN(record, containers_->Create(record));
+  // From here on, every failure undoes what was made.
+  const std::string id = record.id;
+  const std::string dir = containers_->ContainerDir(id);
+  auto fail = [&](absl::Status s) -> absl::Status {
+    Teardown(record);
+    return s;
+  };
+
+  absl::StatusOr<registry::RootfsSpec> rootfs =
+      images_->PrepareRootfs(id, record.image_id);
+  if (!rootfs.ok()) return fail(rootfs.status());
+  if (rootfs->overlay) {
+    registry::SyscallMounter mounter;
+    absl::Status s = mounter.Mount(rootfs->mount);
+    if (!s.ok()) return fail(s);
+  }
+
+  container::Options spec_options = o.spec;
+  spec_options.id = id;
+  spec_options.rootfs = rootfs->path;
+  spec_options.cgroups_path = absl::StrCat("/crate/", id);
+  spec_options.host.capabilities = HostCapabilities();
+  absl::StatusOr<oci::Spec> spec = container::BuildSpec(
+      ToImageConfig(image.config.config),
+      ReadInRoot(rootfs->path, "/etc/passwd"),
+      ReadInRoot(rootfs->path, "/etc/group"), spec_options);
+  if (!spec.ok()) return fail(spec.status());
+  absl::Status s = WriteFileAtomic(JoinPath(dir, "config.json"),
+                                   oci::SpecToJson(*spec), 0600);
+  if (!s.ok()) return fail(s);
+
+  s = MakeDirs(ShimDir(id), 0700);
+  if (!s.ok()) return fail(s);
+  ShimSpawnOptions shim;
+  shim.shim_binary = options_.shim_binary;
+  shim.id = id;
+  shim.bundle = dir;
+  shim.runtime_root = RuntimeRoot();
+  shim.shim_dir = ShimDir(id);
+  shim.log_path = LogFile(id);
+  shim.log_max_bytes = options_.log_max_bytes;
+  shim.exit_file = ExitFile(id);
+  shim.tty = o.spec.tty;
+  shim.stdin_open = o.spec.stdin_open;
+  absl::StatusOr<ShimReady> ready = SpawnShim(shim);
+  if (!ready.ok()) return fail(ready.status());
+
+  absl::StatusOr<ContainerRecord> created =
+      containers_->Update(id, [&](ContainerRecord& r) {
+        r.state = ContainerState::kCreated;
+        r.shim_pid = ready->shim_pid;
+        r.shim_start_time = linux::ProcessStartTime(ready->shim_pid);
+        r.init_pid = ready->init_pid;
+        return absl::OkStatus();
+      });
+  if (!created.ok()) return fail(created.status());
+  return Refresh(*created);
+}
+
+void Engine::Teardown(const ContainerRecord& record) {
+  const std::string& id = record.id;
+  if (ProcessAlive(record.shim_pid, record.shim_start_time)) {
+    kill(record.shim_pid, SIGKILL);
+  }
+  // The container itself, through its cgroup, and the runtime's state.
+  linux::Delete(RuntimeRoot(), id, /*force=*/true).IgnoreError();
+  // The overlay (if any) goes before its directories; a copy needs no
+  // unmount and the unmount of what is not mounted fails harmlessly.
+  std::string rootfs = JoinPath(
+      JoinPath(JoinPath(images_->snapshots().root(), "containers"), id),
+      "rootfs");
+  registry::SyscallMounter mounter;
+  mounter.Unmount(rootfs).IgnoreError();
+  images_->ReleaseRootfs(id).IgnoreError();
+  RemoveTree(ShimDir(id)).IgnoreError();
+  containers_->Remove(id).IgnoreError();
+}
+
+ContainerInfo Engine::Refresh(const ContainerRecord& record) {
+  ContainerInfo info;
+  info.record = record;
+  info.log_path = LogFile(record.id);
+  info.bundle = containers_->ContainerDir(record.id);
+  switch (record.state) {
+    case ContainerState::kCreating:
+      info.status = Status::kCreating;
+      return info;
+    case ContainerState::kRemoving:
+      info.status = Status::kRemoving;
+      return info;
+    default:
+      break;
+  }
+  absl::StatusOr<shim::ExitStatus> exit =
+      shim::ReadExitFile(ExitFile(record.id));
+  if (!exit.ok() && absl::IsNotFound(exit.status()) &&
+      !ProcessAlive(record.shim_pid, record.shim_start_time)) {
+    // The shim died without recording an exit (kill -9): the container is
+    // stopped through its cgroup and reported exited, as after SIGKILL.
+    linux::Delete(RuntimeRoot(), record.id, /*force=*/true).IgnoreError();
+    shim::ExitStatus died;
+    died.exit_code = 137;
+    died.signal = SIGKILL;
+    died.finished_at = absl::Now();
+    died.reason = "shim died";
+    if (shim::WriteExitFile(ExitFile(record.id), died).ok()) exit = died;
+  }
+  if (exit.ok()) {
+    info.status = Status::kExited;
+    info.exit_code = exit->exit_code;
+    info.finished_at = exit->finished_at;
+    info.exit_reason = exit->reason;
+    if (record.state != ContainerState::kExited) {
+      absl::StatusOr<ContainerRecord> r =
+          containers_->Update(record.id, [&](ContainerRecord& r) {
+            r.state = ContainerState::kExited;
+            r.exit_code = exit->exit_code;
+            r.finished_at = exit->finished_at;
+            r.exit_reason = exit->reason;
+            return absl::OkStatus();
+          });
+      if (r.ok()) info.record = *r;
+    }
+    return info;
+  }
+  info.status = record.state == ContainerState::kRunning ? Status::kRunning
+                                                         : Status::kCreated;
+  info.pid = record.init_pid;
+  return info;
+}
+
+absl::Status Engine::Start(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  ContainerInfo info = Refresh(record);
+  if (info.status == Status::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", record.name, " is already running"));
+  }
+  if (info.status != Status::kCreated) {
+    // A new shim for an exited container (docker start of a stopped one)
+    // is planned; today it is refused.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "container ", record.name, " is ", StatusName(info.status),
+        "; starting it again is not supported yet, create a new one"));
+  }
+  ASSIGN_OR_RETURN(ShimConnection conn,
+                   ShimConnection::Connect(ShimDir(record.id)));
+  RETURN_IF_ERROR(
+      conn.Call({{"op", "start"}, {"container", record.id}}, absl::Seconds(30))
+          .status());
+  return containers_
+      ->Update(record.id,
+               [](ContainerRecord& r) {
+                 r.state = ContainerState::kRunning;
+                 r.started_at = absl::Now();
+                 return absl::OkStatus();
+               })
+      .status();
+}
+
+absl::Status Engine::Kill(const std::string& ref, const std::string& signal) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  ASSIGN_OR_RETURN(int sig,
+                   linux::ParseSignal(signal.empty() ? "KILL" : signal));
+  ContainerInfo info = Refresh(record);
+  if (info.status != Status::kRunning && info.status != Status::kCreated) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", record.name, " is not running"));
+  }
+  ASSIGN_OR_RETURN(ShimConnection conn,
+                   ShimConnection::Connect(ShimDir(record.id)));
+  return conn
+      .Call({{"op", "kill"},
+             {"container", record.id},
+             {"signal", sig},
+             {"all", false}},
+            absl::Seconds(10))
+      .status();
+}
+
+absl::StatusOr<ExitResult> Engine::Wait(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  for (;;) {
+    ContainerInfo info = Refresh(record);
+    if (info.status == Status::kExited) {
+      return ExitResult{info.exit_code,
+                        info.finished_at.value_or(absl::InfinitePast())};
+    }
+    if (info.status != Status::kRunning && info.status != Status::kCreated) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "container ", record.name, " is ", StatusName(info.status)));
+    }
+    // The shim answers when the container exits; its death closes the
+    // connection, and the next round finds out which it was.
+    absl::StatusOr<ShimConnection> conn =
+        ShimConnection::Connect(ShimDir(record.id));
+    if (conn.ok()) {
+      conn->Call({{"op", "wait"}, {"container", record.id}, {"exec_id", ""}},
+                 absl::Hours(24 * 365))
+          .IgnoreError();
+    } else {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ASSIGN_OR_RETURN(record, containers_->Get(record.id));
+  }
+}
+
+absl::Status Engine::Stop(const std::string& ref,
+                          absl::optional<int> timeout_seconds) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  ContainerInfo info = Refresh(record);
+  if (info.status != Status::kRunning && info.status != Status::kCreated) {
+    return absl::OkStatus();  // docker: stopping a stopped one is fine
+  }
+  std::string stop_signal = record.config.value("stop_signal", "");
+  int timeout =
+      timeout_seconds.value_or(record.config.value("stop_timeout", 10));
+  absl::Status s = Kill(record.id, stop_signal.empty() ? "TERM" : stop_signal);
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  absl::Time deadline = absl::Now() + absl::Seconds(timeout);
+  while (absl::Now() < deadline) {
+    if (Refresh(*containers_->Get(record.id)).status == Status::kExited) {
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  s = Kill(record.id, "KILL");
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  return Wait(record.id).status();
+}
+
+absl::Status Engine::Remove(const std::string& ref, bool force) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  ContainerInfo info = Refresh(record);
+  if ((info.status == Status::kRunning || info.status == Status::kCreated) &&
+      !force) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", record.name, " is ", StatusName(info.status),
+                     ": stop it first, or remove it with force"));
+  }
+  RETURN_IF_ERROR(containers_
+                      ->Update(record.id,
+                               [](ContainerRecord& r) {
+                                 r.state = ContainerState::kRemoving;
+                                 return absl::OkStatus();
+                               })
+                      .status());
+  Teardown(record);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ContainerInfo>> Engine::List(
+    const ListOptions& options) {
+  ASSIGN_OR_RETURN(ContainerList all, containers_->List());
+  std::vector<ContainerInfo> out;
+  for (const ContainerRecord& r : all.records) {
+    ContainerInfo info = Refresh(r);
+    if (!options.all && info.status != Status::kRunning) continue;
+    bool keep = true;
+    for (const std::string& f : options.filters) {
+      keep = keep && MatchesFilter(info, f);
+    }
+    if (keep) out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ContainerInfo& a, const ContainerInfo& b) {
+              return a.record.created > b.record.created;
+            });
+  if (options.limit > 0 && out.size() > static_cast<size_t>(options.limit)) {
+    out.resize(options.limit);
+  }
+  return out;
+}
+
+absl::StatusOr<ContainerInfo> Engine::Inspect(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  return Refresh(record);
+}
+
+absl::Status Engine::Reconcile() {
+  ASSIGN_OR_RETURN(ContainerList all, containers_->List());
+  for (const ContainerRecord& r : all.records) {
+    if (r.state == ContainerState::kCreating ||
+        r.state == ContainerState::kRemoving) {
+      Teardown(r);  // never acknowledged, or half removed
+      continue;
+    }
+    Refresh(r);
+  }
+  return containers_->Repair().status();
+}
+
+}  // namespace crate::engine

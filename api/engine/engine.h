@@ -1,0 +1,119 @@
+// The service's engine, with no gRPC in it (docs/SERVICE.md): containers
+// made from images, each run by a crate-shim, with their records, logs and
+// exit files on disk. api/server's handlers are thin over this.
+//
+// Containers are named by name, full ID or unique ID prefix. Errors are
+// absl::Status with canonical codes as domain kinds: NotFound, AlreadyExists
+// (a name taken), FailedPrecondition (the wrong state: "container web is
+// running"), InvalidArgument (a bad option, named), Unavailable (a shim that
+// does not answer).
+#ifndef CRATE_API_ENGINE_ENGINE_H_
+#define CRATE_API_ENGINE_ENGINE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "api/engine/container_store.h"
+#include "api/engine/volume_store.h"
+#include "registry/images/image_service.h"
+#include "runtime/container/options.h"
+
+namespace crate::engine {
+
+struct EngineOptions {
+  std::string root;  // persistent: images, containers, volumes
+  std::string run;   // runtime state: shims, the runtime's root
+  std::string shim_binary;
+  int64_t log_max_bytes = 0;  // 0: the shim's default
+  std::string registries_conf;
+};
+
+enum class Status { kCreated, kRunning, kExited, kCreating, kRemoving };
+absl::string_view StatusName(Status status);
+
+struct ContainerInfo {
+  ContainerRecord record;
+  Status status = Status::kCreated;
+  int exit_code = 0;
+  absl::optional<absl::Time> finished_at;
+  std::string exit_reason;
+  int pid = 0;  // the init's, while it runs
+  std::vector<std::string> command;
+  std::string log_path;
+  std::string bundle;
+};
+
+struct CreateOptions {
+  std::string name;         // empty: a generated one
+  std::string image;        // name, ID prefix or name@digest
+  container::Options spec;  // id and rootfs are the engine's to fill
+  std::string stop_signal;  // empty: the image's, else SIGTERM
+  int stop_timeout_seconds = 10;
+  bool auto_remove = false;
+};
+
+struct ListOptions {
+  bool all = false;
+  std::vector<std::string>
+      filters;  // name=, id=, label=K[=V], status=, ancestor=
+  int limit = 0;
+};
+
+struct ExitResult {
+  int exit_code = 0;
+  absl::Time finished_at = absl::InfinitePast();
+};
+
+class Engine {
+ public:
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(
+      const EngineOptions& options);
+  ~Engine();
+
+  registry::ImageService& images() { return *images_; }
+  // Which containers use an image (for its Remove and Prune).
+  registry::ImageUsersFn ImageUsers();
+
+  absl::StatusOr<ContainerInfo> Create(const CreateOptions& options);
+  absl::Status Start(const std::string& ref);
+  absl::Status Stop(const std::string& ref,
+                    absl::optional<int> timeout_seconds);
+  absl::Status Kill(const std::string& ref, const std::string& signal);
+  absl::Status Remove(const std::string& ref, bool force);
+  absl::StatusOr<std::vector<ContainerInfo>> List(const ListOptions& options);
+  absl::StatusOr<ContainerInfo> Inspect(const std::string& ref);
+  // Returns when the container has exited (at once if it has).
+  absl::StatusOr<ExitResult> Wait(const std::string& ref);
+
+  // Brings the records in line with what is on disk and alive: drops what
+  // a crash left half-made, notes containers that exited while no crated
+  // ran, and stops the containers of shims that died. Run at start.
+  absl::Status Reconcile();
+
+ private:
+  Engine() = default;
+
+  std::string ShimDir(const std::string& id) const;
+  std::string RuntimeRoot() const;
+  std::string ExitFile(const std::string& id) const;
+  std::string LogFile(const std::string& id) const;
+
+  // The live view of a record (exit file, shim), persisting what changed.
+  ContainerInfo Refresh(const ContainerRecord& record);
+  // What create made, undone in reverse (also for a removal).
+  void Teardown(const ContainerRecord& record);
+
+  EngineOptions options_;
+  std::unique_ptr<registry::ImageService> images_;
+  std::unique_ptr<ContainerStore> containers_;
+  std::unique_ptr<VolumeStore> volumes_;
+};
+
+}  // namespace crate::engine
+
+#endif  // CRATE_API_ENGINE_ENGINE_H_

@@ -1,0 +1,276 @@
+#include "api/server/containers_service.h"
+
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "api/server/status_convert.h"
+#include "runtime/shim/cri_log.h"
+
+namespace crate::server {
+namespace {
+
+int64_t UnixNanos(absl::Time t) {
+  return t != absl::InfinitePast() ? absl::ToUnixNanos(t) : 0;
+}
+int64_t UnixNanos(const absl::optional<absl::Time>& t) {
+  return t ? UnixNanos(*t) : 0;
+}
+int64_t UnixNanos(const std::optional<absl::Time>& t) {
+  return t ? UnixNanos(*t) : 0;
+}
+
+crate::v1::ContainerStatus ToProto(engine::Status s) {
+  switch (s) {
+    case engine::Status::kCreated:
+    case engine::Status::kCreating:
+      return crate::v1::CREATED;
+    case engine::Status::kRunning:
+      return crate::v1::RUNNING;
+    case engine::Status::kExited:
+      return crate::v1::EXITED;
+    case engine::Status::kRemoving:
+      return crate::v1::REMOVING;
+  }
+  return crate::v1::STATUS_UNKNOWN;
+}
+
+void FillSummary(const engine::ContainerInfo& c,
+                 crate::v1::ContainerSummary* out) {
+  out->set_id(c.record.id);
+  out->set_name(c.record.name);
+  out->set_image(c.record.image);
+  out->set_image_id(c.record.image_id);
+  out->set_created_unix_nanos(UnixNanos(c.record.created));
+  out->set_status(ToProto(c.status));
+  out->set_started_unix_nanos(UnixNanos(c.record.started_at));
+  out->set_finished_unix_nanos(UnixNanos(c.finished_at));
+  out->set_exit_code(c.exit_code);
+  for (const auto& [k, v] : c.record.labels) (*out->mutable_labels())[k] = v;
+  out->set_pid(c.status == engine::Status::kRunning ? c.pid : 0);
+}
+
+}  // namespace
+
+absl::StatusOr<engine::CreateOptions> ToCreateOptions(
+    const crate::v1::CreateContainerRequest& request) {
+  const crate::v1::ContainerConfig& c = request.config();
+  engine::CreateOptions o;
+  o.name = request.name();
+  o.image = c.image();
+  if (c.entrypoint_set()) {
+    o.spec.entrypoint =
+        std::vector<std::string>(c.entrypoint().begin(), c.entrypoint().end());
+  }
+  o.spec.cmd.assign(c.cmd().begin(), c.cmd().end());
+  o.spec.env.assign(c.env().begin(), c.env().end());
+  o.spec.working_dir = c.working_dir();
+  o.spec.user = c.user();
+  o.spec.hostname = c.hostname();
+  for (const auto& [k, v] : c.labels()) o.spec.labels[k] = v;
+  o.spec.tty = c.tty();
+  o.spec.stdin_open = c.open_stdin();
+  o.spec.read_only = c.read_only_rootfs();
+  for (const crate::v1::Mount& m : c.mounts()) {
+    container::Mount mount;
+    switch (m.type()) {
+      case crate::v1::Mount::BIND:
+        mount.type = container::MountType::kBind;
+        break;
+      case crate::v1::Mount::TMPFS:
+        mount.type = container::MountType::kTmpfs;
+        break;
+      default:
+        return absl::UnimplementedError(
+            absl::StrCat("mounts: named volume \"", m.source(),
+                         "\": volumes are not wired into containers yet"));
+    }
+    mount.source = m.source();
+    mount.destination = m.destination();
+    mount.read_only = m.read_only();
+    mount.options = m.options();
+    o.spec.mounts.push_back(mount);
+  }
+  o.spec.memory = c.resources().memory_bytes();
+  o.spec.memory_swap = c.resources().memory_swap_bytes();
+  o.spec.cpus = c.resources().cpus();
+  o.spec.cpu_shares = c.resources().cpu_shares();
+  o.spec.pids_limit = c.resources().pids_limit();
+  o.spec.cap_add.assign(c.cap_add().begin(), c.cap_add().end());
+  o.spec.cap_drop.assign(c.cap_drop().begin(), c.cap_drop().end());
+  o.spec.security_opts.assign(c.security_opt().begin(), c.security_opt().end());
+  o.spec.privileged = c.privileged();
+  o.spec.network = c.network();
+  for (const auto& [k, v] : c.sysctls()) o.spec.sysctls[k] = v;
+  o.spec.ulimits.assign(c.ulimits().begin(), c.ulimits().end());
+  o.stop_signal = c.stop_signal();
+  if (c.stop_timeout_seconds() > 0) {
+    o.stop_timeout_seconds = c.stop_timeout_seconds();
+  }
+  o.auto_remove = c.auto_remove();
+  return o;
+}
+
+grpc::Status ContainersService::Create(
+    grpc::ServerContext* context,
+    const crate::v1::CreateContainerRequest* request,
+    crate::v1::CreateContainerResponse* response) {
+  absl::StatusOr<engine::CreateOptions> options = ToCreateOptions(*request);
+  if (!options.ok()) return ToGrpcStatus(options.status());
+  absl::StatusOr<engine::ContainerInfo> info = engine_->Create(*options);
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  response->set_id(info->record.id);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainersService::Start(
+    grpc::ServerContext* context,
+    const crate::v1::StartContainerRequest* request,
+    crate::v1::StartContainerResponse* response) {
+  return ToGrpcStatus(engine_->Start(request->container()));
+}
+
+grpc::Status ContainersService::Stop(
+    grpc::ServerContext* context,
+    const crate::v1::StopContainerRequest* request,
+    crate::v1::StopContainerResponse* response) {
+  absl::optional<int> timeout;
+  if (request->timeout_seconds() >= 0) timeout = request->timeout_seconds();
+  return ToGrpcStatus(engine_->Stop(request->container(), timeout));
+}
+
+grpc::Status ContainersService::Kill(
+    grpc::ServerContext* context,
+    const crate::v1::KillContainerRequest* request,
+    crate::v1::KillContainerResponse* response) {
+  return ToGrpcStatus(engine_->Kill(request->container(), request->signal()));
+}
+
+grpc::Status ContainersService::Remove(
+    grpc::ServerContext* context,
+    const crate::v1::RemoveContainerRequest* request,
+    crate::v1::RemoveContainerResponse* response) {
+  return ToGrpcStatus(engine_->Remove(request->container(), request->force()));
+}
+
+grpc::Status ContainersService::List(
+    grpc::ServerContext* context,
+    const crate::v1::ListContainersRequest* request,
+    crate::v1::ListContainersResponse* response) {
+  engine::ListOptions options;
+  options.all = request->all();
+  options.filters.assign(request->filters().begin(), request->filters().end());
+  options.limit = request->limit();
+  absl::StatusOr<std::vector<engine::ContainerInfo>> all =
+      engine_->List(options);
+  if (!all.ok()) return ToGrpcStatus(all.status());
+  for (const engine::ContainerInfo& c : *all) {
+    FillSummary(c, response->add_containers());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainersService::Inspect(
+    grpc::ServerContext* context,
+    const crate::v1::InspectContainerRequest* request,
+    crate::v1::InspectContainerResponse* response) {
+  absl::StatusOr<engine::ContainerInfo> c =
+      engine_->Inspect(request->container());
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  FillSummary(*c, response->mutable_summary());
+  response->set_exit_reason(c->exit_reason);
+  response->set_log_path(c->log_path);
+  response->set_bundle(c->bundle);
+  response->mutable_config()->set_image(c->record.image);
+  response->mutable_config()->set_tty(c->record.config.value("tty", false));
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainersService::Wait(
+    grpc::ServerContext* context,
+    const crate::v1::WaitContainerRequest* request,
+    crate::v1::WaitContainerResponse* response) {
+  absl::StatusOr<engine::ExitResult> exit = engine_->Wait(request->container());
+  if (!exit.ok()) return ToGrpcStatus(exit.status());
+  response->set_exit_code(exit->exit_code);
+  response->set_finished_unix_nanos(UnixNanos(exit->finished_at));
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainersService::Logs(
+    grpc::ServerContext* context, const crate::v1::LogsRequest* request,
+    grpc::ServerWriter<crate::v1::LogEntry>* writer) {
+  absl::StatusOr<engine::ContainerInfo> c =
+      engine_->Inspect(request->container());
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  const bool want_stdout = request->stdout() || !request->stderr();
+  const bool want_stderr = request->stderr() || !request->stdout();
+  bool client_gone = false;
+  auto send = [&](const shim::CriRecord& r) -> absl::Status {
+    if (r.stream == shim::Stream::kStdout ? !want_stdout : !want_stderr) {
+      return absl::OkStatus();
+    }
+    crate::v1::LogEntry entry;
+    entry.set_stream(r.stream == shim::Stream::kStdout
+                         ? crate::v1::LogEntry::STDOUT
+                         : crate::v1::LogEntry::STDERR);
+    entry.set_time_unix_nanos(absl::ToUnixNanos(r.time));
+    entry.set_line(r.text);
+    if (!writer->Write(entry)) {
+      client_gone = true;
+      return absl::CancelledError("client went away");
+    }
+    return absl::OkStatus();
+  };
+  shim::CriLogReadOptions read;
+  if (request->since_unix_nanos() > 0) {
+    read.since = absl::FromUnixNanos(request->since_unix_nanos());
+  }
+  read.tail = request->tail() < 0 ? -1 : request->tail();
+  if (request->tail() == 0 && !request->follow()) read.tail = -1;
+  absl::StatusOr<shim::CriLogReadResult> done =
+      shim::ReadCriLog(c->log_path, read, send);
+  if (!done.ok() && !absl::IsNotFound(done.status()) && !client_gone) {
+    return ToGrpcStatus(done.status());
+  }
+  if (!request->follow() || client_gone) return grpc::Status::OK;
+  // Follow: new lines as the shim writes them, until the container has
+  // exited and its log is drained, or the client goes.
+  shim::CriLogFollower follower(c->log_path,
+                                done.ok() ? done->end : shim::CriLogPosition{});
+  for (;;) {
+    if (context->IsCancelled()) return grpc::Status::OK;
+    absl::Status s = follower.Poll(send);
+    if (client_gone) return grpc::Status::OK;
+    absl::StatusOr<engine::ContainerInfo> now =
+        engine_->Inspect(request->container());
+    if (!now.ok() || now->status == engine::Status::kExited) {
+      follower.Poll(send).IgnoreError();
+      follower.Finish(send).IgnoreError();
+      return grpc::Status::OK;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+grpc::Status ContainersService::Prune(
+    grpc::ServerContext* context,
+    const crate::v1::PruneContainersRequest* request,
+    crate::v1::PruneContainersResponse* response) {
+  engine::ListOptions options;
+  options.all = true;
+  options.filters.assign(request->filters().begin(), request->filters().end());
+  options.filters.push_back("status=exited");
+  absl::StatusOr<std::vector<engine::ContainerInfo>> all =
+      engine_->List(options);
+  if (!all.ok()) return ToGrpcStatus(all.status());
+  for (const engine::ContainerInfo& c : *all) {
+    if (engine_->Remove(c.record.id, /*force=*/false).ok()) {
+      response->add_removed(c.record.id);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace crate::server
