@@ -66,6 +66,12 @@ bool IdleTracker::WaitIdle(absl::Duration idle) {
     if (stopped_) return false;
     absl::Time now = absl::Now();
     if (in_flight_ == 0 && now - last_activity_ >= idle) return true;
+    if (idle == absl::InfiniteDuration()) {
+      // Never idle: only Stop ends the wait (a timed wait this long would
+      // overflow the clock and spin).
+      changed_.wait(lock);
+      continue;
+    }
     absl::Duration wait =
         in_flight_ > 0 ? absl::Seconds(1) : idle - (now - last_activity_);
     changed_.wait_for(lock, absl::ToChronoNanoseconds(wait));

@@ -1,5 +1,6 @@
 #include "api/server/idle_tracker.h"
 
+#include <ctime>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -28,6 +29,20 @@ TEST(IdleTrackerTest, StopEndsTheWait) {
   std::thread stopper([&] { idle.Stop(); });
   EXPECT_FALSE(idle.WaitIdle(absl::Hours(1)));
   stopper.join();
+}
+
+// --idle-timeout 0: never idle, and no spinning while waiting for Stop.
+TEST(IdleTrackerTest, InfiniteWaitSleepsUntilStop) {
+  IdleTracker idle;
+  std::clock_t cpu_before = std::clock();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    idle.Stop();
+  });
+  EXPECT_FALSE(idle.WaitIdle(absl::InfiniteDuration()));
+  stopper.join();
+  // A spinning wait would use most of the 200 ms of CPU.
+  EXPECT_LT(std::clock() - cpu_before, CLOCKS_PER_SEC / 20);
 }
 
 }  // namespace
