@@ -22,6 +22,7 @@
 #include "registry/distribution/registries_conf.h"
 #include "registry/image/config.h"
 #include "registry/image/manifest.h"
+#include "registry/images/store_undo.h"
 #include "registry/unpack/layer.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_lock.h"
@@ -49,50 +50,6 @@ absl::StatusOr<Reference> ParseName(absl::string_view name) {
   ASSIGN_OR_RETURN(Reference ref, Reference::ParseDockerRef(name));
   if (!ref.has_tag() && !ref.has_digest()) ref = ref.WithDefaultTag();
   return ref;
-}
-
-// What a failed pull must undo: the blobs and snapshots it created. Pulls
-// of the same image may run at once, and each saw these as new; what a
-// recorded image uses by the time of the undo is left alone.
-class PullUndo {
- public:
-  using LiveFn = std::function<absl::StatusOr<std::pair<
-      absl::flat_hash_set<Digest>, absl::flat_hash_set<std::string>>>()>;
-  PullUndo(ContentStore& content, SnapshotStore& snapshots, LiveFn live)
-      : content_(content), snapshots_(snapshots), live_(std::move(live)) {}
-  ~PullUndo() {
-    if (committed_ || (blobs_added_.empty() && snapshots_added_.empty())) {
-      return;
-    }
-    auto live = live_();
-    if (!live.ok()) return;  // Keeping too much is safe; GC removes it.
-    for (const std::string& id : snapshots_added_) {
-      if (!live->second.contains(id)) snapshots_.Remove(id).IgnoreError();
-    }
-    for (const Digest& d : blobs_added_) {
-      if (!live->first.contains(d)) content_.Delete(d).IgnoreError();
-    }
-  }
-  void NoteBlob(const Digest& d) { blobs_added_.push_back(d); }
-  void NoteSnapshot(const std::string& id) { snapshots_added_.push_back(id); }
-  void Commit() { committed_ = true; }
-
- private:
-  ContentStore& content_;
-  SnapshotStore& snapshots_;
-  LiveFn live_;
-  std::vector<Digest> blobs_added_;
-  std::vector<std::string> snapshots_added_;
-  bool committed_ = false;
-};
-
-absl::Status WriteNew(ContentStore& content, PullUndo& undo,
-                      absl::string_view bytes, const Digest& digest,
-                      const std::string& description) {
-  if (content.Has(digest)) return absl::OkStatus();
-  RETURN_IF_ERROR(content.WriteBlob(bytes, digest, description).status());
-  undo.NoteBlob(digest);
-  return absl::OkStatus();
 }
 
 // Fetches the manifest `ref` names from the first of the mirrors of its
@@ -328,22 +285,15 @@ absl::StatusOr<PullResult> ImageService::Pull(absl::string_view reference,
           manifest_digest.ToString()});
 
   ASSIGN_OR_RETURN(Lease lease, content_.AcquireLease());
-  PullUndo undo(content_, *snapshots_,
-                [this]() -> PullUndo::LiveFn::result_type {
-                  ASSIGN_OR_RETURN(absl::flat_hash_set<Digest> blobs,
-                                   images_.LiveDigests());
-                  ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> chains,
-                                   LiveChainIds());
-                  return std::make_pair(std::move(blobs), std::move(chains));
-                });
-  RETURN_IF_ERROR(WriteNew(content_, undo, top.bytes, top_digest,
-                           absl::StrCat("manifest of ", name)));
+  StoreUndo undo(content_, *snapshots_, LiveSets());
+  RETURN_IF_ERROR(WriteNewBlob(content_, undo, top.bytes, top_digest,
+                               absl::StrCat("manifest of ", name)));
   if (chosen) {
-    RETURN_IF_ERROR(WriteNew(content_, undo, chosen->bytes, manifest_digest,
-                             absl::StrCat("manifest of ", name)));
+    RETURN_IF_ERROR(WriteNewBlob(content_, undo, chosen->bytes, manifest_digest,
+                                 absl::StrCat("manifest of ", name)));
   }
-  RETURN_IF_ERROR(WriteNew(content_, undo, config_sink.data(), cd.digest,
-                           absl::StrCat("config of ", name)));
+  RETURN_IF_ERROR(WriteNewBlob(content_, undo, config_sink.data(), cd.digest,
+                               absl::StrCat("config of ", name)));
 
   std::vector<LayerToPull> layers;
   // A layer whose snapshot exists is not unpacked again, so nothing would
@@ -549,6 +499,14 @@ absl::Status ImageService::RecordDiffId(const Digest& blob,
   }
   if (!s.ok()) unlink(tmp.c_str());
   return s;
+}
+
+StoreUndo::LiveFn ImageService::LiveSets() const {
+  return [this]() -> StoreUndo::LiveFn::result_type {
+    ASSIGN_OR_RETURN(absl::flat_hash_set<Digest> blobs, images_.LiveDigests());
+    ASSIGN_OR_RETURN(absl::flat_hash_set<std::string> chains, LiveChainIds());
+    return std::make_pair(std::move(blobs), std::move(chains));
+  };
 }
 
 absl::StatusOr<absl::flat_hash_set<std::string>> ImageService::LiveChainIds()
@@ -808,34 +766,40 @@ absl::StatusOr<ServiceVerifyReport> ImageService::Verify(bool remove_bad) {
 }
 
 absl::Status ImageService::EnsureSnapshots(const Image& image,
-                                           absl::string_view name) {
+                                           absl::string_view name,
+                                           const UnpackBounds& bounds,
+                                           StoreUndo* undo) {
   // Snapshots removed since the pull are unpacked again here, and the
-  // image's layers are bounded together as in a pull (by the default).
-  ImageUnpackBudget budget{std::string(name)};
+  // image's layers are bounded together as in a pull.
+  ImageUnpackBudget budget{std::string(name), bounds.max_image_bytes};
   for (size_t i = 0; i < image.chain_ids.size(); ++i) {
     const std::string chain = image.chain_ids[i].ToString();
     if (snapshots_->Exists(chain)) continue;
     const Digest& blob = image.manifest.layers[i].digest;
     const std::string diff_id = image.config.diff_ids[i].ToString();
     ApplyOptions options;
-    options.layer_name = absl::StrCat("layer ", i + 1, " (", blob.ToString(),
-                                      ") of image ", name);
+    // ApplyLayer's errors say "layer <layer_name>: ...".
+    options.layer_name =
+        absl::StrCat(i + 1, " (", blob.ToString(), ") of image ", name);
+    options.max_uncompressed_bytes = bounds.max_layer_bytes;
     options.image_budget = &budget;
+    if (undo != nullptr) undo->NoteSnapshot(chain);
     RETURN_IF_ERROR(
         snapshots_
-            ->Ensure(
-                chain,
-                [&](const std::string& fs_dir) -> absl::Status {
-                  ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(blob));
-                  ASSIGN_OR_RETURN(ApplyResult r,
-                                   ApplyLayerFromFd(fd.get(), fs_dir, options));
-                  if (r.diff_id != diff_id) {
-                    return absl::DataLossError(absl::StrCat(
-                        options.layer_name, ": uncompressed it hashes to ",
-                        r.diff_id, ", but the image config says ", diff_id));
-                  }
-                  return RecordDiffId(blob, diff_id);
-                })
+            ->Ensure(chain,
+                     [&](const std::string& fs_dir) -> absl::Status {
+                       ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(blob));
+                       ASSIGN_OR_RETURN(
+                           ApplyResult r,
+                           ApplyLayerFromFd(fd.get(), fs_dir, options));
+                       if (r.diff_id != diff_id) {
+                         return absl::DataLossError(absl::StrCat(
+                             "layer ", options.layer_name,
+                             ": uncompressed it hashes to ", r.diff_id,
+                             ", but the image config says ", diff_id));
+                       }
+                       return RecordDiffId(blob, diff_id);
+                     })
             .status());
   }
   return absl::OkStatus();

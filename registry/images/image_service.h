@@ -10,11 +10,12 @@
 //                      have, so that a manifest naming a known blob for a
 //                      layer whose snapshot exists cannot lie about it
 //
-// A pull holds a content-store lease from its first blob until the image
-// and its tag are recorded, so a concurrent GarbageCollect cannot take blobs
-// or snapshots from under it. A pull that fails (a lying manifest, a layer
-// that escapes its root, a wrong DiffID) removes the blobs and snapshots it
-// added, so the stores are left as they were.
+// A pull (or a load of an archive) holds a content-store lease from its
+// first blob until the image and its tag are recorded, so a concurrent
+// GarbageCollect cannot take blobs or snapshots from under it. A pull or
+// load that fails (a lying manifest, a layer that escapes its root, a wrong
+// DiffID) removes the blobs and snapshots it added, so the stores are left
+// as they were.
 //
 // Safe to use from several threads and processes at once, like the stores.
 #ifndef CRATE_REGISTRY_IMAGES_IMAGE_SERVICE_H_
@@ -34,12 +35,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "registry/archive/format.h"
+#include "registry/archive/tar_catalog.h"
 #include "registry/content/content_store.h"
 #include "registry/distribution/client.h"
 #include "registry/image/image.h"
 #include "registry/image/image_store.h"
 #include "registry/image/manifest.h"
 #include "registry/image/platform.h"
+#include "registry/images/store_undo.h"
 #include "registry/reference/reference.h"
 #include "registry/unpack/layer.h"
 #include "registry/unpack/snapshot.h"
@@ -129,6 +133,38 @@ struct PushResult {
   std::string note;
 };
 
+struct LoadOptions {
+  // The repository for the images an OCI archive names only by a tag (an
+  // org.opencontainers.image.ref.name of "latest", as `skopeo copy ...
+  // oci-archive:x.tar:latest` writes): "busybox" loads such an image as
+  // docker.io/library/busybox:latest. Without it such an archive is
+  // refused, naming the manifest. A tag or digest of its own is ignored.
+  std::string name;
+  // The platform chosen from an index in the archive; the host's by
+  // default.
+  absl::optional<Platform> platform;
+  // Decompression bounds, as for a pull: a load past either is refused
+  // (kResourceExhausted) and undone.
+  uint64_t max_layer_bytes = kDefaultMaxLayerBytes;
+  uint64_t max_image_bytes = kDefaultMaxImageBytes;
+  // What the archive's files may add up to; for a compressed archive, the
+  // tar inside it.
+  uint64_t max_archive_bytes = kDefaultMaxArchiveBytes;
+};
+
+struct LoadedImage {
+  // The names it was recorded under, normalised
+  // ("docker.io/library/busybox:latest"); empty: known by its ID only.
+  std::vector<Reference> tags;
+  ImageRecord record;  // record.config_digest is the image ID
+  std::vector<Digest> chain_ids;
+};
+
+struct LoadResult {
+  ArchiveFormat format = ArchiveFormat::kOciArchive;
+  std::vector<LoadedImage> images;  // in the archive's order
+};
+
 // A container's root file system: an overlay to mount, or (without
 // overlayfs) a plain copy of the layers that needs no mount.
 struct RootfsSpec {
@@ -151,6 +187,12 @@ struct ServiceVerifyReport {
   VerifyReport content;
   // "image <name>: <reason>": records whose blobs are missing or broken.
   std::vector<std::string> image_problems;
+};
+
+// Decompression bounds for the layers one pull, load or rootfs unpacks.
+struct UnpackBounds {
+  uint64_t max_layer_bytes = kDefaultMaxLayerBytes;
+  uint64_t max_image_bytes = kDefaultMaxImageBytes;
 };
 
 class ImageService {
@@ -177,6 +219,30 @@ class ImageService {
   absl::StatusOr<PushResult> Push(absl::string_view name,
                                   absl::string_view destination,
                                   const PushOptions& options = {});
+
+  // Loads the images of an image archive: an OCI layout in a tar (what
+  // `skopeo copy ... oci-archive:` and `podman save --format oci-archive`
+  // write) or `docker save`'s format (also skopeo's docker-archive),
+  // told apart by their content, plain or compressed (gzip, bzip2, xz,
+  // zstd). Images are named as the archive names them (RepoTags; the OCI
+  // ref.name annotation, or containerd's image name beside it), normalised
+  // ("busybox:latest" -> docker.io/library/busybox:latest); a name already
+  // here moves to the loaded image. An index in an OCI archive is resolved
+  // to `options.platform`. A docker-archive image gets an OCI manifest made
+  // from its config and layers (stored as they are in the archive, their
+  // digests computed), the same each time, so its ID is Docker's.
+  //
+  // The whole archive is read and checked before anything is stored: tar
+  // entries with absolute names, "..", links that leave the archive, a
+  // document whose digest lies, a missing blob, manifest.json layers that
+  // disagree with the config's rootfs.diff_ids. Every blob then goes
+  // through the content store's verified ingest and every layer is unpacked
+  // (path safety and the decompression bounds of registry/unpack) before
+  // anything is recorded. A refused archive, one image of it or a layer of
+  // one, leaves the stores as they were; errors name the archive, the
+  // image, the entry or blob, and the reason.
+  absl::StatusOr<LoadResult> Load(const std::string& archive_path,
+                                  const LoadOptions& options = {});
 
   // Checks `username`/`password` against `registry` ("host[:port]",
   // "docker.io", or a URL as docker writes them) and, when it accepts them,
@@ -236,7 +302,16 @@ class ImageService {
 
   absl::StatusOr<std::unique_ptr<RegistryClient>> NewClient(
       const RegistryAccess& extra) const;
-  absl::Status EnsureSnapshots(const Image& image, absl::string_view name);
+  // Unpacks, from the stored blobs, the image's layers that have no
+  // snapshot, checking their DiffIDs; `undo` hears of each snapshot made.
+  absl::Status EnsureSnapshots(const Image& image, absl::string_view name,
+                               const UnpackBounds& bounds = {},
+                               StoreUndo* undo = nullptr);
+  // For layers whose snapshot exists (unpacked for another image), that
+  // the blob `image` names has the DiffID its config says.
+  absl::Status CheckSharedLayers(const Image& image, absl::string_view name);
+  // What a refused pull or load spares: recorded images' blobs and chains.
+  StoreUndo::LiveFn LiveSets() const;
   // The DiffID a layer blob was verified to have, when crate unpacked it.
   absl::optional<std::string> KnownDiffId(const Digest& blob) const;
   // Stores the manifests of `index` other than `chosen`, with their configs

@@ -4,12 +4,10 @@
 // what the fixture describes (the tree umoci unpacks, see the fixture's own
 // test); a push read back by skopeo; a pull killed mid-layer and resumed;
 // hostile layers and lying manifests refused with the store unchanged.
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +33,7 @@
 #include "runtime/base/status_matchers.h"
 #include "runtime/base/unique_fd.h"
 #include "tests/fixtures/fixtures.h"
+#include "tests/registry/e2e_util.h"
 
 namespace crate::registry {
 namespace {
@@ -45,141 +44,6 @@ using ::crate::fixtures::RunCommand;
 using ::crate::fixtures::TestImages;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string TempBase() {
-  const char* d = getenv("TEST_TMPDIR");
-  return d != nullptr ? d : "/tmp";
-}
-
-// A temporary directory removed with everything in it, mounts included.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = JoinPath(TempBase(), "pull-e2e-XXXXXX");
-    if (mkdtemp(templ.data()) != nullptr) path_ = templ;
-  }
-  ~TempDir() {
-    for (const std::string& m : mounts_) umount2(m.c_str(), MNT_DETACH);
-    if (!path_.empty()) RemoveTree(path_).IgnoreError();
-  }
-  const std::string& path() const { return path_; }
-  void NoteMount(const std::string& m) { mounts_.push_back(m); }
-
- private:
-  std::string path_;
-  std::vector<std::string> mounts_;
-};
-
-// Compares the tree under `root` with the fixture's description of the
-// image: every listed path with its type, mode, owner, size, content and
-// link target, and none of the paths whiteouts removed.
-void ExpectTreeMatches(const std::string& root, const nlohmann::json& image,
-                       const std::string& what) {
-  SCOPED_TRACE(what);
-  ASSERT_TRUE(image.contains("files")) << what;
-  for (const auto& [path, f] : image["files"].items()) {
-    if (path == "/") continue;  // the mount point's own attributes
-    const std::string p = root + path;
-    struct stat st;
-    ASSERT_EQ(lstat(p.c_str(), &st), 0) << path << " is missing";
-    const std::string type = f.value("type", "");
-    if (type == "dir") {
-      EXPECT_TRUE(S_ISDIR(st.st_mode)) << path;
-    } else if (type == "file") {
-      EXPECT_TRUE(S_ISREG(st.st_mode)) << path;
-    } else if (type == "symlink") {
-      ASSERT_TRUE(S_ISLNK(st.st_mode)) << path;
-      char buf[4096];
-      ssize_t n = readlink(p.c_str(), buf, sizeof(buf));
-      ASSERT_GT(n, 0) << path;
-      EXPECT_EQ(std::string(buf, n), f.value("target", "")) << path;
-    } else if (type == "hardlink") {
-      struct stat target;
-      ASSERT_EQ(lstat((root + f.value("target", "")).c_str(), &target), 0)
-          << path;
-      EXPECT_EQ(st.st_ino, target.st_ino) << path << " is not a hard link";
-    }
-    if (f.contains("mode")) {
-      unsigned mode = std::stoul(f["mode"].get<std::string>(), nullptr, 8);
-      if (!S_ISLNK(st.st_mode)) {
-        EXPECT_EQ(st.st_mode & 07777, mode) << path;
-      }
-    }
-    if (f.contains("uid")) {
-      EXPECT_EQ(st.st_uid, f["uid"].get<uid_t>()) << path;
-    }
-    if (f.contains("gid")) {
-      EXPECT_EQ(st.st_gid, f["gid"].get<gid_t>()) << path;
-    }
-    if (S_ISREG(st.st_mode) && f.contains("size")) {
-      EXPECT_EQ(static_cast<uint64_t>(st.st_size), f["size"].get<uint64_t>())
-          << path;
-    }
-    if (S_ISREG(st.st_mode) && f.contains("sha256")) {
-      absl::StatusOr<std::string> data = ReadFile(p, uint64_t{1} << 30);
-      ASSERT_OK(data.status());
-      EXPECT_EQ(Digest::Sha256Of(*data).hex(), f["sha256"].get<std::string>())
-          << path;
-    }
-  }
-  const nlohmann::json absent =
-      image.contains("absent") ? image.at("absent") : nlohmann::json::array();
-  for (const auto& a : absent) {
-    const std::string p = root + a.get<std::string>();
-    struct stat st;
-    EXPECT_NE(lstat(p.c_str(), &st), 0) << a << " should have been removed";
-  }
-}
-
-// What the stores hold, to show that a refused pull changed nothing.
-struct StoreState {
-  std::set<std::string> blobs;
-  std::set<std::string> snapshots;
-  std::string images_json;
-  // The files of content/ingest: a refused pull leaves nothing to resume.
-  std::set<std::string> ingest;
-  friend bool operator==(const StoreState& a, const StoreState& b) {
-    return a.blobs == b.blobs && a.snapshots == b.snapshots &&
-           a.images_json == b.images_json && a.ingest == b.ingest;
-  }
-};
-
-StoreState Snapshot(ImageService& service) {
-  StoreState s;
-  service.content()
-      .Walk([&](const BlobInfo& b) {
-        s.blobs.insert(b.digest.ToString());
-        return absl::OkStatus();
-      })
-      .IgnoreError();
-  absl::StatusOr<std::vector<std::string>> snaps = service.snapshots().List();
-  if (snaps.ok()) s.snapshots.insert(snaps->begin(), snaps->end());
-  absl::StatusOr<std::vector<ImageSummary>> list = service.List();
-  if (list.ok()) {
-    for (const ImageSummary& i : *list) {
-      s.images_json += i.record.manifest_digest.ToString() + ";";
-      for (const std::string& t : i.tags) s.images_json += t + ",";
-    }
-  }
-  absl::StatusOr<std::vector<std::string>> ingest =
-      ListDir(JoinPath(service.content().root(), "ingest"));
-  if (ingest.ok()) {
-    s.ingest.insert(ingest->begin(), ingest->end());
-  } else {
-    s.ingest.insert("<" + std::string(ingest.status().message()) + ">");
-  }
-  return s;
-}
-
-std::string Describe(const StoreState& s) {
-  std::string out = "blobs:";
-  for (const std::string& b : s.blobs) out += " " + b;
-  out += "\nsnapshots:";
-  for (const std::string& b : s.snapshots) out += " " + b;
-  out += "\ningest:";
-  for (const std::string& f : s.ingest) out += " " + f;
-  return out + "\nimages: " + s.images_json;
-}
 
 // docker's certs.d layout for one registry: <dir>/<host:port>/ca.crt.
 RegistryAccess AccessFor(const LocalRegistry& registry,
@@ -215,7 +79,7 @@ class RegistryPullTest : public ::testing::Test {
   // Destroyed in reverse: the service, the scratch tree, the registry.
   std::unique_ptr<LocalRegistry> registry_;
   TestImages images_;
-  TempDir tmp_;
+  TempDir tmp_{"pull-e2e"};
   std::unique_ptr<ImageService> service_;
 };
 using PullOptionsTest = RegistryPullTest;
@@ -237,7 +101,7 @@ TEST_P(PullEveryImageTest, TreesMatchTheFixture) {
                        LocalRegistry::Start(options));
   ASSERT_OK_AND_ASSIGN(TestImages images,
                        crate::fixtures::PushTestImages(*registry));
-  TempDir tmp;
+  TempDir tmp("pull-e2e");
   ASSERT_FALSE(tmp.path().empty());
   ASSERT_FALSE(tmp.path().empty());
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ImageService> service,
@@ -327,43 +191,6 @@ std::vector<std::string> SkopeoArgs(const LocalRegistry& registry,
   return argv;
 }
 
-// Every path under `root` with what a tool can observe of it (type, mode,
-// owner, size, content hash or link target), mtimes aside.
-void Describe(const std::string& root, const std::string& rel,
-              std::map<std::string, std::string>& out) {
-  DIR* d = opendir((root + rel).c_str());
-  ASSERT_NE(d, nullptr) << root + rel;
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  for (const std::string& n : names) {
-    const std::string r = rel + "/" + n;
-    const std::string p = root + r;
-    struct stat st;
-    ASSERT_EQ(lstat(p.c_str(), &st), 0) << p;
-    std::string desc =
-        absl::StrCat(st.st_mode & S_IFMT, " ", absl::Hex(st.st_mode & 07777),
-                     " ", st.st_uid, ":", st.st_gid);
-    if (S_ISREG(st.st_mode)) {
-      ASSERT_OK_AND_ASSIGN(std::string data, ReadFile(p, uint64_t{1} << 30));
-      absl::StrAppend(&desc, " ", data.size(), " ",
-                      Digest::Sha256Of(data).hex(), " links ", st.st_nlink);
-    } else if (S_ISLNK(st.st_mode)) {
-      char buf[4096];
-      ssize_t k = readlink(p.c_str(), buf, sizeof(buf));
-      absl::StrAppend(&desc, " -> ", std::string(buf, k > 0 ? k : 0));
-    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-      absl::StrAppend(&desc, " dev ", major(st.st_rdev), ",",
-                      minor(st.st_rdev));
-    }
-    out[r] = desc;
-    if (S_ISDIR(st.st_mode)) Describe(root, r, out);
-  }
-}
-
 TEST_F(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
   ASSERT_NO_FATAL_FAILURE(Start({"layers", "busybox-v2s2"}));
   SyscallMounter mounter;
@@ -381,7 +208,7 @@ TEST_F(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
         RunCommand({"umoci", "unpack", "--image", oci + ":x", bundle}));
     ASSERT_EQ(unpack.exit_code, 0) << unpack.err;
     std::map<std::string, std::string> want;
-    Describe(JoinPath(bundle, "rootfs"), "", want);
+    DescribeTree(JoinPath(bundle, "rootfs"), "", want);
     ASSERT_FALSE(want.empty());
 
     ASSERT_OK(service_->Pull(image.reference).status());
@@ -389,7 +216,7 @@ TEST_F(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
         RootfsSpec copied,
         service_->PrepareRootfs("copy-" + name, image.reference, {true}));
     std::map<std::string, std::string> got;
-    Describe(copied.path, "", got);
+    DescribeTree(copied.path, "", got);
     EXPECT_EQ(got, want) << "copy fallback";
     EXPECT_OK(service_->ReleaseRootfs("copy-" + name));
 
@@ -398,7 +225,7 @@ TEST_F(UmociTest, RootfsIsWhatSkopeoAndUmociUnpack) {
     ASSERT_OK(mounter.Mount(ov.mount));
     tmp_.NoteMount(ov.mount.target);
     std::map<std::string, std::string> merged;
-    Describe(ov.path, "", merged);
+    DescribeTree(ov.path, "", merged);
     EXPECT_EQ(merged, want) << "overlay";
     EXPECT_OK(mounter.Unmount(ov.mount.target));
     EXPECT_OK(service_->ReleaseRootfs("ov-" + name));
@@ -481,7 +308,7 @@ TEST(ConcurrencyTest, PullsOfOneImageAndGarbageCollectionAtOnce) {
                        LocalRegistry::Start());
   ASSERT_OK_AND_ASSIGN(TestImages images, crate::fixtures::PushTestImages(
                                               *registry, "", {"layers"}));
-  TempDir tmp;
+  TempDir tmp("pull-e2e");
   ASSERT_FALSE(tmp.path().empty());
   const std::string root = JoinPath(tmp.path(), "root");
   const std::string ref = images.images.at("layers").reference;
@@ -564,16 +391,10 @@ TEST_F(PullOptionsTest, PlatformOverrideAndProgress) {
   EXPECT_EQ(resolved.record.manifest_digest, host.record.manifest_digest);
 }
 
-std::string RunfilePath(const std::string& rel) {
-  const char* srcdir = getenv("TEST_SRCDIR");
-  const char* ws = getenv("TEST_WORKSPACE");
-  return absl::StrCat(srcdir ? srcdir : ".", "/", ws ? ws : "crate", "/", rel);
-}
-
 TEST(KilledPullTest, LeavesNothingPresentAndResumes) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<LocalRegistry> registry,
                        LocalRegistry::Start());
-  TempDir tmp;
+  TempDir tmp("pull-e2e");
   ASSERT_FALSE(tmp.path().empty());
   const std::string layout = JoinPath(tmp.path(), "layout");
   ASSERT_OK_AND_ASSIGN(
@@ -663,7 +484,7 @@ TEST_F(RefusedPullTest, HostileLayersLeaveTheStoreAsItWas) {
                        LocalRegistry::Start());
   ASSERT_OK_AND_ASSIGN(TestImages good, crate::fixtures::PushTestImages(
                                             *registry, "", {"busybox"}));
-  TempDir tmp;
+  TempDir tmp("pull-e2e");
   ASSERT_FALSE(tmp.path().empty());
   ASSERT_OK_AND_ASSIGN(
       TestImages evil,
