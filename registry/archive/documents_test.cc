@@ -72,6 +72,29 @@ TEST(OciLayoutTest, LayoutFile) {
 }
 
 TEST(OciLayoutTest, DocumentsParseBack) {
+  Descriptor config;
+  config.media_type = std::string(kDockerConfig);
+  config.digest = Digest::Sha256Of("c");
+  config.size = 1;
+  Descriptor layer;
+  layer.media_type = std::string(kDockerLayerGzip);
+  layer.digest = Digest::Sha256Of("l");
+  layer.size = 5;
+  Manifest docker;
+  docker.media_type = std::string(kDockerManifest);
+  docker.config = config;
+  docker.layers = {layer};
+  docker.annotations = {{"a", "b"}};
+  ASSERT_OK_AND_ASSIGN(std::string oci, ToOciManifest(docker));
+  ASSERT_OK_AND_ASSIGN(Manifest m, ParseManifest(oci, "converted"));
+  EXPECT_EQ(m.media_type, kOciManifest);
+  EXPECT_EQ(m.config.media_type, kOciConfig);
+  EXPECT_EQ(m.config.digest, config.digest);
+  ASSERT_EQ(m.layers.size(), 1u);
+  EXPECT_EQ(m.layers[0].media_type, kOciLayerGzip);
+  EXPECT_EQ(m.layers[0].size, 5);
+  EXPECT_EQ(m.annotations.at("a"), "b");
+
   Descriptor entry = Named({{std::string(kRefNameAnnotation), "x:1"}});
   entry.platform = Platform{"linux", "arm64", "v8"};
   ASSERT_OK_AND_ASSIGN(Index index,

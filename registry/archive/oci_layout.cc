@@ -48,6 +48,17 @@ Ordered DescriptorJson(const Descriptor& d) {
   return j;
 }
 
+absl::StatusOr<std::string> OciLayerType(absl::string_view mt) {
+  if (mt == kDockerLayerGzip) return std::string(kOciLayerGzip);
+  if (mt == kDockerForeignLayerGzip) {
+    return std::string(kOciLayerNondistributableGzip);
+  }
+  LayerCompression compression;
+  if (LayerCompressionOf(mt, &compression)) return std::string(mt);
+  return absl::UnimplementedError(
+      absl::StrCat("layer media type ", mt, " has no OCI counterpart"));
+}
+
 }  // namespace
 
 std::string OciBlobPath(const Digest& digest) {
@@ -140,6 +151,16 @@ std::string OciManifestJson(
   for (const Descriptor& d : layers) j["layers"].push_back(DescriptorJson(d));
   if (!annotations.empty()) j["annotations"] = annotations;
   return j.dump();
+}
+
+absl::StatusOr<std::string> ToOciManifest(const Manifest& manifest) {
+  Descriptor config = manifest.config;
+  config.media_type = std::string(kOciConfig);
+  std::vector<Descriptor> layers = manifest.layers;
+  for (Descriptor& l : layers) {
+    ASSIGN_OR_RETURN(l.media_type, OciLayerType(l.media_type));
+  }
+  return OciManifestJson(config, layers, manifest.annotations);
 }
 
 }  // namespace crate::registry

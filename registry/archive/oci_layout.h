@@ -52,6 +52,10 @@ std::string OciIndexJson(const std::vector<Descriptor>& manifests);
 std::string OciManifestJson(
     const Descriptor& config, const std::vector<Descriptor>& layers,
     const std::map<std::string, std::string>& annotations = {});
+// `manifest` as an OCI image manifest, as skopeo converts one: Docker
+// schema 2 media types become OCI's, blobs and annotations stay.
+// kUnimplemented for a media type OCI has no counterpart for.
+absl::StatusOr<std::string> ToOciManifest(const Manifest& manifest);
 
 }  // namespace crate::registry
 

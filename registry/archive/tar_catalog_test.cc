@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "registry/archive/tar_writer.h"
 #include "registry/unpack/test_tar.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_matchers.h"
@@ -254,6 +255,64 @@ TEST_F(TarCatalogTest, NotATar) {
   ASSERT_OK(WriteFileAtomic(path, std::string(5000, '\x01')));
   EXPECT_THAT(Scan(path),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
+}
+
+TEST_F(TarCatalogTest, WriterIsAtomicAndReadBack) {
+  const std::string path = JoinPath(dir_, "out.tar");
+  ASSERT_OK(WriteFileAtomic(path, "old"));
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<TarWriter> w, TarWriter::Create(path));
+    ASSERT_OK(w->AddDirectory("blobs"));
+    ASSERT_OK(w->AddFile("index.json", "{}"));
+    // Dropped before Commit: the old file stays, no temporary is left.
+  }
+  ASSERT_OK_AND_ASSIGN(std::string old, ReadFile(path));
+  EXPECT_EQ(old, "old");
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, ListDir(dir_));
+  EXPECT_THAT(names, ElementsAre("out.tar"));
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<TarWriter> w, TarWriter::Create(path));
+  ASSERT_OK(w->AddDirectory("blobs"));
+  ASSERT_OK(w->AddFile("index.json", "{\"x\": 1}"));
+  const std::string data(70000, 'd');
+  size_t at = 0;
+  ASSERT_OK(
+      w->AddFileFrom("blobs/data", data.size(),
+                     [&](char* buf, size_t len) -> absl::StatusOr<size_t> {
+                       size_t n = std::min(len, data.size() - at);
+                       std::copy(data.data() + at, data.data() + at + n, buf);
+                       at += n;
+                       return n;
+                     }));
+  // A source shorter than announced fails the file and the archive.
+  EXPECT_THAT(
+      w->AddFileFrom("short", 10,
+                     [](char*, size_t) -> absl::StatusOr<size_t> { return 0; }),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("short")));
+  EXPECT_FALSE(w->Commit().ok());
+  ASSERT_OK_AND_ASSIGN(old, ReadFile(path));
+  EXPECT_EQ(old, "old");
+
+  ASSERT_OK_AND_ASSIGN(w, TarWriter::Create(path));
+  ASSERT_OK(w->AddFile("index.json", "{\"x\": 1}"));
+  at = 0;
+  ASSERT_OK(
+      w->AddFileFrom("blobs/data", data.size(),
+                     [&](char* buf, size_t len) -> absl::StatusOr<size_t> {
+                       size_t n = std::min(len, data.size() - at);
+                       std::copy(data.data() + at, data.data() + at + n, buf);
+                       at += n;
+                       return n;
+                     }));
+  ASSERT_OK(w->Commit());
+  w.reset();
+  ASSERT_OK_AND_ASSIGN(names, ListDir(dir_));
+  EXPECT_THAT(names, ElementsAre("out.tar"));
+  ASSERT_OK_AND_ASSIGN(TarCatalog c, Scan(path));
+  EXPECT_EQ(c.file("blobs/data").size, data.size());
+  EXPECT_OK(c.Json("index.json", 100).status());
+
+  EXPECT_FALSE(TarWriter::Create(JoinPath(dir_, "no/such/dir.tar")).ok());
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
-// crate-image-archive: loads image archives with ImageService, as
-// `crate load` does, for debugging and for the end-to-end tests against
-// skopeo:
+// crate-image-archive: loads and saves image archives with ImageService, as
+// `crate load` and `crate save` do, for debugging and for the end-to-end
+// tests against skopeo:
 //   crate-image-archive load [--name NAME] [--platform OS/ARCH[/VARIANT]]
 //                            ARCHIVE ROOT
+//   crate-image-archive save [--format oci-archive|docker-archive]
+//                            --output FILE ROOT IMAGE...
 // load prints what docker load prints: "Loaded image: <name>" per name, or
 // "Loaded image ID: <id>" for an image without one.
 #include <iostream>
@@ -17,7 +19,9 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crate-image-archive load [--name NAME] [--platform "
-    "OS/ARCH[/VARIANT]] ARCHIVE ROOT";
+    "OS/ARCH[/VARIANT]] ARCHIVE ROOT\n"
+    "       crate-image-archive save [--format oci-archive|docker-archive] "
+    "--output FILE ROOT IMAGE...";
 
 absl::Status Load(const std::vector<std::string>& args) {
   LoadOptions options;
@@ -46,10 +50,34 @@ absl::Status Load(const std::vector<std::string>& args) {
   return absl::OkStatus();
 }
 
+absl::Status Save(const std::vector<std::string>& args) {
+  ArchiveFormat format = ArchiveFormat::kOciArchive;
+  std::string output;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--format" && i + 1 < args.size()) {
+      ASSIGN_OR_RETURN(format, ParseArchiveFormat(args[++i]));
+    } else if ((args[i] == "--output" || args[i] == "-o") &&
+               i + 1 < args.size()) {
+      output = args[++i];
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  if (output.empty() || rest.size() < 2) {
+    return absl::InvalidArgumentError(kUsage);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<ImageService> service,
+                   ImageService::Open(rest[0]));
+  return service->Save(std::vector<std::string>(rest.begin() + 1, rest.end()),
+                       format, output);
+}
+
 absl::Status Run(const std::vector<std::string>& args) {
   if (args.empty()) return absl::InvalidArgumentError(kUsage);
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "load") return Load(rest);
+  if (args[0] == "save") return Save(rest);
   return absl::InvalidArgumentError(kUsage);
 }
 

@@ -1,6 +1,7 @@
-// ImageService::Load over real stores in a temporary directory, with
-// archives built here: both formats loaded, named and unpacked; hostile and
-// lying archives refused with the stores as they were.
+// ImageService::Load and Save over real stores in a temporary directory,
+// with archives built here: both formats loaded, named and unpacked;
+// hostile and lying archives refused with the stores as they were; saves
+// read back by Load.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -375,6 +376,109 @@ TEST_F(ImageArchiveTest, HostileArchivesLeaveTheStoresAsTheyWere) {
     ASSERT_OK_AND_ASSIGN(ServiceVerifyReport verify, service->Verify());
     EXPECT_THAT(verify.content.problems, IsEmpty());
     EXPECT_THAT(verify.image_problems, IsEmpty());
+  }
+}
+
+TEST_F(ImageArchiveTest, SaveAndLoadBack) {
+  TestImage one = MakeImage({base_, top_});
+  TestImage two = MakeImage({top_});
+  ASSERT_OK(service_
+                ->Load(Archive(testing::OciArchive(
+                    {{one, "one:1"}, {two, "example.com/two:2"}})))
+                .status());
+  ASSERT_OK(service_->Tag("one:1", "one:also"));
+  for (ArchiveFormat format :
+       {ArchiveFormat::kOciArchive, ArchiveFormat::kDockerArchive}) {
+    SCOPED_TRACE(ArchiveFormatName(format));
+    const std::string out =
+        JoinPath(dir_, absl::StrCat(ArchiveFormatName(format), ".tar"));
+    ASSERT_OK(service_->Save({"one:1", "one:also", "example.com/two:2",
+                              two.config_digest.ToString()},
+                             format, out));
+    // Nothing but the archive is left beside it.
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, ListDir(dir_));
+    for (const std::string& n : names) {
+      EXPECT_FALSE(absl::StartsWith(n, ".")) << n;
+    }
+    std::unique_ptr<ImageService> fresh =
+        Service(absl::StrCat("fresh-", ArchiveFormatName(format)));
+    ASSERT_OK_AND_ASSIGN(LoadResult r, fresh->Load(out));
+    EXPECT_EQ(r.format, format);
+    ASSERT_EQ(r.images.size(), 2u);
+    EXPECT_EQ(Tags(r.images[0]),
+              "docker.io/library/one:1 docker.io/library/one:also ");
+    EXPECT_EQ(Tags(r.images[1]), "example.com/two:2 ");
+    EXPECT_EQ(r.images[0].record.config_digest, one.config_digest);
+    EXPECT_EQ(r.images[1].record.config_digest, two.config_digest);
+    if (format == ArchiveFormat::kOciArchive) {
+      // OCI manifests are saved byte for byte.
+      EXPECT_EQ(r.images[0].record.manifest_digest, one.manifest_digest);
+      EXPECT_THAT(r.images[0].record.layers,
+                  ElementsAre(base_.digest, top_.digest));
+    } else {
+      // Docker's layers are the uncompressed tars.
+      EXPECT_THAT(r.images[0].record.layers,
+                  ElementsAre(base_.diff_id, top_.diff_id));
+    }
+    EXPECT_EQ(ReadInRootfs(*fresh, "one:also", "etc/top-0"), "top 0");
+  }
+
+  // By ID alone: no name goes with it.
+  const std::string by_id = JoinPath(dir_, "by-id.tar");
+  ASSERT_OK(service_->Save({one.config_digest.ToString()},
+                           ArchiveFormat::kOciArchive, by_id));
+  std::unique_ptr<ImageService> fresh = Service("fresh-by-id");
+  ASSERT_OK_AND_ASSIGN(LoadResult r, fresh->Load(by_id));
+  ASSERT_EQ(r.images.size(), 1u);
+  EXPECT_TRUE(r.images[0].tags.empty());
+}
+
+TEST_F(ImageArchiveTest, ADockerSchema2ImageIsSavedAsOci) {
+  // A Docker schema 2 manifest, as a registry serves one.
+  TestImage image = MakeImage({top_});
+  nlohmann::json m = nlohmann::json::parse(image.manifest);
+  m["mediaType"] = kDockerManifest;
+  m["config"]["mediaType"] = kDockerConfig;
+  m["layers"][0]["mediaType"] = kDockerLayerGzip;
+  image.manifest = m.dump();
+  image.manifest_digest = Digest::Sha256Of(image.manifest);
+  std::vector<TarEntry> entries = testing::OciArchive({{image, "v2s2:1"}});
+  ASSERT_OK(service_->Load(Archive(entries)).status());
+  ASSERT_OK_AND_ASSIGN(ResolvedImage loaded, service_->Resolve("v2s2:1"));
+  EXPECT_EQ(loaded.record.manifest_media_type, kDockerManifest);
+
+  const std::string out = JoinPath(dir_, "v2s2.tar");
+  ASSERT_OK(service_->Save({"v2s2:1"}, ArchiveFormat::kOciArchive, out));
+  std::unique_ptr<ImageService> fresh = Service("fresh");
+  ASSERT_OK_AND_ASSIGN(LoadResult r, fresh->Load(out));
+  EXPECT_EQ(r.images[0].record.manifest_media_type, kOciManifest);
+  EXPECT_NE(r.images[0].record.manifest_digest, image.manifest_digest);
+  EXPECT_EQ(r.images[0].record.config_digest, image.config_digest);
+  EXPECT_THAT(r.images[0].record.layers, ElementsAre(top_.digest));
+}
+
+TEST_F(ImageArchiveTest, RefusedSavesLeaveWhatWasThere) {
+  ASSERT_OK(
+      service_
+          ->Load(Archive(testing::OciArchive({{MakeImage({base_}), "one:1"}})))
+          .status());
+  const std::string out = JoinPath(dir_, "keep.tar");
+  ASSERT_OK(WriteFileAtomic(out, "previous"));
+  EXPECT_THAT(
+      service_->Save({"one:1", "nothere:1"}, ArchiveFormat::kOciArchive, out),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("nothere")));
+  EXPECT_THAT(
+      service_->Save({}, ArchiveFormat::kOciArchive, out),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no images")));
+  ASSERT_OK_AND_ASSIGN(std::string kept, ReadFile(out));
+  EXPECT_EQ(kept, "previous");
+  EXPECT_FALSE(service_
+                   ->Save({"one:1"}, ArchiveFormat::kDockerArchive,
+                          JoinPath(dir_, "no/such/dir/out.tar"))
+                   .ok());
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> names, ListDir(dir_));
+  for (const std::string& n : names) {
+    EXPECT_FALSE(absl::StartsWith(n, ".")) << n;
   }
 }
 

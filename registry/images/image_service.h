@@ -221,8 +221,8 @@ class ImageService {
                                   const PushOptions& options = {});
 
   // Loads the images of an image archive: an OCI layout in a tar (what
-  // `skopeo copy ... oci-archive:` and `podman save --format oci-archive`
-  // write) or `docker save`'s format (also skopeo's docker-archive),
+  // `skopeo copy ... oci-archive:`, `podman save --format oci-archive` and
+  // Save write) or `docker save`'s format (also skopeo's docker-archive),
   // told apart by their content, plain or compressed (gzip, bzip2, xz,
   // zstd). Images are named as the archive names them (RepoTags; the OCI
   // ref.name annotation, or containerd's image name beside it), normalised
@@ -243,6 +243,22 @@ class ImageService {
   // image, the entry or blob, and the reason.
   absl::StatusOr<LoadResult> Load(const std::string& archive_path,
                                   const LoadOptions& options = {});
+
+  // Writes the images `names` (tags, name@digest or IDs) to `output_path`
+  // as one archive that skopeo (`oci-archive:` / `docker-archive:`), podman
+  // and docker read, and Load reads back. A name given by tag carries that
+  // tag into the archive (OCI: one index.json entry per tag, with
+  // org.opencontainers.image.ref.name and io.containerd.image.name set to
+  // the whole reference; docker: RepoTags), an image given by ID goes
+  // without a name, as `docker save` does. OCI archives hold OCI manifests:
+  // a Docker schema 2 image is converted as skopeo converts it (a new
+  // manifest digest, the same config and layers). docker-archive layers are
+  // uncompressed tars named by their DiffID, as Docker writes them, checked
+  // against the config as they are decompressed. The archive is written to
+  // a temporary file beside `output_path`, synced and renamed over it: a
+  // failure leaves whatever was there.
+  absl::Status Save(const std::vector<std::string>& names, ArchiveFormat format,
+                    const std::string& output_path);
 
   // Checks `username`/`password` against `registry` ("host[:port]",
   // "docker.io", or a URL as docker writes them) and, when it accepts them,

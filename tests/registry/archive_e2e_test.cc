@@ -1,9 +1,11 @@
-// ImageService::Load against the real peer: archives skopeo made
+// ImageService::Load and Save against the real peer: archives skopeo made
 // (oci-archive and docker-archive) of every fixture image are loaded and
 // their root file systems compared with the fixture's description and with
-// what umoci unpacks; the fixture's hostile images, archived by skopeo, are
-// refused with the stores as they were; and the crate-image-archive tool
-// loads from the command line.
+// what umoci unpacks; archives crate saved are inspected and copied by
+// skopeo, unpacked by umoci, pushed and pulled back, loaded by podman; the
+// fixture's hostile images, archived by skopeo, are refused with the stores
+// as they were; and the crate-image-archive tool does the same from the
+// command line.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@ namespace {
 using ::crate::fixtures::CommandResult;
 using ::crate::fixtures::RunCommand;
 using ::crate::fixtures::TestImages;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -40,6 +43,12 @@ std::string MustRun(const std::vector<std::string>& argv) {
   if (!r.ok()) return "";
   EXPECT_EQ(r->exit_code, 0) << absl::StrJoin(argv, " ") << ": " << r->err;
   return r->out;
+}
+
+std::vector<std::string> Strings(const std::vector<Digest>& digests) {
+  std::vector<std::string> out;
+  for (const Digest& d : digests) out.push_back(d.ToString());
+  return out;
 }
 
 class ArchiveE2eTest : public crate::fixtures::SharedRegistryTest {
@@ -204,6 +213,120 @@ TEST_F(ArchiveE2eTest, RootfsIsWhatUmociUnpacks) {
   }
 }
 
+TEST_F(ArchiveE2eTest, SavedArchivesAreReadBySkopeoUmociAndPodman) {
+  const std::vector<std::string> names = {"layers", "busybox-v2s2",
+                                          "busybox-zstd"};
+  std::vector<std::string> refs;
+  std::map<std::string, PullResult> pulled;
+  for (const std::string& name : names) {
+    const std::string ref = images().images.at(name).reference;
+    ASSERT_OK_AND_ASSIGN(pulled[name], service_->Pull(ref));
+    refs.push_back(ref);
+  }
+  const std::string oci = Path("saved-oci.tar");
+  const std::string docker = Path("saved-docker.tar");
+  ASSERT_OK(service_->Save(refs, ArchiveFormat::kOciArchive, oci));
+  ASSERT_OK(service_->Save(refs, ArchiveFormat::kDockerArchive, docker));
+
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    const PullResult& p = pulled[name];
+    const std::string ref = p.reference.String();
+    ASSERT_OK_AND_ASSIGN(registry::Image image, service_->Inspect(ref));
+    // oci-archive: the image's layers under its name, and its own manifest
+    // when it was an OCI one (a Docker one is converted, as skopeo does).
+    nlohmann::json inspected = nlohmann::json::parse(
+        MustRun({"skopeo", "inspect", "oci-archive:" + oci + ":" + ref}),
+        nullptr, false);
+    ASSERT_TRUE(inspected.is_object());
+    EXPECT_THAT(inspected["Layers"].get<std::vector<std::string>>(),
+                ElementsAreArray(Strings(p.record.layers)));
+    if (p.record.manifest_media_type ==
+        "application/vnd.oci.image.manifest.v1+json") {
+      EXPECT_EQ(inspected["Digest"], p.record.manifest_digest.ToString());
+    }
+    // docker-archive: the uncompressed layers, named by the image's tag.
+    inspected = nlohmann::json::parse(
+        MustRun({"skopeo", "inspect", "docker-archive:" + docker + ":" + ref}),
+        nullptr, false);
+    ASSERT_TRUE(inspected.is_object());
+    EXPECT_THAT(inspected["Layers"].get<std::vector<std::string>>(),
+                ElementsAreArray(Strings(image.config.diff_ids)));
+    EXPECT_EQ(inspected["Name"], p.reference.NameOnly().String());
+
+    // umoci unpacks what skopeo takes from the archive as the fixture
+    // describes it (umoci reads no zstd layers).
+    const nlohmann::json& desc = images().json["images"][name];
+    if (!absl::StrContains(name, "zstd")) {
+      for (const std::string& src : {"oci-archive:" + oci + ":" + ref,
+                                     "docker-archive:" + docker + ":" + ref}) {
+        SCOPED_TRACE(src);
+        const std::string layout = Path("from-saved");
+        const std::string bundle = Path("from-saved-bundle");
+        RemoveTree(layout).IgnoreError();
+        RemoveTree(bundle).IgnoreError();
+        MustRun({"skopeo", "copy", "-q", src, "oci:" + layout + ":x"});
+        MustRun({"umoci", "unpack", "--image", layout + ":x", bundle});
+        ExpectTreeMatches(JoinPath(bundle, "rootfs"), desc, src);
+      }
+    }
+
+    // Pushed by skopeo from the docker-archive and pulled back by crate:
+    // the same image ID and tree.
+    const std::string pushed =
+        registry().host() + "/crate-saved/" + name + ":docker";
+    MustRun({"skopeo", "copy", "-q", "--dest-tls-verify=false",
+             "docker-archive:" + docker + ":" + ref, "docker://" + pushed});
+    std::unique_ptr<ImageService> puller = Service("puller-" + name);
+    ASSERT_OK_AND_ASSIGN(PullResult back, puller->Pull(pushed));
+    EXPECT_EQ(back.record.config_digest, p.record.config_digest);
+    ExpectRootfsMatches(*puller, pushed, name, "pushed from the archive");
+  }
+
+  // Load reads both back: the same images under the same names.
+  for (const std::string& path : {oci, docker}) {
+    SCOPED_TRACE(path);
+    std::unique_ptr<ImageService> fresh =
+        Service("fresh-" + std::to_string(path.size()) +
+                (path == oci ? "oci" : "docker"));
+    ASSERT_OK(fresh->Load(path).status());
+    for (const std::string& name : names) {
+      const PullResult& p = pulled[name];
+      ASSERT_OK_AND_ASSIGN(ResolvedImage r,
+                           fresh->Resolve(p.reference.String()));
+      EXPECT_EQ(r.record.config_digest, p.record.config_digest) << name;
+    }
+    ExpectRootfsMatches(*fresh, pulled["layers"].reference.String(), "layers",
+                        "loaded back");
+  }
+
+  // podman loads them (one image per OCI archive: podman cannot choose
+  // from several).
+  const std::string one = Path("saved-one-oci.tar");
+  ASSERT_OK(service_->Save({refs[0]}, ArchiveFormat::kOciArchive, one));
+  // podman refuses a run root longer than 50 characters.
+  TempDir podman_dir("crate-podman", "/tmp");
+  ASSERT_FALSE(podman_dir.path().empty());
+  const std::vector<std::string> podman = {"podman",
+                                           "--root",
+                                           JoinPath(podman_dir.path(), "root"),
+                                           "--runroot",
+                                           JoinPath(podman_dir.path(), "run"),
+                                           "--storage-driver",
+                                           "vfs"};
+  for (const std::string& archive : {one, docker}) {
+    std::vector<std::string> argv = podman;
+    argv.insert(argv.end(), {"load", "-i", archive});
+    EXPECT_THAT(MustRun(argv), HasSubstr(pulled["layers"].reference.String()));
+  }
+  std::vector<std::string> list = podman;
+  list.insert(list.end(), {"images", "--format", "{{.Repository}}:{{.Tag}}"});
+  const std::string listed = MustRun(list);
+  for (const std::string& name : names) {
+    EXPECT_THAT(listed, HasSubstr(pulled[name].reference.String())) << name;
+  }
+}
+
 TEST_F(ArchiveE2eTest, HostileFixtureArchivesAreRefused) {
   ASSERT_OK_AND_ASSIGN(TestImages evil,
                        crate::fixtures::BuildEvilImages(Path("evil")));
@@ -261,7 +384,7 @@ TEST_F(ArchiveE2eTest, HostileFixtureArchivesAreRefused) {
   }
 }
 
-TEST_F(ArchiveE2eTest, TheToolLoads) {
+TEST_F(ArchiveE2eTest, TheToolLoadsAndSaves) {
   const std::string tool = RunfilePath("registry/images/crate-image-archive");
   const std::string root = Path("tool-root");
   const std::string archive = Path("tool.tar");
@@ -269,6 +392,15 @@ TEST_F(ArchiveE2eTest, TheToolLoads) {
                    "docker-archive:" + archive + ":crate-e2e/busybox:tool");
   EXPECT_EQ(MustRun({tool, "load", archive, root}),
             "Loaded image: docker.io/crate-e2e/busybox:tool\n");
+  const std::string saved = Path("tool-saved.tar");
+  MustRun({tool, "save", "--format", "oci-archive", "--output", saved, root,
+           "crate-e2e/busybox:tool"});
+  nlohmann::json inspected = nlohmann::json::parse(
+      MustRun({"skopeo", "inspect",
+               "oci-archive:" + saved + ":docker.io/crate-e2e/busybox:tool"}),
+      nullptr, false);
+  EXPECT_EQ(inspected["Layers"].size(), 1u);
+
   // A refusal exits non-zero and says why.
   const std::string junk = Path("junk.tar");
   ASSERT_OK(WriteFileAtomic(junk, "not a tar"));
