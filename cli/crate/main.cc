@@ -1,89 +1,95 @@
 // crate: the docker-style command line, one gRPC client of crated among
-// others.
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-
+// others. This file only builds the command tree and dispatches; each
+// command lives in its cmd_*.cc.
+#include <CLI/CLI.hpp>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_split.h"
-#include "api/proto/crate/v1/system.grpc.pb.h"
-#include "cli/crate/service_starter.h"
-#include "cli/crate/socket_path.h"
+#include "cli/crate/client.h"
+#include "cli/crate/commands.h"
+#include "cli/crate/context.h"
+#include "cli/crate/exit_codes.h"
+#include "cli/crate/signal_proxy.h"
 #include "runtime/base/version.h"
 
+namespace crate::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "Usage: crate COMMAND\n"
-    "\n"
-    "Commands:\n"
-    "  version    Show the client version, and the service's when it runs\n";
+// The deepest command the command line reached, for "See '... --help'".
+const CLI::App* Reached(const CLI::App* app) {
+  for (const CLI::App* sub : app->get_subcommands()) return Reached(sub);
+  return app;
+}
 
-int Version() {
-  std::printf("Client:\n Version: %s\n API: v1\n", crate::kCrateVersion);
-  auto target = crate::cli::ServiceTarget(crate::cli::CurrentSocketEnv());
-  if (!target.ok()) {
-    std::fprintf(stderr, "crate: %s\n",
-                 std::string(target.status().message()).c_str());
+int Main(int argc, char** argv) {
+  Context ctx;
+  CLI::App root(
+      "A container runtime with docker's commands, over the crated service",
+      "crate");
+  root.formatter(std::make_shared<UsageFormatter>());
+  SetUsage(&root, "[OPTIONS] COMMAND");
+  root.require_subcommand(1);
+  root.add_option(
+      "-H,--host", ctx.connect.host,
+      "Service socket to connect to (unix:///path; default $CRATE_HOST, "
+      "else /run/crate/crate.sock or $XDG_RUNTIME_DIR/crate/crate.sock)");
+  bool version = false;
+  root.add_flag("-v,--version", version, "Print version information and quit");
+
+  CommandGroups groups{&root};
+  groups.container = root.add_subcommand("container", "Manage containers");
+  groups.image = root.add_subcommand("image", "Manage images");
+  groups.system = root.add_subcommand("system", "Manage crate");
+  for (CLI::App* noun : {groups.container, groups.image, groups.system}) {
+    noun->group(kManagementGroup);
+    noun->require_subcommand(1);
+    SetUsage(noun, "COMMAND");
+  }
+  AddRunCommands(groups, ctx);
+  AddPsCommand(groups, ctx);
+  AddImageCommands(groups, ctx);
+  AddLifecycleCommands(groups, ctx);
+  AddLogsCommand(groups, ctx);
+  AddInspectCommands(groups, ctx);
+  AddSystemCommands(groups, ctx);
+  AddCompletionCommand(groups, ctx);
+
+  // `crate --version` needs no command.
+  if (argc == 2 &&
+      (std::string(argv[1]) == "-v" || std::string(argv[1]) == "--version")) {
+    std::printf("crate version %s\n", kCrateVersion);
     return 0;
   }
-  // Nothing answering on the socket: crated is started on demand, its run
-  // directory beside the socket; CRATE_ROOT names its persistent root and
-  // CRATE_CRATED_ARGS adds flags (tests use both to run a private service).
-  {
-    crate::cli::StartOptions start;
-    start.socket_path = target->substr(std::string("unix:").size());
-    std::string run = start.socket_path.substr(0, start.socket_path.rfind('/'));
-    start.crated_args = {"--run-dir", run, "--socket", start.socket_path};
-    if (const char* root = getenv("CRATE_ROOT"); root != nullptr && *root) {
-      start.crated_args.insert(start.crated_args.end(), {"--root", root});
-    }
-    if (const char* extra = getenv("CRATE_CRATED_ARGS")) {
-      for (absl::string_view a :
-           absl::StrSplit(extra, ' ', absl::SkipEmpty())) {
-        start.crated_args.emplace_back(a);
-      }
-    }
-    absl::Status started = crate::cli::EnsureService(start);
-    if (!started.ok()) {
-      std::fprintf(stderr, "crate: %s\n",
-                   std::string(started.message()).c_str());
-      return 125;
-    }
-  }
-  auto stub = crate::v1::System::NewStub(
-      grpc::CreateChannel(*target, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  crate::v1::VersionResponse resp;
-  grpc::Status status = stub->Version(&ctx, crate::v1::VersionRequest(), &resp);
-  if (!status.ok()) {
-    std::printf("Service (%s): not reachable (%s)\n", target->c_str(),
-                status.error_message().c_str());
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(Reached(&root)->help().c_str(), stdout);
     return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::fputs(root.help("", CLI::AppFormatMode::All).c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* at = Reached(&root);
+    if (at == &root && argc < 2) {
+      std::fputs(root.help().c_str(), stderr);
+      return kExitCrateError;
+    }
+    return PrintError(std::string(e.what()) + "\nSee '" + CommandPath(at) +
+                      " --help'.");
   }
-  std::printf("Service:\n Version: %s\n OCI runtime spec: %s\n API: %s\n",
-              resp.version().c_str(), resp.oci_runtime_spec().c_str(),
-              resp.api_version().c_str());
-  return 0;
+  if (!ctx.has_action()) {
+    std::fputs(Reached(&root)->help().c_str(), stderr);
+    return kExitCrateError;
+  }
+  return ctx.RunAction();
 }
 
 }  // namespace
+}  // namespace crate::cli
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 ||
-      std::strcmp(argv[1], "-h") == 0) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 125 : 0;
-  }
-  if (std::strcmp(argv[1], "version") == 0 ||
-      std::strcmp(argv[1], "--version") == 0) {
-    return Version();
-  }
-  std::fprintf(stderr, "crate: unknown command \"%s\"\n%s", argv[1], kUsage);
-  return 125;
+  // Before any thread exists: every later thread inherits the mask.
+  crate::cli::InstallSignalProxy();
+  return crate::cli::Main(argc, argv);
 }
