@@ -66,8 +66,14 @@ TEST(MemoryTrimTest, GivesPagesBackAndEverythingStillWorks) {
     uint64_t anon_before = Rollup("Anonymous");
     TrimMemory();
     uint64_t anon_after = Rollup("Anonymous");
-    // The freed heap (8 MB) and the dead stack (256 KiB) are gone.
+    // The freed heap (8 MB) and the dead stack (256 KiB) are gone; under
+    // a sanitizer the heap is its allocator's, which keeps freed memory.
+#ifndef __SANITIZE_ADDRESS__
     if (anon_after + 4096 > anon_before) _exit(10);
+#else
+    (void)anon_before;
+    (void)anon_after;
+#endif
     // Code, constants, relocated vtables and data are as they were.
     std::unique_ptr<Base> b = std::make_unique<Derived>();
     std::function<int()> f = [&] { return b->Value() + g_data; };
@@ -82,6 +88,8 @@ TEST(MemoryTrimTest, GivesPagesBackAndEverythingStillWorks) {
   int wstatus = 0;
   ASSERT_EQ(waitpid(child, &wstatus, 0), child);
   ASSERT_TRUE(WIFEXITED(wstatus)) << "signal " << WTERMSIG(wstatus);
+  // 10: nothing given back; 11-13: something broken afterwards; 14: more
+  // code resident after a trim than before.
   EXPECT_EQ(WEXITSTATUS(wstatus), 0);
 }
 
