@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
+#include "runtime/shim/control_socket.h"
 #include "runtime/shim/protocol.h"
 
 extern char** environ;
@@ -139,23 +140,10 @@ absl::StatusOr<ShimReady> SpawnShim(const ShimSpawnOptions& o) {
 
 absl::StatusOr<ShimConnection> ShimConnection::Connect(
     const std::string& shim_dir) {
-  std::string path = JoinPath(shim_dir, "shim.sock");
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("shim socket path too long: ", path));
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!fd) return ErrnoStatus("socket for", path);
-  if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr),
-              sizeof(addr)) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("the container's shim does not answer on ", path, ": ",
-                     strerror(errno)));
-  }
-  return ShimConnection(std::move(fd));
+  absl::StatusOr<UniqueFd> fd =
+      shim::ConnectControlSocket(JoinPath(shim_dir, "shim.sock"));
+  if (!fd.ok()) return fd.status();
+  return ShimConnection(*std::move(fd));
 }
 
 absl::StatusOr<nlohmann::json> ShimConnection::Call(

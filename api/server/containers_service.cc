@@ -227,8 +227,8 @@ grpc::Status ContainersService::Logs(
   if (request->since_unix_nanos() > 0) {
     read.since = absl::FromUnixNanos(request->since_unix_nanos());
   }
-  read.tail = request->tail() < 0 ? -1 : request->tail();
-  if (request->tail() == 0 && !request->follow()) read.tail = -1;
+  read.tail =
+      request->has_tail() && request->tail() >= 0 ? request->tail() : -1;
   absl::StatusOr<shim::CriLogReadResult> done =
       shim::ReadCriLog(c->log_path, read, send);
   if (!done.ok() && !absl::IsNotFound(done.status()) && !client_gone) {

@@ -1,6 +1,7 @@
 #include "runtime/shim/control_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,15 +17,34 @@ namespace {
 
 constexpr int kBacklog = 64;
 
-absl::StatusOr<struct sockaddr_un> Address(const std::string& path) {
+// A socket address for `path`. One longer than sun_path holds (a deep run
+// directory, a 64-hex container ID) is reached through an O_PATH fd of
+// its directory, "/proc/self/fd/N/shim.sock", which `dir` keeps open for
+// the bind or connect.
+absl::StatusOr<struct sockaddr_un> Address(const std::string& path,
+                                           UniqueFd* dir) {
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("shim socket path \"", path, "\" is empty or longer than ",
-                     sizeof(addr.sun_path) - 1, " bytes"));
+  std::string name = path;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shim socket path \"", path, "\" is too long"));
+    }
+    std::string parent = path.substr(0, slash);
+    dir->Reset(open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!*dir) return ErrnoStatus("open the directory of shim socket", path);
+    name = absl::StrCat("/proc/self/fd/", dir->get(), path.substr(slash));
   }
-  memcpy(addr.sun_path, path.data(), path.size());
+  if (name.empty() || name.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("shim socket path \"", path,
+                                                   "\" is empty or its name is "
+                                                   "longer than ",
+                                                   sizeof(addr.sun_path) - 1,
+                                                   " bytes"));
+  }
+  memcpy(addr.sun_path, name.data(), name.size());
   return addr;
 }
 
@@ -42,7 +62,8 @@ int Bind(int fd, const struct sockaddr_un& addr) {
 }  // namespace
 
 absl::StatusOr<UniqueFd> ListenControlSocket(const std::string& path) {
-  absl::StatusOr<struct sockaddr_un> addr = Address(path);
+  UniqueFd dir;
+  absl::StatusOr<struct sockaddr_un> addr = Address(path, &dir);
   if (!addr.ok()) return addr.status();
   absl::StatusOr<UniqueFd> fd = Socket(SOCK_NONBLOCK);
   if (!fd.ok()) return fd.status();
@@ -69,7 +90,8 @@ absl::StatusOr<UniqueFd> ListenControlSocket(const std::string& path) {
 }
 
 absl::StatusOr<UniqueFd> ConnectControlSocket(const std::string& path) {
-  absl::StatusOr<struct sockaddr_un> addr = Address(path);
+  UniqueFd dir;
+  absl::StatusOr<struct sockaddr_un> addr = Address(path, &dir);
   if (!addr.ok()) return addr.status();
   absl::StatusOr<UniqueFd> fd = Socket(0);
   if (!fd.ok()) return fd.status();

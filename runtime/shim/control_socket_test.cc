@@ -65,10 +65,22 @@ TEST_F(ControlSocketTest, AStaleSocketIsReplacedALiveOneIsNot) {
   EXPECT_OK(ConnectControlSocket(path_).status());
 }
 
+// A run directory deep enough (or a 64-hex container ID) that the path
+// does not fit sun_path: reached through the directory's fd.
+TEST_F(ControlSocketTest, APathLongerThanSunPathStillWorks) {
+  std::string deep = JoinPath(dir_, std::string(90, 'd'));
+  ASSERT_OK(MakeDirs(deep));
+  std::string path = JoinPath(deep, "shim.sock");
+  ASSERT_GT(path.size(), 108u);
+  ASSERT_OK_AND_ASSIGN(UniqueFd live, ListenControlSocket(path));
+  EXPECT_TRUE(PathExists(path));
+  EXPECT_OK(ConnectControlSocket(path).status());
+}
+
 TEST_F(ControlSocketTest, BadPaths) {
   EXPECT_THAT(
       ListenControlSocket(std::string(200, 'x')),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("longer than")));
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("too long")));
   EXPECT_THAT(ConnectControlSocket(JoinPath(dir_, "none")),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("none")));
   EXPECT_THAT(ListenControlSocket(JoinPath(dir_, "no/such/dir/s")),

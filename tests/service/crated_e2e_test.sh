@@ -18,6 +18,7 @@ bin() {  # bin PACKAGE NAME: the built binary, in or outside Bazel's runfiles
 }
 CRATE="$(bin cli/crate crate)"
 CRATED="$(bin cli/crated crated)"
+CRATE_RUNTIME="$(bin cli/crate-runtime crate-runtime)"
 PROTO_DIR="$(cd "$here/../.." && pwd)"
 [ -f "$PROTO_DIR/api/proto/crate/v1/system.proto" ] ||
   PROTO_DIR="${TEST_SRCDIR:-}/crate"
@@ -47,6 +48,15 @@ cleanup() {
   for p in $(crated_pids) $(jobs -p); do kill "$p" 2>/dev/null; done
   sleep 0.2
   for p in $(crated_pids); do kill -9 "$p" 2>/dev/null; done
+  # What a failed check left of containers: shims, the containers (through
+  # the runtime, which removes their cgroups), then the rootfs mounts.
+  pkill -9 -f "crate-shim .*$WORK/" 2>/dev/null
+  local rt id m
+  for rt in "$WORK"/*/run/runtime; do
+    [ -d "$rt" ] || continue
+    for id in $(ls "$rt"); do "$CRATE_RUNTIME" --root "$rt" delete --force "$id" >/dev/null 2>&1; done
+  done
+  grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -262,10 +272,103 @@ PY
   registry_stop >/dev/null 2>&1
 }
 
+# The container flow from Python: create, start, logs (followed), wait,
+# inspect, remove; then a detached container outlives a crated killed with
+# SIGKILL, and the next call (starting crated on demand) sees it running,
+# then exited with its code and every log line.
+test_python_containers() {
+  use_service containers --idle-timeout 30
+  "$CRATE" version >/dev/null 2>&1 || fail "start for the containers test"
+  # shellcheck source=../fixtures/lib.sh
+  source "$here/../fixtures/lib.sh"
+  CRATE_FIXTURE_TMPDIR="$WORK" registry_start >/dev/null || { fail "registry"; return; }
+  images_push "$WORK/fixture-images2" >/dev/null || { fail "push fixtures"; return; }
+  local image out
+  image="$REGISTRY_HOST/$(jq -r '.images.busybox.repository + ":" + .images.busybox.tag' \
+    "$WORK/fixture-images2/images.json")"
+  cat >"$WORK/containers.py" <<'PY'
+import sys, time
+import grpc
+from api.proto.crate.v1 import containers_pb2 as c, containers_pb2_grpc as crpc
+from api.proto.crate.v1 import images_pb2 as i, images_pb2_grpc as irpc
+target, image, step = sys.argv[1:4]
+channel = grpc.insecure_channel(target)
+ctr = crpc.ContainersStub(channel)
+if step == "flow":
+    for _ in irpc.ImagesStub(channel).Pull(i.PullImageRequest(reference=image), timeout=60):
+        pass
+    cid = ctr.Create(c.CreateContainerRequest(name="flow", config=c.ContainerConfig(
+        image=image, cmd=["sh", "-c", "echo out-line; echo err-line >&2; exit 3"])), timeout=30).id
+    print("created", len(cid))
+    try:
+        ctr.Create(c.CreateContainerRequest(name="flow", config=c.ContainerConfig(image=image)), timeout=30)
+    except grpc.RpcError as e:
+        print("duplicate", e.code().name)
+    ctr.Start(c.StartContainerRequest(container="flow"), timeout=30)
+    lines = [(e.stream, e.line.decode()) for e in ctr.Logs(c.LogsRequest(container="flow", follow=True), timeout=30)]
+    print("logs", sorted(l for _, l in lines))
+    print("wait", ctr.Wait(c.WaitContainerRequest(container=cid[:12]), timeout=30).exit_code)
+    info = ctr.Inspect(c.InspectContainerRequest(container="flow"), timeout=10)
+    print("status", c.ContainerStatus.Name(info.summary.status), info.summary.exit_code)
+    ctr.Remove(c.RemoveContainerRequest(container="flow"), timeout=30)
+    try:
+        ctr.Inspect(c.InspectContainerRequest(container="flow"), timeout=10)
+    except grpc.RpcError as e:
+        print("removed", e.code().name)
+    try:
+        ctr.Create(c.CreateContainerRequest(config=c.ContainerConfig(image="no/such:image")), timeout=30)
+    except grpc.RpcError as e:
+        print("unknown image", e.code().name)
+elif step == "detached":
+    ctr.Create(c.CreateContainerRequest(name="bg", config=c.ContainerConfig(
+        image=image, cmd=["sh", "-c", "for n in 1 2 3 4 5 6; do echo tick $n; sleep 0.5; done; exit 7"])), timeout=30)
+    ctr.Start(c.StartContainerRequest(container="bg"), timeout=30)
+    print("started")
+elif step == "status":
+    info = ctr.Inspect(c.InspectContainerRequest(container="bg"), timeout=10)
+    print("status", c.ContainerStatus.Name(info.summary.status))
+elif step == "finish":
+    print("wait", ctr.Wait(c.WaitContainerRequest(container="bg"), timeout=30).exit_code)
+    lines = [e.line.decode() for e in ctr.Logs(c.LogsRequest(container="bg"), timeout=30)]
+    print("logs", lines)
+    ctr.Remove(c.RemoveContainerRequest(container="bg"), timeout=30)
+PY
+  local py=(env PYTHONPATH="$WORK/py" "$PY" "$WORK/containers.py" "unix://$WORK/containers/run/crate.sock" "$image")
+  out="$("${py[@]}" flow 2>&1)"
+  expect_contains "created" "created 64" "$out"
+  expect_contains "duplicate name" "duplicate ALREADY_EXISTS" "$out"
+  expect_contains "logs" "logs ['err-line', 'out-line']" "$out"
+  expect_contains "wait" "wait 3" "$out"
+  expect_contains "status" "status EXITED 3" "$out"
+  expect_contains "removed" "removed NOT_FOUND" "$out"
+  expect_contains "unknown image" "unknown image NOT_FOUND" "$out"
+
+  out="$("${py[@]}" detached 2>&1)"
+  expect_contains "detached started" "started" "$out"
+  local pid
+  pid="$(crated_pids containers/)"
+  kill -9 $pid
+  sleep 0.3
+  [ -z "$(crated_pids containers/)" ] || fail "crated survived SIGKILL"
+  # The next call starts crated on demand; the container ran on meanwhile.
+  "$CRATE" version >/dev/null 2>&1 || fail "crated on demand after SIGKILL"
+  out="$("${py[@]}" status 2>&1)"
+  expect_contains "running across a crated crash" "status RUNNING" "$out"
+  out="$("${py[@]}" finish 2>&1)"
+  expect_contains "exit code after crated crash" "wait 7" "$out"
+  expect_contains "every log line" "logs ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'tick 6']" "$out"
+  # Nothing of the containers is left: no shim, no mount, no cgroup.
+  pgrep -f "crate-shim .*$WORK/" >/dev/null && fail "a shim is left"
+  grep -q "$WORK/containers/root" /proc/self/mountinfo && fail "a mount is left"
+  [ -z "$(find /sys/fs/cgroup/*/crate -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ] ||
+    fail "a cgroup is left: $(find /sys/fs/cgroup/*/crate -mindepth 1 -maxdepth 1 -type d | head -3)"
+  registry_stop >/dev/null 2>&1
+}
+
 make_python_stubs
 for t in test_on_demand_and_idle_exit test_racing_clients_start_one \
   test_refused_callers test_python_client test_python_images \
-  test_socket_activation test_mutual_tls; do
+  test_python_containers test_socket_activation test_mutual_tls; do
   echo "== $t"
   "$t"
 done
