@@ -21,14 +21,15 @@ case "${1:-}" in
     "$bin/cli/crate/crate" version
     "$bin/cli/crate-runtime/crate-runtime" --version
     echo
-    # A container from the built-in busybox image, offline: its root file
-    # system is made from busybox-static, and crate-runtime runs it.
+    # The built-in busybox image, made from this host's busybox-static as an
+    # OCI archive, loaded into crated (started on demand), and a container
+    # run from it: offline, no registry involved.
     work="$(mktemp -d /tmp/crate-main.XXXXXX)"
-    trap '"$bin/cli/crate-runtime/crate-runtime" --root "$work/state" delete --force crate-main >/dev/null 2>&1; rm -rf "$work"' EXIT
-    tests/fixtures/bundle.sh "$work/bundle" --hostname crate-main -- \
+    trap 'rm -rf "$work"' EXIT
+    tests/fixtures/busybox_archive.sh "$work/busybox.tar"
+    "$bin/cli/crate/crate" load -i "$work/busybox.tar"
+    "$bin/cli/crate/crate" run --rm busybox \
       sh -c 'echo "hello from a crate container: $(id -un)@$(hostname), kernel $(uname -r)"; ls /'
-    "$bin/cli/crate-runtime/crate-runtime" --root "$work/state" run \
-      --bundle "$work/bundle" crate-main
     ;;
   test)
     log="$(mktemp)"

@@ -1,15 +1,26 @@
 #include "api/server/images_service.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <map>
 #include <mutex>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/server/status_convert.h"
+#include "registry/archive/format.h"
 #include "registry/image/image.h"
 #include "registry/image/platform.h"
+#include "runtime/base/errno_status.h"
+#include "runtime/base/file_util.h"
+#include "runtime/base/unique_fd.h"
 
 namespace crate::server {
 namespace {
@@ -264,6 +275,85 @@ grpc::Status ImagesService::Logout(grpc::ServerContext* context,
                                    const crate::v1::LogoutRequest* request,
                                    crate::v1::LogoutResponse* response) {
   return ToGrpcStatus(images_->Logout(request->registry()));
+}
+
+grpc::Status ImagesService::Load(
+    grpc::ServerContext* context,
+    grpc::ServerReader<crate::v1::LoadImageRequest>* reader,
+    crate::v1::LoadImageResponse* response) {
+  absl::Status made = MakeDirs(spool_dir_, 0700);
+  if (!made.ok()) return ToGrpcStatus(made);
+  std::string path = JoinPath(spool_dir_, "load-XXXXXX");
+  UniqueFd fd(mkostemp(path.data(), O_CLOEXEC));
+  if (!fd) return ToGrpcStatus(ErrnoStatus("make spool file in", spool_dir_));
+  absl::Cleanup remove = [&path] { unlink(path.c_str()); };
+  // The archive's own bound, so that a client cannot fill the disk before
+  // the library looks at what it sent.
+  const uint64_t limit = registry::kDefaultMaxArchiveBytes;
+  uint64_t total = 0;
+  crate::v1::LoadImageRequest chunk;
+  while (reader->Read(&chunk)) {
+    total += chunk.chunk().size();
+    if (total > limit) {
+      return ToGrpcStatus(absl::ResourceExhaustedError(
+          absl::StrCat("the archive is larger than ", limit,
+                       " bytes, the limit of a load")));
+    }
+    absl::Status w = WriteAll(fd.get(), chunk.chunk(), path);
+    if (!w.ok()) return ToGrpcStatus(w);
+  }
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+  fd.Reset();
+  absl::StatusOr<registry::LoadResult> loaded = images_->Load(path);
+  if (!loaded.ok()) return ToGrpcStatus(loaded.status());
+  for (const registry::LoadedImage& image : loaded->images) {
+    if (image.tags.empty()) {
+      response->add_loaded(image.record.config_digest.ToString());
+    }
+    for (const registry::Reference& tag : image.tags) {
+      response->add_loaded(tag.String());
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagesService::Save(
+    grpc::ServerContext* context, const crate::v1::SaveImageRequest* request,
+    grpc::ServerWriter<crate::v1::SaveImageChunk>* writer) {
+  if (request->images().empty()) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError("images: name at least one"));
+  }
+  absl::StatusOr<registry::ArchiveFormat> format = registry::ParseArchiveFormat(
+      request->format().empty() ? "oci-archive" : request->format());
+  if (!format.ok()) return ToGrpcStatus(format.status());
+  absl::Status made = MakeDirs(spool_dir_, 0700);
+  if (!made.ok()) return ToGrpcStatus(made);
+  std::string path =
+      JoinPath(spool_dir_,
+               absl::StrCat("save-", absl::ToUnixNanos(absl::Now()), ".tar"));
+  absl::Cleanup remove = [&path] { unlink(path.c_str()); };
+  std::vector<std::string> names(request->images().begin(),
+                                 request->images().end());
+  absl::Status saved = images_->Save(names, *format, path);
+  if (!saved.ok()) return ToGrpcStatus(saved);
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return ToGrpcStatus(ErrnoStatus("open", path));
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = read(fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ToGrpcStatus(ErrnoStatus("read", path));
+    if (n == 0) break;
+    crate::v1::SaveImageChunk chunk;
+    chunk.set_chunk(buf.data(), static_cast<size_t>(n));
+    if (!writer->Write(chunk)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    }
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace crate::server

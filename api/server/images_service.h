@@ -12,8 +12,11 @@ namespace crate::server {
 
 class ImagesService final : public crate::v1::Images::Service {
  public:
-  ImagesService(registry::ImageService* images, registry::ImageUsersFn users)
-      : images_(images), users_(std::move(users)) {}
+  ImagesService(registry::ImageService* images, registry::ImageUsersFn users,
+                std::string spool_dir)
+      : images_(images),
+        users_(std::move(users)),
+        spool_dir_(std::move(spool_dir)) {}
 
   grpc::Status Pull(
       grpc::ServerContext* context, const crate::v1::PullImageRequest* request,
@@ -42,6 +45,14 @@ class ImagesService final : public crate::v1::Images::Service {
   grpc::Status Logout(grpc::ServerContext* context,
                       const crate::v1::LogoutRequest* request,
                       crate::v1::LogoutResponse* response) override;
+  // The archive is spooled to a file under `spool_dir` (the library reads
+  // it twice), bounded, and removed afterwards.
+  grpc::Status Load(grpc::ServerContext* context,
+                    grpc::ServerReader<crate::v1::LoadImageRequest>* reader,
+                    crate::v1::LoadImageResponse* response) override;
+  grpc::Status Save(
+      grpc::ServerContext* context, const crate::v1::SaveImageRequest* request,
+      grpc::ServerWriter<crate::v1::SaveImageChunk>* writer) override;
 
  private:
   void Fill(const registry::ImageRecord& record,
@@ -50,6 +61,7 @@ class ImagesService final : public crate::v1::Images::Service {
 
   registry::ImageService* images_;
   registry::ImageUsersFn users_;
+  std::string spool_dir_;
 };
 
 }  // namespace crate::server

@@ -17,7 +17,7 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Open(
   RETURN_IF_ERROR(s->engine_->Reconcile());
   s->system_ = std::make_unique<SystemService>();
   s->images_service_ = std::make_unique<ImagesService>(
-      &s->engine_->images(), s->engine_->ImageUsers());
+      &s->engine_->images(), s->engine_->ImageUsers(), options.root + "/tmp");
   s->containers_service_ =
       std::make_unique<ContainersService>(s->engine_.get());
   return s;

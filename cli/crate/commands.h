@@ -23,6 +23,8 @@ inline constexpr char kCommandsGroup[] = "Commands";
 
 void AddImageCommands(const CommandGroups& groups,
                       Context& ctx);  // cmd_images.cc
+void AddArchiveCommands(const CommandGroups& groups,
+                        Context& ctx);  // cmd_archive.cc
 void AddRunCommands(const CommandGroups& groups, Context& ctx);  // cmd_run.cc
 void AddPsCommand(const CommandGroups& groups, Context& ctx);    // cmd_ps.cc
 void AddLifecycleCommands(const CommandGroups& groups,

@@ -49,6 +49,7 @@ int Main(int argc, char** argv) {
   AddRunCommands(groups, ctx);
   AddPsCommand(groups, ctx);
   AddImageCommands(groups, ctx);
+  AddArchiveCommands(groups, ctx);
   AddLifecycleCommands(groups, ctx);
   AddLogsCommand(groups, ctx);
   AddInspectCommands(groups, ctx);

@@ -365,10 +365,38 @@ PY
   registry_stop >/dev/null 2>&1
 }
 
+# The main job's path: the built-in busybox archive loaded with the CLI and
+# run offline; save writes an archive that loads again; a broken archive is
+# refused and adds nothing.
+test_load_run_save() {
+  use_service archive --idle-timeout 10
+  "$here/../fixtures/busybox_archive.sh" "$WORK/busybox.tar" || { fail "busybox archive"; return; }
+  local out
+  out="$("$CRATE" load -i "$WORK/busybox.tar" 2>&1)"
+  expect_eq "load" "Loaded image: busybox:latest" "$out"
+  out="$("$CRATE" run --rm busybox sh -c 'echo hello; exit 5' 2>&1)"
+  local code=$?
+  expect_eq "run from the loaded image" hello "$out"
+  expect_eq "run exit code" 5 "$code"
+  expect_eq "--rm removed it" "" "$("$CRATE" ps -a -q)"
+  "$CRATE" save -o "$WORK/saved.tar" --format oci-archive busybox || fail "save"
+  tar tf "$WORK/saved.tar" | grep -qx "index.json" || fail "saved archive has no index.json"
+  "$CRATE" rmi busybox >/dev/null || fail "rmi"
+  out="$("$CRATE" load -i "$WORK/saved.tar" 2>&1)"
+  expect_contains "load of a saved archive" "Loaded image: busybox:latest" "$out"
+  head -c 5000 /dev/urandom >"$WORK/garbage.tar"
+  out="$("$CRATE" load -i "$WORK/garbage.tar" 2>&1)"
+  code=$?
+  expect_eq "garbage archive: exit" 125 "$code"
+  expect_contains "garbage archive refused" "Error:" "$out"
+  expect_eq "garbage archive added nothing" 1 "$("$CRATE" images -q | wc -l)"
+}
+
 make_python_stubs
 for t in test_on_demand_and_idle_exit test_racing_clients_start_one \
   test_refused_callers test_python_client test_python_images \
-  test_python_containers test_socket_activation test_mutual_tls; do
+  test_python_containers test_load_run_save test_socket_activation \
+  test_mutual_tls; do
   echo "== $t"
   "$t"
 done
