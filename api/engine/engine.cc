@@ -226,6 +226,15 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
   absl::Status s = WriteFileAtomic(JoinPath(dir, "config.json"),
                                    oci::SpecToJson(*spec), 0600);
   if (!s.ok()) return fail(s);
+  // What ps and inspect show as the command: the process docker's rules
+  // made of the image's entrypoint and cmd and the options.
+  absl::StatusOr<ContainerRecord> with_command =
+      containers_->Update(id, [&](ContainerRecord& r) {
+        r.config["command"] = spec->process->args;
+        return absl::OkStatus();
+      });
+  if (!with_command.ok()) return fail(with_command.status());
+  record = *with_command;
 
   s = MakeDirs(ShimDir(id), 0700);
   if (!s.ok()) return fail(s);
@@ -278,6 +287,12 @@ ContainerInfo Engine::Refresh(const ContainerRecord& record) {
   ContainerInfo info;
   info.record = record;
   info.log_path = LogFile(record.id);
+  if (record.config.contains("command") &&
+      record.config["command"].is_array()) {
+    for (const auto& a : record.config["command"]) {
+      if (a.is_string()) info.command.push_back(a.get<std::string>());
+    }
+  }
   info.bundle = containers_->ContainerDir(record.id);
   switch (record.state) {
     case ContainerState::kCreating:

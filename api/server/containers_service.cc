@@ -42,6 +42,7 @@ void FillSummary(const engine::ContainerInfo& c,
   out->set_name(c.record.name);
   out->set_image(c.record.image);
   out->set_image_id(c.record.image_id);
+  for (const std::string& a : c.command) out->add_command(a);
   out->set_created_unix_nanos(UnixNanos(c.record.created));
   out->set_status(ToProto(c.status));
   out->set_started_unix_nanos(UnixNanos(c.record.started_at));
