@@ -190,7 +190,14 @@ void ShimServer::ProcessExited(ShimProcess& p, int wstatus) {
   p.waiters.clear();
   nlohmann::json frame = ExitFrame(p.exit.exit_code);
   for (auto& [id, c] : connections_) {
-    if (c->attached && c->exec_id == p.exec_id && !c->broken) Send(*c, frame);
+    if (!c->attached || c->exec_id != p.exec_id || c->broken) continue;
+    Send(*c, frame);
+    // Its stdin has nowhere to go now: read (and drop) what the client
+    // sends, so that its end is seen.
+    if (c->paused) {
+      c->paused = false;
+      UpdateInterest(*c);
+    }
   }
 }
 
@@ -314,11 +321,15 @@ void ShimServer::OnConnection(uint64_t id, uint32_t events) {
   auto it = connections_.find(id);
   if (it == connections_.end() || it->second->broken) return;
   Connection& c = *it->second;
-  if ((events & EPOLLOUT) && !c.outbox.Flush(c.fd.get())) {
+  // Reported whatever is watched: noted, so that a paused connection is
+  // not woken for it again and again.
+  if (events & (EPOLLHUP | EPOLLERR)) c.hung_up = true;
+  if ((events & EPOLLOUT) && !c.hung_up && !c.outbox.Flush(c.fd.get())) {
     c.broken = true;
     return;
   }
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    bool retried = false;
     for (int i = 0; i < kMessagesPerRound && !c.broken && !c.paused; ++i) {
       absl::StatusOr<nlohmann::json> msg =
           ReceiveMessage(c.fd.get(), absl::ZeroDuration());
@@ -326,6 +337,13 @@ void ShimServer::OnConnection(uint64_t id, uint32_t events) {
       if (absl::IsDataLoss(msg.status())) {
         Send(c,
              ErrorResponse(absl::InvalidArgumentError(msg.status().message())));
+        continue;
+      }
+      // A client that closed with frames of ours unread leaves ECONNRESET,
+      // which the kernel reports once, before the messages it sent last
+      // (stdin, its close): read once more before taking it for the end.
+      if (absl::IsUnavailable(msg.status()) && !retried) {
+        retried = true;
         continue;
       }
       if (!msg.ok()) {  // the client has gone
@@ -361,8 +379,11 @@ void ShimServer::SendOutput(Connection& c, std::string frame) {
 }
 
 void ShimServer::UpdateInterest(Connection& c) {
+  // A paused connection that hung up is not watched at all until resumed
+  // (epoll would report the hang-up for ever); a resumed one is read to
+  // its end, which closes it.
   uint32_t events = (c.paused ? 0 : uint32_t{EPOLLIN}) |
-                    (c.outbox.empty() ? 0 : uint32_t{EPOLLOUT});
+                    (c.outbox.empty() || c.hung_up ? 0 : uint32_t{EPOLLOUT});
   loop_->Modify(c.token, events).IgnoreError();
 }
 

@@ -55,6 +55,9 @@ class ShimServer {
     bool in = false, out = false, err = false;
     // Not read while the process it writes stdin to has too much held.
     bool paused = false;
+    // The client has closed its end: what it sent is still read (once not
+    // paused), nothing more can reach it.
+    bool hung_up = false;
     // Gone or hopelessly behind: closed at the end of the loop's round.
     bool broken = false;
   };

@@ -492,6 +492,87 @@ TEST_F(ShimTest, ASlowClientNeitherBlocksTheShimNorLosesTheExit) {
   EXPECT_GT(frames, 1);
 }
 
+// Reads the utime and stime of `pid`, in clock ticks.
+uint64_t CpuTicks(pid_t pid) {
+  absl::StatusOr<std::string> stat =
+      ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return 0;
+  std::vector<std::string> f =
+      absl::StrSplit(stat->substr(stat->rfind(')') + 2), ' ');
+  uint64_t utime = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) ||
+      !absl::SimpleAtoi(f[12], &stime)) {
+    return 0;
+  }
+  return utime + stime;
+}
+
+// Sends 16 KiB stdin frames without blocking until the shim stops reading
+// (the socket is full); how many bytes went.
+size_t Flood(int fd) {
+  EXPECT_EQ(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+  std::string chunk(16 * 1024, 'i');
+  size_t sent = 0;
+  while (sent < (4u << 20) &&
+         SendMessage(fd, {{"stdin", absl::Base64Escape(chunk)}},
+                     absl::Milliseconds(100))
+             .ok()) {
+    sent += chunk.size();
+  }
+  return sent;
+}
+
+TEST_F(ShimTest, AWriterOfStdinNobodyReadsIsPausedAndFreedAtTheExit) {
+  config_.open_stdin = true;
+  // Never reads, and leaves a child that holds its stdin open (and does
+  // not read it either) past its exit.
+  // (A background job's stdin is /dev/null: the pipe goes as fd 3.)
+  ASSERT_EQ(StartShim("exec 3<&0; sleep 3 & sleep 1; exit 4")["ok"], true);
+  UniqueFd a = Connect();
+  ASSERT_EQ(Call(a.get(), {{"op", "attach"}, {"stdin", true}})["ok"], true);
+  ASSERT_EQ(Call({{"op", "start"}})["ok"], true);
+  // More than the pipe and the shim hold: the shim stops reading the
+  // client, and still answers others, without spinning.
+  EXPECT_LT(Flood(a.get()), 4u << 20);
+  uint64_t before = CpuTicks(shim_);
+  EXPECT_EQ(Call({{"op", "state"}})["status"], "running");
+  EXPECT_EQ(Call({{"op", "wait"}})["exit_code"], 4);
+  EXPECT_LT(CpuTicks(shim_) - before, 20u);  // 0.2 s of about 1
+  // The client reads its exit frame and goes; the shim sees it go (the
+  // connection is read again once the process is gone) and exits after
+  // its linger, not max_linger.
+  ASSERT_EQ(fcntl(a.get(), F_SETFL, 0), 0);
+  int code = -1;
+  ReadUntil(a.get(), "", &code);
+  EXPECT_EQ(code, 4);
+  a.Reset();
+  EXPECT_EQ(WaitShim(absl::Seconds(2)), 0);
+}
+
+TEST_F(ShimTest, StdinOfAClientThatHungUpStillArrivesWhole) {
+  config_.open_stdin = true;
+  // Output the client never reads, so that frames wait for it too, then
+  // stdin read only later.
+  ASSERT_EQ(StartShim("head -c 600000 /dev/zero >&2; sleep 0.5; wc -c")["ok"],
+            true);
+  UniqueFd a = Connect();
+  ASSERT_EQ(Call(a.get(),
+                 {{"op", "attach"}, {"stdin", true}, {"stderr", true}})["ok"],
+            true);
+  ASSERT_EQ(Call({{"op", "start"}})["ok"], true);
+  size_t sent = Flood(a.get());
+  // The last frame waits for room as a client would.
+  ASSERT_EQ(fcntl(a.get(), F_SETFL, 0), 0);
+  ASSERT_OK(SendMessage(a.get(), {{"close", "stdin"}}));
+  a.Reset();  // paused, and gone: what it sent is read all the same
+  EXPECT_EQ(Call({{"op", "wait"}})["exit_code"], 0);
+  std::string counted;  // the stdout records only: stderr is 600 KB of NULs
+  for (absl::string_view line : absl::StrSplit(ReadLog(), '\n')) {
+    if (absl::StrContains(line, " stdout ")) absl::StrAppend(&counted, line);
+  }
+  EXPECT_THAT(counted, HasSubstr(absl::StrCat(" stdout F ", sent)));
+}
+
 TEST_F(ShimTest, RefusedRequests) {
   ASSERT_EQ(StartShim("sleep 100")["ok"], true);
   UniqueFd c = Connect();
