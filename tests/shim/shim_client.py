@@ -126,6 +126,12 @@ def interactive(path, cid):
     send(c.s, {"close": "stdin"})
     out["exec2_exit"] = c.read_to_exit()
     out["exec2_stdout"] = c.text()
+    # One with a terminal of its own.
+    ok(call(path, {"op": "exec", "container": cid, "exec_id": "e3",
+                   "tty": True, "process": process(["tty"])}), "exec e3")
+    t = Attached(path, cid, "e3")
+    out["exec_tty_exit"] = t.read_to_exit()
+    out["exec_tty"] = t.text().strip()
     # The container's own client saw none of the execs' output.
     a.write(b"pong\n")
     a.read_until(b"got pong\n")
@@ -134,9 +140,16 @@ def interactive(path, cid):
 
 
 def term(path, cid):
+    """SIGTERM to every process: the init (which traps it) and an exec'd
+    sleep, which dies of it only if it was not left ignoring it."""
+    ok(call(path, {"op": "exec", "container": cid, "exec_id": "sleeper",
+                   "process": process(["sleep", "100"])}), "exec sleeper")
     a = Attached(path, cid)
-    ok(call(path, {"op": "kill", "container": cid, "signal": 15}), "kill")
+    ok(call(path, {"op": "kill", "container": cid, "signal": 15,
+                   "all": True}), "kill")
     out = {"attach_exit": a.read_to_exit()}
+    out["exec_wait"] = call(path, {"op": "wait", "container": cid,
+                                   "exec_id": "sleeper"})
     out["wait"] = call(path, {"op": "wait", "container": cid})
     out["state"] = call(path, {"op": "state", "container": cid})
     out["kill_after"] = call(path, {"op": "kill", "container": cid,

@@ -186,8 +186,9 @@ test_lifecycle() {
     fail "shim.sock or shim.pid left: $(ls "$SHIM_DIR")" || pass "shim files removed"
 }
 
-# A long-running container with stdin: attach, echo, execs, then SIGTERM;
-# the shim's PSS measured while it is idle.
+# A long-running container with stdin: attach, echo, execs (pipes, stdin,
+# a terminal), then SIGTERM to all its processes; the shim's PSS measured
+# while it is idle.
 test_interactive() {
   local id="${P}cat" b="$WORK/cat"
   make_bundle "$b" sh -c 'trap "exit 143" TERM; echo started; while read -r l; do echo "got $l"; done'
@@ -205,6 +206,8 @@ got ping" "$(field "$out" .echo)"
   expect_eq "exec id in use" exists "$(field "$out" .exec_again)"
   expect_eq "exec with stdin" to-exec "$(field "$out" .exec2_stdout)"
   expect_eq "exec closed stdin" 0 "$(field "$out" .exec2_exit)"
+  expect_contains "exec with a terminal" /dev/pts/ "$(field "$out" .exec_tty)"
+  expect_eq "exec with a terminal: exit" 0 "$(field "$out" .exec_tty_exit)"
   expect_eq "the init's client saw only the init" "started
 got ping
 got pong" "$(field "$out" .init_stdout)"
@@ -221,6 +224,8 @@ got pong" "$(field "$out" .init_stdout)"
 
   out="$("$PY" "$CLIENT" term "$SOCK" "$id" 2>&1)" || fail "term: $out"
   expect_eq "SIGTERM: exit frame" 143 "$(field "$out" .attach_exit)"
+  expect_eq "SIGTERM to all: the exec'd sleep died of it" 143 \
+    "$(field "$out" .exec_wait.exit_code)"
   expect_eq "SIGTERM: wait" 143 "$(field "$out" .wait.exit_code)"
   expect_eq "SIGTERM: state" stopped "$(field "$out" .state.status)"
   expect_eq "kill after the exit" state "$(field "$out" .kill_after)"
