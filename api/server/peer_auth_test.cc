@@ -30,7 +30,8 @@ TEST(PeerCredOfTest, ReadsTheKernelsWordAndTheGroups) {
   EXPECT_EQ(peer.uid, geteuid());
   EXPECT_EQ(peer.gid, getegid());
   std::vector<gid_t> groups(getgroups(0, nullptr));
-  getgroups(groups.size(), groups.data());
+  ASSERT_EQ(getgroups(groups.size(), groups.data()),
+            static_cast<int>(groups.size()));
   EXPECT_EQ(peer.groups.size(), groups.size());
   close(sv[0]);
   close(sv[1]);
