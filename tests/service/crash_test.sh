@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# crated killed with SIGKILL at seeded random points while it creates,
+# starts and removes containers: a fresh crated (started on demand by the
+# next command) must show every acknowledged container, nothing half-made,
+# and after removing everything nothing may be left (no shim, mount,
+# cgroup, record or name).
+#   crash_test.sh [TRIALS [SEED]]     (CI runs a short subset)
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin() {
+  local p
+  for p in "$here/../../$1/$2" "${TEST_SRCDIR:-/nonexistent}/crate/$1/$2"; do
+    [ -x "$p" ] && { echo "$(cd "$(dirname "$p")" && pwd)/$2"; return; }
+  done
+  echo "missing $1/$2" >&2
+  exit 1
+}
+CRATE="$(bin cli/crate crate)"
+CRATE_RUNTIME="$(bin cli/crate-runtime crate-runtime)"
+TRIALS="${1:-12}"
+SEED="${2:-$RANDOM}"
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: needs root"
+  exit 0
+fi
+WORK="$(mktemp -d /tmp/crate-crash.XXXXXX)"
+export CRATE_HOST="unix://$WORK/run/crate.sock" CRATE_ROOT="$WORK/root"
+export CRATE_CRATED_ARGS="--idle-timeout 30"
+FAILED=0
+fail() {
+  echo "FAIL: $*" >&2
+  FAILED=1
+}
+crated_pid() { pgrep -f "^[^ ]*/crated --run-dir $WORK/run" ; }
+cleanup() {
+  local p rt id m
+  for p in $(crated_pid); do kill -9 "$p"; done
+  pkill -9 -f "crate-shim .*$WORK/" 2>/dev/null
+  rt="$WORK/run/runtime"
+  if [ -d "$rt" ]; then
+    for id in $(ls "$rt"); do "$CRATE_RUNTIME" --root "$rt" delete --force "$id" >/dev/null 2>&1; done
+  fi
+  grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$here/../fixtures/busybox_archive.sh" "$WORK/busybox.tar" || exit 1
+"$CRATE" load -q -i "$WORK/busybox.tar" || { echo "load failed" >&2; exit 1; }
+
+# Each trial: one operation in the background, crated killed after a
+# seeded delay, then a look from a fresh crated.
+/usr/bin/python3 - "$CRATE" "$WORK" "$TRIALS" "$SEED" <<'PY' || FAILED=1
+import json, os, random, signal, subprocess, sys, time
+crate, work, trials, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(seed)
+failures = 0
+acked = {}  # name -> state we know it reached
+
+def crated_pids():
+    out = subprocess.run(["pgrep", "-f", f"^[^ ]*/crated --run-dir {work}/run"],
+                         capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+def ps():
+    r = subprocess.run([crate, "ps", "-a", "--format", "json"], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"ps failed: {r.stderr}")
+    rows = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    return {row["Names"]: row for row in rows}
+
+for i in range(trials):
+    op = ["create", "start", "rm"][i % 3]
+    name = f"crash{i // 3}"
+    if op == "create":
+        cmd = [crate, "create", "--name", name, "busybox", "sleep", "300"]
+    elif op == "start":
+        cmd = [crate, "start", name]
+    else:
+        cmd = [crate, "rm", "-f", name]
+    subprocess.run([crate, "version"], capture_output=True)  # crated is up
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    delay = rng.uniform(0, 0.25)
+    time.sleep(delay)
+    for pid in crated_pids():
+        os.kill(pid, signal.SIGKILL)
+    out, err = p.communicate(timeout=60)
+    ok = p.returncode == 0
+    try:
+        now = ps()  # starts crated again, which reconciles
+    except Exception as e:
+        failures += 1
+        print(f"FAIL: trial {i} ({op} killed after {delay*1000:.0f} ms, seed {seed}): {e}", file=sys.stderr)
+        continue
+    problems = []
+    states = {n: r.get("State", r.get("Status", "")) for n, r in now.items()}
+    for n, st in states.items():
+        if "creat" in st.lower() and "created" not in st.lower():
+            problems.append(f"{n} is half-made: {st}")
+    if op == "create" and ok and name not in now:
+        problems.append(f"acknowledged create of {name} is missing")
+    if op == "rm" and ok and name in now:
+        problems.append(f"acknowledged removal of {name} left it: {states[name]}")
+    if op == "start" and ok and name in now and "up" not in now[name].get("Status", "").lower():
+        # A running container stays running across crated's death.
+        problems.append(f"acknowledged start of {name}: {now[name].get('Status')}")
+    if problems:
+        failures += 1
+        print(f"FAIL: trial {i} ({op} killed after {delay*1000:.0f} ms, acked={ok}, seed {seed}): "
+              + "; ".join(problems), file=sys.stderr)
+print(f"crash trials: {trials}, seed {seed}, {failures} failed")
+sys.exit(1 if failures else 0)
+PY
+
+# Remove everything through the service, then nothing of it may be left.
+for id in $("$CRATE" ps -a -q); do "$CRATE" rm -f "$id" >/dev/null || fail "rm -f $id"; done
+for i in $(seq 150); do
+  pgrep -f "crate-shim .*$WORK/" >/dev/null || break
+  sleep 0.1
+done
+pgrep -f "crate-shim .*$WORK/" >/dev/null && fail "shims left: $(pgrep -fa "crate-shim .*$WORK/" | head -3)"
+grep -q " $WORK/root" /proc/self/mountinfo && fail "mounts left: $(grep -o " $WORK/root[^ ]*" /proc/self/mountinfo | head -3)"
+[ -z "$(ls "$WORK/root/containers" 2>/dev/null)" ] || fail "records left: $(ls "$WORK/root/containers" | head -3)"
+[ -z "$(ls "$WORK/root/names" 2>/dev/null)" ] || fail "names left: $(ls "$WORK/root/names")"
+[ -z "$(ls "$WORK/run/runtime" 2>/dev/null)" ] || fail "runtime state left: $(ls "$WORK/run/runtime")"
+if [ "$FAILED" != 0 ]; then
+  echo "crash_test: FAILED"
+  exit 1
+fi
+echo "crash_test: all passed"
