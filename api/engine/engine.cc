@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "api/engine/ids.h"
 #include "api/engine/shim_client.h"
 #include "nlohmann/json.hpp"
 #include "registry/unpack/snapshot.h"
@@ -21,6 +22,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 #include "runtime/container/spec_builder.h"
+#include "runtime/container/users.h"
 #include "runtime/linux/container.h"
 #include "runtime/linux/state_dir.h"
 #include "runtime/oci/spec_json.h"
@@ -109,6 +111,24 @@ bool MatchesFilter(const ContainerInfo& c, const std::string& filter) {
            (value.find('=') == std::string::npos || it->second == lkv.second);
   }
   return false;
+}
+
+// `base` with each of `extra` (KEY=value) set, replacing the same key in
+// place so that the order stays the container's.
+std::vector<std::string> MergeEnv(std::vector<std::string> base,
+                                  const std::vector<std::string>& extra) {
+  for (const std::string& e : extra) {
+    std::string key = e.substr(0, e.find('='));
+    auto same = std::find_if(base.begin(), base.end(), [&](const auto& b) {
+      return b.substr(0, b.find('=')) == key;
+    });
+    if (same != base.end()) {
+      *same = e;
+    } else {
+      base.push_back(e);
+    }
+  }
+  return base;
 }
 
 }  // namespace
@@ -488,6 +508,91 @@ absl::StatusOr<std::vector<ContainerInfo>> Engine::List(
 absl::StatusOr<ContainerInfo> Engine::Inspect(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   return Refresh(record);
+}
+
+absl::StatusOr<std::unique_ptr<ExecSession>> Engine::Exec(
+    const std::string& ref, const ExecOptions& o) {
+  if (o.cmd.empty()) return absl::InvalidArgumentError("exec: no command");
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  if (Refresh(record).status != Status::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", record.name, " is not running"));
+  }
+  const std::string bundle = containers_->ContainerDir(record.id);
+  ASSIGN_OR_RETURN(std::string config_text,
+                   ReadFile(JoinPath(bundle, "config.json"), 16 << 20));
+  nlohmann::json config = nlohmann::json::parse(config_text, nullptr, false);
+  if (config.is_discarded() || !config.is_object() ||
+      !config.contains("process") || !config["process"].is_object()) {
+    return absl::DataLossError(
+        absl::StrCat(bundle, "/config.json: no process"));
+  }
+  // The container's process is the template: an exec gets its
+  // capabilities, limits and security settings, as docker's does.
+  nlohmann::json process = config["process"];
+  process.erase("consoleSize");
+  process["args"] = o.cmd;
+  std::vector<std::string> env;
+  if (process.contains("env") && process["env"].is_array()) {
+    for (const auto& e : process["env"]) {
+      if (e.is_string()) env.push_back(e.get<std::string>());
+    }
+  }
+  process["env"] = MergeEnv(std::move(env), o.env);
+  if (!o.working_dir.empty()) {
+    if (o.working_dir[0] != '/') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "working dir \"", o.working_dir, "\": must be an absolute path"));
+    }
+    process["cwd"] = o.working_dir;
+  }
+  if (!o.user.empty()) {
+    std::string root = config.contains("root") && config["root"].is_object()
+                           ? config["root"].value("path", "rootfs")
+                           : "rootfs";
+    if (root.empty() || root[0] != '/') root = JoinPath(bundle, root);
+    absl::StatusOr<container::ResolvedUser> user =
+        container::ResolveUser(o.user, ReadInRoot(root, "/etc/passwd"),
+                               ReadInRoot(root, "/etc/group"));
+    if (!user.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("user: ", user.status().message()));
+    }
+    nlohmann::json u = {{"uid", user->uid}, {"gid", user->gid}};
+    if (!user->additional_gids.empty()) {
+      u["additionalGids"] = user->additional_gids;
+    }
+    process["user"] = u;
+  }
+
+  ASSIGN_OR_RETURN(std::string exec_id, NewId());
+  ASSIGN_OR_RETURN(ShimConnection conn,
+                   ShimConnection::Connect(ShimDir(record.id)));
+  ASSIGN_OR_RETURN(nlohmann::json started,
+                   conn.Call({{"op", "exec"},
+                              {"container", record.id},
+                              {"exec_id", exec_id},
+                              {"process", process},
+                              {"tty", o.tty},
+                              {"stdin", o.stdin && !o.detach}},
+                             absl::Seconds(30)));
+  const pid_t pid = started.value("pid", 0);
+  if (o.detach) return std::make_unique<ExecSession>(exec_id, pid);
+  // Attached after the exec on a connection of its own: the shim holds the
+  // early output for this first client, and the first connection stays
+  // free of stream frames.
+  ASSIGN_OR_RETURN(ShimConnection attached,
+                   ShimConnection::Connect(ShimDir(record.id)));
+  RETURN_IF_ERROR(attached
+                      .Call({{"op", "attach"},
+                             {"container", record.id},
+                             {"exec_id", exec_id},
+                             {"stdin", o.stdin},
+                             {"stdout", true},
+                             {"stderr", true}},
+                            absl::Seconds(30))
+                      .status());
+  return std::make_unique<ExecSession>(exec_id, pid, std::move(attached));
 }
 
 absl::Status Engine::Reconcile() {

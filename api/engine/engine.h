@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "api/engine/container_store.h"
+#include "api/engine/exec_session.h"
 #include "api/engine/volume_store.h"
 #include "registry/images/image_service.h"
 #include "runtime/container/options.h"
@@ -69,6 +70,16 @@ struct ExitResult {
   absl::Time finished_at = absl::InfinitePast();
 };
 
+struct ExecOptions {
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // KEY=value, over the container's
+  std::string working_dir;       // empty: the container's
+  std::string user;  // name|uid[:group|gid] in the container; empty: its own
+  bool tty = false;
+  bool stdin = false;
+  bool detach = false;  // nothing attached: the session has only the pid
+};
+
 class Engine {
  public:
   static absl::StatusOr<std::unique_ptr<Engine>> Open(
@@ -89,6 +100,16 @@ class Engine {
   absl::StatusOr<ContainerInfo> Inspect(const std::string& ref);
   // Returns when the container has exited (at once if it has).
   absl::StatusOr<ExitResult> Wait(const std::string& ref);
+
+  // Starts a further process in a running container, with the container's
+  // process settings (capabilities, limits, env) under the options. Unless
+  // detached, the session is attached to its stdout and stderr (and stdin
+  // when asked) from its start: the shim keeps what it wrote before the
+  // attach for its first client. The process's own failure to start (a
+  // command not found, not executable) is the error, with the runtime's
+  // words.
+  absl::StatusOr<std::unique_ptr<ExecSession>> Exec(const std::string& ref,
+                                                    const ExecOptions& options);
 
   // Brings the records in line with what is on disk and alive: drops what
   // a crash left half-made, notes containers that exited while no crated

@@ -1,5 +1,8 @@
 #include "api/server/containers_service.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -253,6 +256,136 @@ grpc::Status ContainersService::Logs(
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+engine::ExecOptions ToExecOptions(const crate::v1::ExecStart& start) {
+  engine::ExecOptions o;
+  o.cmd.assign(start.cmd().begin(), start.cmd().end());
+  o.env.assign(start.env().begin(), start.env().end());
+  o.working_dir = start.working_dir();
+  o.user = start.user();
+  o.tty = start.tty();
+  o.stdin = start.stdin();
+  o.detach = start.detach();
+  return o;
+}
+
+namespace {
+
+// The client's half of an exec call, read on a thread of its own (the sync
+// API's Read blocks) and forwarded to the process. It ends when the client
+// half-closes or the call ends; Finish makes the call end if the client
+// does neither once the process has exited.
+class ExecInput {
+ public:
+  ExecInput(grpc::ServerContext* context,
+            grpc::ServerReaderWriter<crate::v1::ExecResponse,
+                                     crate::v1::ExecRequest>* stream,
+            engine::ExecSession* session)
+      : context_(context), thread_([this, stream, session] {
+          crate::v1::ExecRequest request;
+          while (stream->Read(&request)) {
+            switch (request.what_case()) {
+              case crate::v1::ExecRequest::kStdin:
+                session->WriteStdin(request.stdin()).IgnoreError();
+                break;
+              case crate::v1::ExecRequest::kCloseStdin:
+                if (request.close_stdin()) {
+                  session->CloseStdin().IgnoreError();
+                }
+                break;
+              case crate::v1::ExecRequest::kResize:
+                session
+                    ->Resize(static_cast<int>(request.resize().rows()),
+                             static_cast<int>(request.resize().cols()))
+                    .IgnoreError();
+                break;
+              default:
+                break;  // a second start means nothing
+            }
+          }
+          std::lock_guard<std::mutex> lock(mu_);
+          done_ = true;
+          cv_.notify_all();
+        }) {}
+
+  ~ExecInput() { Finish(); }
+
+  // Waits a little for the client to half-close (a well-behaved one does
+  // on the exit code), then cancels the call so that its Read returns.
+  void Finish() {
+    if (!thread_.joinable()) return;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!cv_.wait_for(lock, std::chrono::seconds(2),
+                        [this] { return done_; })) {
+        context_->TryCancel();
+      }
+    }
+    thread_.join();
+  }
+
+ private:
+  grpc::ServerContext* context_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: it uses the members above
+};
+
+}  // namespace
+
+grpc::Status ContainersService::Exec(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<crate::v1::ExecResponse, crate::v1::ExecRequest>*
+        stream) {
+  crate::v1::ExecRequest first;
+  if (!stream->Read(&first)) return grpc::Status::CANCELLED;
+  if (first.what_case() != crate::v1::ExecRequest::kStart) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "exec: the first message must be start");
+  }
+  absl::StatusOr<std::unique_ptr<engine::ExecSession>> session =
+      engine_->Exec(first.start().container(), ToExecOptions(first.start()));
+  if (!session.ok()) return ToGrpcStatus(session.status());
+  crate::v1::ExecResponse response;
+  response.set_pid((*session)->pid());
+  if (!stream->Write(response)) return grpc::Status::CANCELLED;
+  if (first.start().detach()) return grpc::Status::OK;
+  if (first.start().tty() && first.start().has_size()) {
+    (*session)
+        ->Resize(static_cast<int>(first.start().size().rows()),
+                 static_cast<int>(first.start().size().cols()))
+        .IgnoreError();
+  }
+
+  ExecInput input(context, stream, session->get());
+  for (;;) {
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    // Short waits, so that a client's cancel is seen while the process is
+    // quiet.
+    absl::StatusOr<absl::optional<engine::ExecFrame>> frame =
+        (*session)->Read(absl::Milliseconds(200));
+    if (!frame.ok()) return ToGrpcStatus(frame.status());
+    if (!frame->has_value()) continue;
+    const engine::ExecFrame& f = **frame;
+    response.Clear();
+    switch (f.kind) {
+      case engine::ExecFrame::Kind::kStdout:
+        response.set_stdout(f.data);
+        break;
+      case engine::ExecFrame::Kind::kStderr:
+        response.set_stderr(f.data);
+        break;
+      case engine::ExecFrame::Kind::kExit:
+        response.set_exit_code(f.exit_code);
+        break;
+    }
+    if (!stream->Write(response)) return grpc::Status::CANCELLED;
+    if (f.kind == engine::ExecFrame::Kind::kExit) break;
+  }
+  input.Finish();
+  return grpc::Status::OK;
 }
 
 grpc::Status ContainersService::Prune(

@@ -1,6 +1,6 @@
 // crate.v1.Containers over the engine: proto in, engine call, proto out.
-// Attach, Exec, Update and Stats answer UNIMPLEMENTED until the shim's
-// streams reach the engine.
+// Attach, Update and Stats answer UNIMPLEMENTED until the shim's streams
+// reach the engine for them.
 #ifndef CRATE_API_SERVER_CONTAINERS_SERVICE_H_
 #define CRATE_API_SERVER_CONTAINERS_SERVICE_H_
 
@@ -40,6 +40,10 @@ class ContainersService final : public crate::v1::Containers::Service {
   grpc::Status Logs(grpc::ServerContext* context,
                     const crate::v1::LogsRequest* request,
                     grpc::ServerWriter<crate::v1::LogEntry>* writer) override;
+  grpc::Status Exec(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<crate::v1::ExecResponse, crate::v1::ExecRequest>*
+          stream) override;
   grpc::Status Prune(grpc::ServerContext* context,
                      const crate::v1::PruneContainersRequest* request,
                      crate::v1::PruneContainersResponse* response) override;
@@ -47,6 +51,9 @@ class ContainersService final : public crate::v1::Containers::Service {
  private:
   engine::Engine* engine_;
 };
+
+// The engine's exec options from the API's first exec message.
+engine::ExecOptions ToExecOptions(const crate::v1::ExecStart& start);
 
 // The engine's create options from the API's (pure; tested on its own).
 absl::StatusOr<engine::CreateOptions> ToCreateOptions(

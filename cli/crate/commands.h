@@ -26,7 +26,9 @@ void AddImageCommands(const CommandGroups& groups,
 void AddArchiveCommands(const CommandGroups& groups,
                         Context& ctx);  // cmd_archive.cc
 void AddRunCommands(const CommandGroups& groups, Context& ctx);  // cmd_run.cc
-void AddPsCommand(const CommandGroups& groups, Context& ctx);    // cmd_ps.cc
+void AddExecCommand(const CommandGroups& groups,
+                    Context& ctx);                             // cmd_exec.cc
+void AddPsCommand(const CommandGroups& groups, Context& ctx);  // cmd_ps.cc
 void AddLifecycleCommands(const CommandGroups& groups,
                           Context& ctx);  // cmd_lifecycle.cc
 void AddLogsCommand(const CommandGroups& groups, Context& ctx);  // cmd_logs.cc

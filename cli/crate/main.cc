@@ -47,6 +47,7 @@ int Main(int argc, char** argv) {
     SetUsage(noun, "COMMAND");
   }
   AddRunCommands(groups, ctx);
+  AddExecCommand(groups, ctx);
   AddPsCommand(groups, ctx);
   AddImageCommands(groups, ctx);
   AddArchiveCommands(groups, ctx);

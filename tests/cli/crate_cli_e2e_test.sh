@@ -3,7 +3,7 @@
 # (started on demand by the CLI) and the local registry fixture; images
 # (pull, images, tag, rmi, inspect) always, containers (run and its exit
 # codes, run -d, ps, logs, stop, kill, rm, wait, create + start, --rm,
-# names, signals) when crate-shim is there beside crated. Everything
+# names, signals, exec) when crate-shim is there beside crated. Everything
 # it makes is removed at the end, whatever happened.
 set -uo pipefail
 
@@ -348,6 +348,57 @@ test_create_and_start() {
   crate rm bg
 }
 
+test_exec() {
+  crate run -d --name ex -e FROM_RUN=run "$IMG" sleep 60
+  expect_eq "exec: run -d rc" 0 "$RC"
+  crate exec ex echo hello
+  expect_eq "exec rc" 0 "$RC"
+  expect_eq "exec output" "hello" "$OUT"
+  crate exec ex sh -c 'echo out-line; echo err-line >&2; exit 7'
+  expect_eq "exec exit code" 7 "$RC"
+  expect_eq "exec stdout" "out-line" "$OUT"
+  expect_eq "exec stderr" "err-line" "$ERR"
+  crate exec ex nosuchcommand
+  expect_eq "exec of a missing command rc" 127 "$RC"
+  expect_contains "exec of a missing command" "executable file not found" "$ERR"
+  crate exec ex /etc/passwd
+  expect_eq "exec of a file that is not executable rc" 126 "$RC"
+  crate exec -e FROM_EXEC=1 -e FROM_RUN=over -w /tmp -u 1000:1000 ex \
+    sh -c 'echo "$FROM_EXEC $FROM_RUN $(pwd) $(id -u):$(id -g)"'
+  expect_eq "exec -e -w -u" "1 over /tmp 1000:1000" "$OUT"
+  crate exec ex sh -c 'echo "$FROM_RUN"'
+  expect_eq "exec keeps the container's env" "run" "$OUT"
+  crate exec -u nosuchuser ex true
+  expect_eq "exec -u of a missing user rc" 125 "$RC"
+  OUT="$(echo hi | "$CRATE" exec -i ex cat 2>"$WORK/err")"
+  RC=$?
+  expect_eq "exec -i rc" 0 "$RC"
+  expect_eq "exec -i" "hi" "$OUT"
+  OUT="$(echo hi | "$CRATE" exec ex cat 2>"$WORK/err")"
+  expect_eq "exec without -i does not read our stdin" "" "$OUT"
+  crate exec -t ex true
+  expect_eq "exec -t rc" 125 "$RC"
+  expect_contains "exec -t" "not supported yet" "$ERR"
+  crate exec -d ex sh -c 'echo detached >/tmp/exec-d'
+  expect_eq "exec -d rc" 0 "$RC"
+  expect_eq "exec -d prints nothing" "" "$OUT"
+  local i
+  for i in $(seq 50); do
+    "$CRATE" exec ex cat /tmp/exec-d 2>/dev/null | grep -q detached && break
+    sleep 0.1
+  done
+  crate exec ex cat /tmp/exec-d
+  expect_eq "exec -d ran" "detached" "$OUT"
+  crate exec nosuch true
+  expect_eq "exec in a missing container rc" 125 "$RC"
+  crate kill ex
+  crate wait ex
+  crate exec ex true
+  expect_eq "exec in a stopped container rc" 125 "$RC"
+  expect_contains "exec in a stopped container" "container ex is not running" "$ERR"
+  crate rm ex
+}
+
 # Signals sent to a foreground `crate run` go to the container.
 test_signal_forwarding() {
   "$CRATE" run --name sig "$IMG" sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 0.1; done' \
@@ -373,7 +424,7 @@ for t in test_usage_and_flags test_version_and_info test_pull test_images_tag_rm
 done
 if [ -x "$SHIM" ]; then
   for t in test_run_exit_codes test_detached_ps_logs_stop_rm test_kill_and_forced_rm \
-    test_create_and_start test_signal_forwarding test_nothing_left; do
+    test_create_and_start test_exec test_signal_forwarding test_nothing_left; do
     echo "== $t"
     "$t"
   done
