@@ -158,10 +158,11 @@ int RunExec(Context& ctx, const ExecFlags& f) {
   }
   grpc::Status status = stream->Finish();
   if (!status.ok()) {
+    // Once the pid came the service was reached, so an UNAVAILABLE is its
+    // own word (the shim gone), not "cannot reach crated".
+    if (started) return PrintError(status.error_message());
     PrintError((*client)->ErrorText(status));
-    return started ? kExitCrateError
-                   : ExitCodeForRunError(status.error_code(),
-                                         status.error_message());
+    return ExitCodeForRunError(status.error_code(), status.error_message());
   }
   if (!started) return PrintError("the service ended the exec without a pid");
   if (f.detach) return 0;

@@ -391,6 +391,22 @@ test_exec() {
   expect_eq "exec -d ran" "detached" "$OUT"
   crate exec nosuch true
   expect_eq "exec in a missing container rc" 125 "$RC"
+  # The shim's death mid-exec ends the exec with an error, not a hang.
+  local id
+  id="$("$CRATE" inspect -f '{{.Id}}' ex)"
+  "$CRATE" exec ex sh -c 'echo ready; sleep 60' >"$WORK/exec.out" 2>"$WORK/exec.err" &
+  local cli=$!
+  for i in $(seq 50); do grep -q ready "$WORK/exec.out" && break; sleep 0.1; done
+  crate exec ex true  # a second exec meanwhile is fine
+  expect_eq "exec beside another rc" 0 "$RC"
+  kill -9 $(pgrep -f "crate-shim .*--id $id") 2>/dev/null
+  for i in $(seq 50); do kill -0 "$cli" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$cli" 2>/dev/null && fail "exec did not end when the shim died"
+  wait "$cli"
+  expect_eq "exec when the shim dies rc" 125 "$?"
+  expect_eq "exec when the shim dies" "Error: the container's shim went away before the process exited" "$(cat "$WORK/exec.err")"
+  crate rm -f ex
+  crate run -d --name ex "$IMG" sleep 60
   crate kill ex
   crate wait ex
   crate exec ex true
