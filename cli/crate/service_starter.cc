@@ -86,7 +86,8 @@ absl::Status Spawn(const std::string& crated,
     setsid();
     if (fork() != 0) _exit(0);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int out =
+        open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (null >= 0) dup2(null, STDIN_FILENO);
     if (out >= 0) {
       dup2(out, STDOUT_FILENO);

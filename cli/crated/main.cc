@@ -142,6 +142,8 @@ int Run(const Flags& f) {
   server::DenyService deny;
   std::unique_ptr<grpc::Server> deny_server = server::BuildDenyServer(&deny);
 
+  std::fprintf(stderr, "crated %d: serving %s\n", getpid(),
+               activated ? "an inherited socket" : f.socket.c_str());
   server::ConnectionAcceptor acceptor(std::move(listeners), server.get(),
                                       deny_server.get(), &deny, &idle);
   DieIf(acceptor.Start());
@@ -165,6 +167,7 @@ int Run(const Flags& f) {
   // No new connections; a client that raced the exit finds no service and
   // starts another one (which waits for this one's lock).
   acceptor.Stop();
+  std::fprintf(stderr, "crated %d: exiting\n", getpid());
   if (!activated) unlink(f.socket.c_str());
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   deny_server->Shutdown(std::chrono::system_clock::now());

@@ -55,7 +55,7 @@ import json, os, random, signal, subprocess, sys, time
 crate, work, trials, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rng = random.Random(seed)
 failures = 0
-acked = {}  # name -> state we know it reached
+interrupted = 0  # operations the kill cut short (not acknowledged)
 
 def crated_pids():
     out = subprocess.run(["pgrep", "-f", f"^[^ ]*/crated --run-dir {work}/run"],
@@ -86,6 +86,7 @@ for i in range(trials):
         os.kill(pid, signal.SIGKILL)
     out, err = p.communicate(timeout=60)
     ok = p.returncode == 0
+    interrupted += 0 if ok else 1
     try:
         now = ps()  # starts crated again, which reconciles
     except Exception as e:
@@ -108,7 +109,7 @@ for i in range(trials):
         failures += 1
         print(f"FAIL: trial {i} ({op} killed after {delay*1000:.0f} ms, acked={ok}, seed {seed}): "
               + "; ".join(problems), file=sys.stderr)
-print(f"crash trials: {trials}, seed {seed}, {failures} failed")
+print(f"crash trials: {trials}, seed {seed}, {interrupted} interrupted, {failures} failed")
 sys.exit(1 if failures else 0)
 PY
 
