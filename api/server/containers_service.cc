@@ -1,5 +1,6 @@
 #include "api/server/containers_service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -243,10 +244,21 @@ grpc::Status ContainersService::Logs(
   // exited and its log is drained, or the client goes.
   shim::CriLogFollower follower(c->log_path,
                                 done.ok() ? done->end : shim::CriLogPosition{});
+  // Polled: soon after a change (a short-lived container's exit is seen
+  // within milliseconds), backing off to 100 ms while nothing happens.
+  int64_t lines_seen = -1;
+  int interval_ms = 2;
   for (;;) {
     if (context->IsCancelled()) return grpc::Status::OK;
+    int64_t offset_before = follower.position().offset;
     absl::Status s = follower.Poll(send);
     if (client_gone) return grpc::Status::OK;
+    if (follower.position().offset != offset_before || lines_seen < 0) {
+      interval_ms = 2;
+      lines_seen = follower.position().offset;
+    } else {
+      interval_ms = std::min(interval_ms * 2, 100);
+    }
     absl::StatusOr<engine::ContainerInfo> now =
         engine_->Inspect(request->container());
     if (!now.ok() || now->status == engine::Status::kExited) {
@@ -254,7 +266,7 @@ grpc::Status ContainersService::Logs(
       follower.Finish(send).IgnoreError();
       return grpc::Status::OK;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
   }
 }
 
