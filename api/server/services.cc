@@ -15,7 +15,9 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Open(
   ASSIGN_OR_RETURN(s->engine_, engine::Engine::Open(engine));
   // What a crash or a dead shim left is settled before the first call.
   RETURN_IF_ERROR(s->engine_->Reconcile());
-  s->system_ = std::make_unique<SystemService>();
+  s->system_ = std::make_unique<SystemService>(
+      s->engine_.get(),
+      SystemFacts{options.root, options.run, options.idle_timeout_seconds});
   s->images_service_ = std::make_unique<ImagesService>(
       &s->engine_->images(), s->engine_->ImageUsers(), options.root + "/tmp");
   s->containers_service_ =

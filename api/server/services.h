@@ -23,7 +23,8 @@ struct ServicesOptions {
   std::string run;   // runtime state
   // registries.toml; empty: the default for this user.
   std::string registries_conf;
-  std::string shim_binary;  // crate-shim
+  std::string shim_binary;       // crate-shim
+  int idle_timeout_seconds = 0;  // for Info
 };
 
 class Services {

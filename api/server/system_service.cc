@@ -1,8 +1,32 @@
 #include "api/server/system_service.h"
 
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "absl/time/clock.h"
+#include "api/engine/engine.h"
+#include "api/server/status_convert.h"
 #include "runtime/base/version.h"
 
 namespace crate::server {
+
+constexpr long kCgroup2Magic = 0x63677270;
+
+std::string CgroupVersion(const std::string& cgroup_root) {
+  struct statfs st;
+  if (statfs(cgroup_root.c_str(), &st) == 0 &&
+      static_cast<long>(st.f_type) == kCgroup2Magic) {
+    return "v2";
+  }
+  std::string unified = cgroup_root + "/unified";
+  if (statfs(unified.c_str(), &st) == 0 &&
+      static_cast<long>(st.f_type) == kCgroup2Magic) {
+    return "hybrid";
+  }
+  return "v1";
+}
 
 grpc::Status SystemService::Version(
     grpc::ServerContext* /*context*/,
@@ -11,6 +35,52 @@ grpc::Status SystemService::Version(
   response->set_version(kCrateVersion);
   response->set_oci_runtime_spec(kOciRuntimeSpecVersion);
   response->set_api_version("v1");
+  return grpc::Status::OK;
+}
+
+grpc::Status SystemService::Info(grpc::ServerContext* /*context*/,
+                                 const crate::v1::InfoRequest* /*request*/,
+                                 crate::v1::InfoResponse* response) {
+  if (engine_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this service holds no containers");
+  }
+  response->set_version(kCrateVersion);
+  response->set_rootless(geteuid() != 0);
+  response->set_root_dir(facts_.root);
+  response->set_run_dir(facts_.run);
+  response->set_cgroup_version(CgroupVersion());
+  struct utsname u;
+  if (uname(&u) == 0) {
+    response->set_kernel(u.release);
+    response->set_architecture(u.machine);
+    response->set_os(u.sysname);
+  }
+  response->set_cpus(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  struct sysinfo si;
+  if (sysinfo(&si) == 0) {
+    response->set_memory_bytes(static_cast<uint64_t>(si.totalram) *
+                               si.mem_unit);
+  }
+  engine::ListOptions all;
+  all.all = true;
+  absl::StatusOr<std::vector<engine::ContainerInfo>> containers =
+      engine_->List(all);
+  if (!containers.ok()) return ToGrpcStatus(containers.status());
+  int running = 0, stopped = 0;
+  for (const engine::ContainerInfo& c : *containers) {
+    if (c.status == engine::Status::kRunning) ++running;
+    if (c.status == engine::Status::kExited) ++stopped;
+  }
+  response->set_containers(static_cast<int>(containers->size()));
+  response->set_containers_running(running);
+  response->set_containers_stopped(stopped);
+  absl::StatusOr<std::vector<registry::ImageSummary>> images =
+      engine_->images().List();
+  if (!images.ok()) return ToGrpcStatus(images.status());
+  response->set_images(static_cast<int>(images->size()));
+  response->set_started_unix_nanos(absl::ToUnixNanos(started_));
+  response->set_idle_timeout_seconds(facts_.idle_timeout_seconds);
   return grpc::Status::OK;
 }
 

@@ -1,17 +1,46 @@
-// crate.v1.System: facts about the service itself.
+// crate.v1.System: facts about the service itself and what it holds.
 #ifndef CRATE_API_SERVER_SYSTEM_SERVICE_H_
 #define CRATE_API_SERVER_SYSTEM_SERVICE_H_
 
+#include <string>
+
+#include "absl/time/time.h"
 #include "api/proto/crate/v1/system.grpc.pb.h"
+
+namespace crate::engine {
+class Engine;
+}
 
 namespace crate::server {
 
+struct SystemFacts {
+  std::string root;  // persistent state
+  std::string run;   // runtime state
+  int idle_timeout_seconds = 0;
+};
+
 class SystemService final : public crate::v1::System::Service {
  public:
+  // Without an engine only Version is answered (tests of the transport).
+  SystemService() = default;
+  SystemService(engine::Engine* engine, SystemFacts facts)
+      : engine_(engine), facts_(std::move(facts)) {}
+
   grpc::Status Version(grpc::ServerContext* context,
                        const crate::v1::VersionRequest* request,
                        crate::v1::VersionResponse* response) override;
+  grpc::Status Info(grpc::ServerContext* context,
+                    const crate::v1::InfoRequest* request,
+                    crate::v1::InfoResponse* response) override;
+
+ private:
+  engine::Engine* engine_ = nullptr;
+  SystemFacts facts_;
+  absl::Time started_ = absl::Now();
 };
+
+// "v1", "v2" or "hybrid", from what is mounted at /sys/fs/cgroup.
+std::string CgroupVersion(const std::string& cgroup_root = "/sys/fs/cgroup");
 
 }  // namespace crate::server
 

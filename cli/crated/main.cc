@@ -119,7 +119,8 @@ int Run(const Flags& f) {
   }
 
   absl::StatusOr<std::unique_ptr<server::Services>> services =
-      server::Services::Open({f.root, f.run, "", f.shim});
+      server::Services::Open(
+          {f.root, f.run, "", f.shim, f.idle_timeout_seconds});
   DieIf(services.status());
 
   server::IdleTracker idle;

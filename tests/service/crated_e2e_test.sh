@@ -159,6 +159,9 @@ try:
     reply = next(iter(stream(iter([b"\x3a\x00"]), timeout=5)))
     names = [n for n in (b"crate.v1.System", b"grpc.health.v1.Health") if n in reply]
     print("reflection", " ".join(n.decode() for n in names))
+    info = system_pb2_grpc.SystemStub(channel).Info(system_pb2.InfoRequest(), timeout=5)
+    print("info", info.cgroup_version in ("v1", "v2", "hybrid"), info.cpus > 0,
+          info.memory_bytes > 0, info.root_dir.endswith("/root"), info.containers)
 except grpc.RpcError as e:
     print("error", e.code().name, e.details())
 PY
@@ -172,6 +175,7 @@ test_python_client() {
   expect_contains "python Version" "version 0.1.0 v1" "$out"
   expect_contains "python health" "health SERVING" "$out"
   expect_contains "python reflection" "reflection crate.v1.System grpc.health.v1.Health" "$out"
+  expect_contains "python info" "info True True True True 0" "$out"
 }
 
 test_socket_activation() {
