@@ -28,7 +28,12 @@ podman_() {
     --cgroup-manager cgroupfs --events-backend file --runtime runc "$@"
 }
 cleanup() {
-  pkill -f "^[^ ]*/crated --run-dir $work" 2>/dev/null || true
+  # crated must be gone before its directories are removed under it.
+  pkill -9 -f "^[^ ]*/crated --run-dir $work" 2>/dev/null || true
+  for _ in $(seq 50); do
+    pgrep -f "^[^ ]*/crated --run-dir $work" >/dev/null || break
+    sleep 0.1
+  done
   podman_ rm -af >/dev/null 2>&1 || true
   podman_ rmi -af >/dev/null 2>&1 || true
   sleep 0.5
