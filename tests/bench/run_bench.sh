@@ -37,7 +37,8 @@ cleanup() {
   podman_ rm -af >/dev/null 2>&1 || true
   podman_ rmi -af >/dev/null 2>&1 || true
   sleep 0.5
-  grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
+  { grep -o " $work[^ ]*" /proc/self/mountinfo || true; } | sort -r |
+    while read -r m; do umount -l "$m" || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
