@@ -1,8 +1,9 @@
-// crate-runtime never uses the standard streams, yet every translation unit
+// crate-runtime and crate-shim never use the standard streams, yet every
+// translation unit
 // that includes <iostream> (absl/status/status.h does) runs
 // std::ios_base::Init at start-up, which builds std::cout and friends and
 // the classic locale's facets: about 1 MiB of libstdc++ made resident and
-// ~0.1 ms, in a binary whose every container start pays for its exec.
+// ~0.1 ms, in binaries that run for (and beside) every container.
 //
 // With libstdc++ linked statically, these definitions take the place of
 // libstdc++'s ios_init.o. Should anything come to need the rest of that

@@ -7,22 +7,9 @@ set -euo pipefail
 bin="$(dirname "$0")/crate-shim"
 [ -x "$bin" ] || bin="${TEST_SRCDIR:-}/crate/cli/crate-shim/crate-shim"
 
-if nm -C "$bin" | grep -q 'std::ios_base::sync_with_stdio'; then
-  echo "crate-shim links libstdc++'s ios_init.o" >&2
-  exit 1
-fi
-addrs="$(nm -C "$bin" | awk '$3 ~ /^std::w?(cout|cerr|clog|cin)$/ {sub(/^0+/, "", $1); print $1}' |
-  paste -sd'|')"
-if [ -n "$addrs" ]; then
-  users="$(objdump -d -C --no-show-raw-insn "$bin" |
-    awk -v re="($addrs)" '/^[0-9a-f]+ <.*>:$/ {fn = $0; next} $0 ~ re {print fn}' |
-    sort -u | grep -v 'cord_internal::CordRepBtree::' || true)"
-  if [ -n "$users" ]; then
-    echo "code in crate-shim uses the standard streams, which it never constructs:" >&2
-    echo "$users" >&2
-    exit 1
-  fi
-fi
+check="$(dirname "$0")/../crate-runtime/check_no_iostreams.sh"
+[ -x "$check" ] || check="${TEST_SRCDIR:-}/crate/cli/crate-runtime/check_no_iostreams.sh"
+"$check" "$bin"
 needed="$(objdump -p "$bin" | awk '$1 == "NEEDED" {print $2}' |
   grep -v -e '^libc\.so' -e '^libm\.so' -e '^ld-linux' || true)"
 if [ -n "$needed" ]; then
