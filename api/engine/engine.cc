@@ -26,6 +26,7 @@
 #include "runtime/linux/container.h"
 #include "runtime/linux/state_dir.h"
 #include "runtime/oci/spec_json.h"
+#include "runtime/security/capabilities.h"
 #include "runtime/shim/exit_file.h"
 
 namespace crate::engine {
@@ -67,23 +68,12 @@ container::ImageConfig ToImageConfig(const registry::ContainerConfig& c) {
   return out;
 }
 
+// What --privileged grants: every capability of crated's own bounding set
+// (the runtime refuses anything beyond it).
 std::vector<std::string> HostCapabilities() {
-  // What --privileged grants: every capability of crated's own bounding
-  // set (the runtime refuses anything beyond it).
-  std::vector<std::string> caps;
-  absl::StatusOr<std::string> status = ReadFile("/proc/self/status", 1 << 16);
-  if (!status.ok()) return caps;
-  for (absl::string_view line : absl::StrSplit(*status, '\n')) {
-    if (!absl::ConsumePrefix(&line, "CapBnd:")) continue;
-    uint64_t bits = 0;
-    if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line), &bits)) break;
-    for (int cap = 0; cap < 64; ++cap) {
-      if (!((bits >> cap) & 1)) continue;
-      absl::string_view name = oci::CapabilityName(cap);
-      if (!name.empty()) caps.emplace_back(name);
-    }
-  }
-  return caps;
+  absl::StatusOr<security::Capabilities> own = security::CurrentCapabilities();
+  return own.ok() ? security::CapabilityNamesOf(own->bounding)
+                  : std::vector<std::string>{};
 }
 
 bool ProcessAlive(int pid, uint64_t start_time) {

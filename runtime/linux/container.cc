@@ -37,6 +37,7 @@
 #include "runtime/oci/spec.h"
 #include "runtime/resctrl/plan.h"
 #include "runtime/resctrl/resctrl.h"
+#include "runtime/security/capabilities.h"
 #include "runtime/security/seccomp.h"
 
 namespace crate::linux {
@@ -54,19 +55,11 @@ bool HostApparmor() {
 
 bool HostSelinux() { return access("/sys/fs/selinux", F_OK) == 0; }
 
-// CapBnd of /proc/self/status; all bits if it cannot be read.
+// The runtime's own bounding set (all bits if it cannot be read): the
+// container can have no more.
 uint64_t OwnCapabilityBounding() {
-  absl::StatusOr<std::string> status = ReadFile("/proc/self/status", 1 << 16);
-  if (!status.ok()) return ~uint64_t{0};
-  size_t at = status->find("\nCapBnd:");
-  uint64_t bits = 0;
-  if (at == std::string::npos ||
-      !absl::SimpleHexAtoi(absl::StripAsciiWhitespace(
-                               absl::string_view(*status).substr(at + 8, 18)),
-                           &bits)) {
-    return ~uint64_t{0};
-  }
-  return bits;
+  absl::StatusOr<security::Capabilities> own = security::CurrentCapabilities();
+  return own.ok() ? own->bounding : ~uint64_t{0};
 }
 
 absl::StatusOr<std::string> AbsoluteDir(const std::string& dir) {
