@@ -8,14 +8,9 @@
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-bin() {  # bin PACKAGE NAME: the built binary, in or outside Bazel's runfiles
-  local p
-  for p in "$here/../../$1/$2" "${TEST_SRCDIR:-/nonexistent}/crate/$1/$2"; do
-    [ -x "$p" ] && { echo "$(cd "$(dirname "$p")" && pwd)/$2"; return; }
-  done
-  echo "missing $1/$2" >&2
-  exit 1
-}
+# shellcheck source=../fixtures/lib.sh
+source "$here/../fixtures/lib.sh"
+bin() { fixture_binary "$@" || exit 1; }
 CRATE="$(bin cli/crate crate)"
 CRATED="$(bin cli/crated crated)"
 CRATE_RUNTIME="$(bin cli/crate-runtime crate-runtime)"
@@ -83,8 +78,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=../fixtures/lib.sh
-source "$here/../fixtures/lib.sh"
 CRATE_FIXTURE_TMPDIR="$WORK" registry_start >/dev/null || { echo "FAIL: registry"; exit 1; }
 images_push "$WORK/images" busybox layers >/dev/null || { echo "FAIL: pushing the test images"; exit 1; }
 IMG="$REGISTRY_HOST/crate-test/busybox"     # pulled by the image tests

@@ -7,14 +7,9 @@
 #   crash_test.sh [TRIALS [SEED]]     (CI runs a short subset)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-bin() {
-  local p
-  for p in "$here/../../$1/$2" "${TEST_SRCDIR:-/nonexistent}/crate/$1/$2"; do
-    [ -x "$p" ] && { echo "$(cd "$(dirname "$p")" && pwd)/$2"; return; }
-  done
-  echo "missing $1/$2" >&2
-  exit 1
-}
+# shellcheck source=../fixtures/lib.sh
+source "$here/../fixtures/lib.sh"
+bin() { fixture_binary "$@" || exit 1; }
 CRATE="$(bin cli/crate crate)"
 CRATE_RUNTIME="$(bin cli/crate-runtime crate-runtime)"
 TRIALS="${1:-12}"

@@ -8,14 +8,9 @@
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-bin() {  # bin PACKAGE NAME: the built binary, in or outside Bazel's runfiles
-  local p
-  for p in "$here/../../$1/$2" "${TEST_SRCDIR:-/nonexistent}/crate/$1/$2"; do
-    [ -x "$p" ] && { echo "$(cd "$(dirname "$p")" && pwd)/$2"; return; }
-  done
-  echo "missing $1/$2" >&2
-  exit 1
-}
+# shellcheck source=../fixtures/lib.sh
+source "$here/../fixtures/lib.sh"
+bin() { fixture_binary "$@" || exit 1; }
 CRATE="$(bin cli/crate crate)"
 CRATED="$(bin cli/crated crated)"
 CRATE_RUNTIME="$(bin cli/crate-runtime crate-runtime)"
@@ -231,8 +226,6 @@ test_mutual_tls() {
 test_python_images() {
   use_service images --idle-timeout 10
   "$CRATE" version >/dev/null 2>&1 || fail "start for the images test"
-  # shellcheck source=../fixtures/lib.sh
-  source "$here/../fixtures/lib.sh"
   CRATE_FIXTURE_TMPDIR="$WORK" registry_start >/dev/null || { fail "registry"; return; }
   images_push "$WORK/fixture-images" >/dev/null || { fail "push fixtures"; return; }
   local image
@@ -283,8 +276,6 @@ PY
 test_python_containers() {
   use_service containers --idle-timeout 30
   "$CRATE" version >/dev/null 2>&1 || fail "start for the containers test"
-  # shellcheck source=../fixtures/lib.sh
-  source "$here/../fixtures/lib.sh"
   CRATE_FIXTURE_TMPDIR="$WORK" registry_start >/dev/null || { fail "registry"; return; }
   images_push "$WORK/fixture-images2" >/dev/null || { fail "push fixtures"; return; }
   local image out
