@@ -1,8 +1,12 @@
 #include "api/engine/volume_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -114,6 +118,37 @@ std::string VolumeStore::VolumeDir(absl::string_view name) const {
 
 std::string VolumeStore::Mountpoint(absl::string_view name) const {
   return JoinPath(VolumeDir(name), kDataDir);
+}
+
+absl::StatusOr<DirLock> VolumeStore::Hold(absl::string_view name) const {
+  if (!ValidateVolumeName(name).ok()) return NoSuchVolume(name);
+  absl::StatusOr<DirLock> lock =
+      DirLock::Acquire(VolumeDir(name), DirLock::Mode::kShared);
+  if (!lock.ok() && absl::IsNotFound(lock.status())) return NoSuchVolume(name);
+  return lock;
+}
+
+absl::StatusOr<UniqueFd> VolumeStore::OpenData(absl::string_view name) const {
+  if (!ValidateVolumeName(name).ok()) return NoSuchVolume(name);
+  UniqueFd dir(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return ErrnoStatus("open", dir_);
+  std::string relative = JoinPath(name, kDataDir);
+  struct open_how how = {};
+  how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(static_cast<int>(
+      ::syscall(SYS_openat2, dir.get(), relative.c_str(), &how, sizeof(how))));
+  if (fd) return fd;
+  int err = errno;
+  std::string path = Mountpoint(name);
+  if (err == ELOOP || err == ENOTDIR) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "volume ", name, ": ", path,
+        " is not a directory of its own (a symlink, or not a directory); "
+        "refusing to mount it"));
+  }
+  if (err == ENOENT && !PathExists(VolumeDir(name))) return NoSuchVolume(name);
+  return ErrnoToStatus(err, "open", path);
 }
 
 absl::StatusOr<VolumeRecord> VolumeStore::ReadRecord(

@@ -24,7 +24,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/engine/dir_lock.h"
 #include "api/engine/volume_record.h"
+#include "runtime/base/unique_fd.h"
 
 namespace crate::engine {
 
@@ -79,6 +81,18 @@ class VolumeStore {
 
   // <root>/volumes/<name>/_data.
   std::string Mountpoint(absl::string_view name) const;
+
+  // Holds the volume against Remove and Prune (a shared lock on its
+  // directory, which they take exclusively) while a container records that
+  // it uses it. kNotFound if there is no such volume.
+  absl::StatusOr<DirLock> Hold(absl::string_view name) const;
+
+  // The volume's data directory, opened (O_DIRECTORY) only if neither it
+  // nor the volume's directory is a symlink: the runtime bind-mounts the
+  // path it is given, and a data directory replaced by a link to /etc must
+  // not give a container the host's /etc. kFailedPrecondition names the
+  // path.
+  absl::StatusOr<UniqueFd> OpenData(absl::string_view name) const;
 
  private:
   explicit VolumeStore(std::string dir) : dir_(std::move(dir)) {}
