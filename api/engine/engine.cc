@@ -153,7 +153,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
                    ContainerStore::Open(options.root));
   e->containers_ = std::make_unique<ContainerStore>(std::move(containers));
   ASSIGN_OR_RETURN(VolumeStore volumes, VolumeStore::Open(options.root));
-  e->volumes_ = std::make_unique<VolumeStore>(std::move(volumes));
+  e->volumes_ =
+      std::make_unique<Volumes>(std::move(volumes), e->containers_.get());
   return e;
 }
 
@@ -209,8 +210,10 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
   // From here on, every failure undoes what was made.
   const std::string id = record.id;
   const std::string dir = containers_->ContainerDir(id);
+  std::vector<std::string> made_volumes;  // anonymous, made for this one
   auto fail = [&](absl::Status s) -> absl::Status {
     Teardown(record);
+    volumes_->DropMade(made_volumes);
     return s;
   };
 
@@ -228,6 +231,14 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
   spec_options.rootfs = rootfs->path;
   spec_options.cgroups_path = absl::StrCat("/crate/", id);
   spec_options.host.capabilities = HostCapabilities();
+  // Volumes made or found, recorded as this container's and filled from
+  // the image (volumes.h), before the spec names their directories.
+  absl::StatusOr<std::vector<container::Mount>> mounts =
+      volumes_->PrepareMounts(
+          {id, rootfs->path, image.config.config.volumes, o.spec.mounts},
+          &made_volumes);
+  if (!mounts.ok()) return fail(mounts.status());
+  spec_options.mounts = *std::move(mounts);
   absl::StatusOr<oci::Spec> spec = container::BuildSpec(
       ToImageConfig(image.config.config),
       ReadInRoot(rootfs->path, "/etc/passwd"),
@@ -452,7 +463,8 @@ absl::Status Engine::Stop(const std::string& ref,
   return Wait(record.id).status();
 }
 
-absl::Status Engine::Remove(const std::string& ref, bool force) {
+absl::Status Engine::Remove(const std::string& ref, bool force,
+                            bool remove_volumes) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
   if ((info.status == Status::kRunning || info.status == Status::kCreated) &&
@@ -469,6 +481,7 @@ absl::Status Engine::Remove(const std::string& ref, bool force) {
                                })
                       .status());
   Teardown(record);
+  if (remove_volumes) volumes_->RemoveAnonymousOf(record);
   return absl::OkStatus();
 }
 

@@ -20,7 +20,7 @@
 #include "absl/types/optional.h"
 #include "api/engine/container_store.h"
 #include "api/engine/exec_session.h"
-#include "api/engine/volume_store.h"
+#include "api/engine/volumes.h"
 #include "registry/images/image_service.h"
 #include "runtime/container/options.h"
 
@@ -87,6 +87,8 @@ class Engine {
   ~Engine();
 
   registry::ImageService& images() { return *images_; }
+  // Named and anonymous volumes, with containers as their users.
+  Volumes& volumes() { return *volumes_; }
   // Which containers use an image (for its Remove and Prune).
   registry::ImageUsersFn ImageUsers();
 
@@ -95,7 +97,10 @@ class Engine {
   absl::Status Stop(const std::string& ref,
                     absl::optional<int> timeout_seconds);
   absl::Status Kill(const std::string& ref, const std::string& signal);
-  absl::Status Remove(const std::string& ref, bool force);
+  // With `remove_volumes` (rm -v) the container's anonymous volumes go
+  // too, unless another container uses one; named volumes stay.
+  absl::Status Remove(const std::string& ref, bool force,
+                      bool remove_volumes = false);
   absl::StatusOr<std::vector<ContainerInfo>> List(const ListOptions& options);
   absl::StatusOr<ContainerInfo> Inspect(const std::string& ref);
   // Returns when the container has exited (at once if it has).
@@ -132,7 +137,7 @@ class Engine {
   EngineOptions options_;
   std::unique_ptr<registry::ImageService> images_;
   std::unique_ptr<ContainerStore> containers_;
-  std::unique_ptr<VolumeStore> volumes_;
+  std::unique_ptr<Volumes> volumes_;
 };
 
 }  // namespace crate::engine

@@ -86,12 +86,18 @@ absl::StatusOr<engine::CreateOptions> ToCreateOptions(
       case crate::v1::Mount::TMPFS:
         mount.type = container::MountType::kTmpfs;
         break;
+      case crate::v1::Mount::VOLUME:
+        // The engine finds or makes the volume (an empty name: an
+        // anonymous one) and sets the source to its directory.
+        mount.type = container::MountType::kVolume;
+        mount.volume_name = m.source();
+        break;
       default:
-        return absl::UnimplementedError(
-            absl::StrCat("mounts: named volume \"", m.source(),
-                         "\": volumes are not wired into containers yet"));
+        return absl::InvalidArgumentError(absl::StrCat("mounts: unknown type ",
+                                                       m.type(), " for \"",
+                                                       m.destination(), "\""));
     }
-    mount.source = m.source();
+    if (mount.type != container::MountType::kVolume) mount.source = m.source();
     mount.destination = m.destination();
     mount.read_only = m.read_only();
     mount.options = m.options();
@@ -156,7 +162,8 @@ grpc::Status ContainersService::Remove(
     grpc::ServerContext* context,
     const crate::v1::RemoveContainerRequest* request,
     crate::v1::RemoveContainerResponse* response) {
-  return ToGrpcStatus(engine_->Remove(request->container(), request->force()));
+  return ToGrpcStatus(engine_->Remove(request->container(), request->force(),
+                                      request->volumes()));
 }
 
 grpc::Status ContainersService::List(

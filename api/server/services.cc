@@ -15,6 +15,8 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Open(
   ASSIGN_OR_RETURN(s->engine_, engine::Engine::Open(engine));
   // What a crash or a dead shim left is settled before the first call.
   RETURN_IF_ERROR(s->engine_->Reconcile());
+  std::vector<absl::Status> volume_problems;  // left for a person, as files
+  RETURN_IF_ERROR(s->engine_->volumes().Repair(&volume_problems).status());
   s->system_ = std::make_unique<SystemService>(
       s->engine_.get(),
       SystemFacts{options.root, options.run, options.idle_timeout_seconds});
@@ -22,6 +24,8 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Open(
       &s->engine_->images(), s->engine_->ImageUsers(), options.root + "/tmp");
   s->containers_service_ =
       std::make_unique<ContainersService>(s->engine_.get());
+  s->volumes_service_ =
+      std::make_unique<VolumesService>(&s->engine_->volumes());
   return s;
 }
 
@@ -29,6 +33,7 @@ void Services::Register(grpc::ServerBuilder& builder) {
   builder.RegisterService(system_.get());
   builder.RegisterService(images_service_.get());
   builder.RegisterService(containers_service_.get());
+  builder.RegisterService(volumes_service_.get());
 }
 
 }  // namespace crate::server

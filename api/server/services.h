@@ -15,6 +15,7 @@
 #include "api/server/containers_service.h"
 #include "api/server/images_service.h"
 #include "api/server/system_service.h"
+#include "api/server/volumes_service.h"
 
 namespace crate::server {
 
@@ -42,6 +43,7 @@ class Services {
   std::unique_ptr<SystemService> system_;
   std::unique_ptr<ImagesService> images_service_;
   std::unique_ptr<ContainersService> containers_service_;
+  std::unique_ptr<VolumesService> volumes_service_;
 };
 
 }  // namespace crate::server

@@ -39,6 +39,7 @@ Client::Client(std::string target) : target_(std::move(target)) {
   containers_ = crate::v1::Containers::NewStub(channel);
   images_ = crate::v1::Images::NewStub(channel);
   system_ = crate::v1::System::NewStub(channel);
+  volumes_ = crate::v1::Volumes::NewStub(channel);
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(

@@ -16,6 +16,7 @@
 #include "api/proto/crate/v1/containers.grpc.pb.h"
 #include "api/proto/crate/v1/images.grpc.pb.h"
 #include "api/proto/crate/v1/system.grpc.pb.h"
+#include "api/proto/crate/v1/volumes.grpc.pb.h"
 #include "cli/crate/service_starter.h"
 
 namespace crate::cli {
@@ -43,6 +44,7 @@ class Client {
   crate::v1::Containers::Stub& containers() { return *containers_; }
   crate::v1::Images::Stub& images() { return *images_; }
   crate::v1::System::Stub& system() { return *system_; }
+  crate::v1::Volumes::Stub& volumes() { return *volumes_; }
 
   // A context for one call with the given deadline.
   static std::unique_ptr<grpc::ClientContext> Call(
@@ -62,6 +64,7 @@ class Client {
   std::unique_ptr<crate::v1::Containers::Stub> containers_;
   std::unique_ptr<crate::v1::Images::Stub> images_;
   std::unique_ptr<crate::v1::System::Stub> system_;
+  std::unique_ptr<crate::v1::Volumes::Stub> volumes_;
 };
 
 // How crated is started for a socket: its run directory beside the socket,

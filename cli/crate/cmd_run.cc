@@ -57,6 +57,7 @@ void RemoveQuietly(Client& client, const std::string& id) {
   crate::v1::RemoveContainerRequest request;
   request.set_container(id);
   request.set_force(true);
+  request.set_volumes(true);  // docker's --rm takes anonymous volumes too
   crate::v1::RemoveContainerResponse response;
   auto call = Client::Call(absl::Minutes(2));
   grpc::Status s = client.containers().Remove(call.get(), request, &response);

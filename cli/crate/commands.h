@@ -38,6 +38,8 @@ void AddSystemCommands(const CommandGroups& groups,
                        Context& ctx);  // cmd_system.cc
 void AddCompletionCommand(const CommandGroups& groups,
                           Context& ctx);  // cmd_completion.cc
+void AddVolumeCommands(const CommandGroups& groups,
+                       Context& ctx);  // cmd_volume.cc
 
 }  // namespace crate::cli
 

@@ -55,6 +55,7 @@ int Main(int argc, char** argv) {
   AddLogsCommand(groups, ctx);
   AddInspectCommands(groups, ctx);
   AddSystemCommands(groups, ctx);
+  AddVolumeCommands(groups, ctx);
   AddCompletionCommand(groups, ctx);
 
   // `crate --version` needs no command.

@@ -40,8 +40,11 @@ absl::Status ApplyVolumeOptions(absl::string_view spec, absl::string_view opts,
   for (absl::string_view o : absl::StrSplit(opts, ',', absl::SkipEmpty())) {
     if (o == "ro") {
       mount->set_read_only(true);
-    } else if (o == "rw" || o == "z" || o == "Z" || o == "nocopy") {
-      // SELinux relabelling and volume copy-up: nothing to do here.
+    } else if (o == "nocopy") {
+      // The service fills a new volume from the image unless told not to.
+      if (mount->type() == crate::v1::Mount::VOLUME) kept.emplace_back(o);
+    } else if (o == "rw" || o == "z" || o == "Z") {
+      // SELinux relabelling: nothing to do here.
     } else if (o == "shared" || o == "rshared" || o == "slave" ||
                o == "rslave" || o == "private" || o == "rprivate") {
       kept.emplace_back(o);
