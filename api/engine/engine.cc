@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -206,7 +207,13 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
   config["stop_timeout"] = o.stop_timeout_seconds;
   config["auto_remove"] = o.auto_remove;
   record.config = config;
-  ASSIGN_OR_RETURN(record, containers_->Create(record));
+  absl::StatusOr<ContainerRecord> made = containers_->Create(record);
+  if (absl::IsAlreadyExists(made.status()) && !o.name.empty() &&
+      FreeNameOfRemovedOnExit(o.name)) {
+    made = containers_->Create(record);
+  }
+  if (!made.ok()) return made.status();
+  record = *made;
   // From here on, every failure undoes what was made.
   const std::string id = record.id;
   const std::string dir = containers_->ContainerDir(id);
@@ -257,32 +264,90 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
   if (!with_command.ok()) return fail(with_command.status());
   record = *with_command;
 
-  s = MakeDirs(ShimDir(id), 0700);
-  if (!s.ok()) return fail(s);
+  absl::StatusOr<ContainerRecord> created = SpawnShimFor(record);
+  if (!created.ok()) return fail(created.status());
+  return Refresh(*created);
+}
+
+bool Engine::FreeNameOfRemovedOnExit(const std::string& name) {
+  absl::StatusOr<ContainerRecord> holder = containers_->Resolve(name);
+  if (!holder.ok() || holder->name != name ||
+      !holder->config.value("auto_remove", false) ||
+      Refresh(*holder).status != Status::kExited) {
+    return false;
+  }
+  // Exited and to be removed: only its shim's last seconds kept it.
+  Teardown(*holder);
+  return true;
+}
+
+absl::StatusOr<ContainerRecord> Engine::SpawnShimFor(
+    const ContainerRecord& record) {
+  const std::string& id = record.id;
+  RETURN_IF_ERROR(MakeDirs(ShimDir(id), 0700));
   ShimSpawnOptions shim;
   shim.shim_binary = options_.shim_binary;
   shim.id = id;
-  shim.bundle = dir;
+  shim.bundle = containers_->ContainerDir(id);
   shim.runtime_root = RuntimeRoot();
   shim.shim_dir = ShimDir(id);
   shim.log_path = LogFile(id);
   shim.log_max_bytes = options_.log_max_bytes;
   shim.exit_file = ExitFile(id);
-  shim.tty = o.spec.tty;
-  shim.stdin_open = o.spec.stdin_open;
-  absl::StatusOr<ShimReady> ready = SpawnShim(shim);
-  if (!ready.ok()) return fail(ready.status());
+  shim.tty = record.config.value("tty", false);
+  shim.stdin_open = record.config.value("stdin", false);
+  ASSIGN_OR_RETURN(ShimReady ready, SpawnShim(shim));
+  return containers_->Update(id, [&](ContainerRecord& r) {
+    r.state = ContainerState::kCreated;
+    r.shim_pid = ready.shim_pid;
+    r.shim_start_time = linux::ProcessStartTime(ready.shim_pid);
+    r.init_pid = ready.init_pid;
+    return absl::OkStatus();
+  });
+}
 
-  absl::StatusOr<ContainerRecord> created =
-      containers_->Update(id, [&](ContainerRecord& r) {
-        r.state = ContainerState::kCreated;
-        r.shim_pid = ready->shim_pid;
-        r.shim_start_time = linux::ProcessStartTime(ready->shim_pid);
-        r.init_pid = ready->init_pid;
-        return absl::OkStatus();
-      });
-  if (!created.ok()) return fail(created.status());
-  return Refresh(*created);
+absl::Status Engine::Respawn(const ContainerRecord& record) {
+  const std::string& id = record.id;
+  // The overlay is gone after a reboot (a copied root, which has no upper
+  // directory, stays as it was).
+  const std::string snapshot_dir =
+      JoinPath(JoinPath(images_->snapshots().root(), "containers"), id);
+  const std::string rootfs = JoinPath(snapshot_dir, "rootfs");
+  struct stat root_st, dir_st;
+  bool mounted = stat(rootfs.c_str(), &root_st) == 0 &&
+                 stat(snapshot_dir.c_str(), &dir_st) == 0 &&
+                 root_st.st_dev != dir_st.st_dev;
+  if (!mounted && PathExists(JoinPath(snapshot_dir, "upper"))) {
+    ASSIGN_OR_RETURN(registry::RootfsSpec spec,
+                     images_->PrepareRootfs(id, record.image_id));
+    if (spec.overlay) {
+      registry::SyscallMounter mounter;
+      RETURN_IF_ERROR(mounter.Mount(spec.mount));
+    }
+  }
+  // A shim still lingering after the exit (it stays a few seconds for
+  // late clients) holds the socket: it is told to go, and waited for.
+  if (ProcessAlive(record.shim_pid, record.shim_start_time)) {
+    absl::StatusOr<ShimConnection> conn = ShimConnection::Connect(ShimDir(id));
+    if (conn.ok()) {
+      conn->Call({{"op", "shutdown"}, {"container", id}}, absl::Seconds(5))
+          .IgnoreError();
+    }
+    absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (ProcessAlive(record.shim_pid, record.shim_start_time) &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    if (ProcessAlive(record.shim_pid, record.shim_start_time)) {
+      kill(record.shim_pid, SIGKILL);
+    }
+  }
+  // The record keeps the last exit; a crash from here on, with no exit
+  // file and no live shim, reads as a shim that died (docs/SERVICE.md).
+  if (unlink(ExitFile(id).c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus("unlink", ExitFile(id));
+  }
+  return SpawnShimFor(record).status();
 }
 
 void Engine::Teardown(const ContainerRecord& record) {
@@ -344,6 +409,16 @@ ContainerInfo Engine::Refresh(const ContainerRecord& record) {
     info.exit_code = exit->exit_code;
     info.finished_at = exit->finished_at;
     info.exit_reason = exit->reason;
+    if (record.config.value("auto_remove", false) &&
+        !ProcessAlive(record.shim_pid, record.shim_start_time)) {
+      // docker's --rm: whoever looks first after the exit removes it (no
+      // crated may have run at the exit); this is its last view. Not
+      // while the shim stays on for late clients: an attached one is still
+      // to get the exit.
+      Teardown(record);
+      info.removed = true;
+      return info;
+    }
     if (record.state != ContainerState::kExited) {
       absl::StatusOr<ContainerRecord> r =
           containers_->Update(record.id, [&](ContainerRecord& r) {
@@ -370,12 +445,15 @@ absl::Status Engine::Start(const std::string& ref) {
     return absl::FailedPreconditionError(
         absl::StrCat("container ", record.name, " is already running"));
   }
-  if (info.status != Status::kCreated) {
-    // A new shim for an exited container (docker start of a stopped one)
-    // is planned; today it is refused.
+  if (info.removed) {
+    return absl::NotFoundError(
+        absl::StrCat("container ", record.name, " was removed on exit"));
+  }
+  if (info.status == Status::kExited) {
+    RETURN_IF_ERROR(Respawn(info.record));
+  } else if (info.status != Status::kCreated) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "container ", record.name, " is ", StatusName(info.status),
-        "; starting it again is not supported yet, create a new one"));
+        "container ", record.name, " is ", StatusName(info.status)));
   }
   ASSIGN_OR_RETURN(ShimConnection conn,
                    ShimConnection::Connect(ShimDir(record.id)));
@@ -467,6 +545,7 @@ absl::Status Engine::Remove(const std::string& ref, bool force,
                             bool remove_volumes) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
+  if (info.removed) return absl::OkStatus();  // done on exit, just now
   if ((info.status == Status::kRunning || info.status == Status::kCreated) &&
       !force) {
     return absl::FailedPreconditionError(
@@ -491,6 +570,7 @@ absl::StatusOr<std::vector<ContainerInfo>> Engine::List(
   std::vector<ContainerInfo> out;
   for (const ContainerRecord& r : all.records) {
     ContainerInfo info = Refresh(r);
+    if (info.removed) continue;
     if (!options.all && info.status != Status::kRunning) continue;
     bool keep = true;
     for (const std::string& f : options.filters) {
@@ -510,10 +590,44 @@ absl::StatusOr<std::vector<ContainerInfo>> Engine::List(
 
 absl::StatusOr<ContainerInfo> Engine::Inspect(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
-  return Refresh(record);
+  ContainerInfo info = Refresh(record);
+  if (info.removed) {
+    return absl::NotFoundError(
+        absl::StrCat("no such container: ", ref, " (removed on exit)"));
+  }
+  return info;
 }
 
-absl::StatusOr<std::unique_ptr<ExecSession>> Engine::Exec(
+absl::StatusOr<std::unique_ptr<ProcessStream>> Engine::Attach(
+    const std::string& ref, const AttachOptions& o) {
+  ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
+  ContainerInfo info = Refresh(record);
+  if (info.status != Status::kRunning && info.status != Status::kCreated) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", record.name, " is ", StatusName(info.status),
+                     ": you cannot attach to a stopped container, start it "
+                     "first"));
+  }
+  if (o.stdin && !record.config.value("stdin", false)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container ", record.name,
+                     " was created without stdin (-i): there is none to "
+                     "attach to"));
+  }
+  ASSIGN_OR_RETURN(ShimConnection conn,
+                   ShimConnection::Connect(ShimDir(record.id)));
+  RETURN_IF_ERROR(conn.Call({{"op", "attach"},
+                             {"container", record.id},
+                             {"exec_id", ""},
+                             {"stdin", o.stdin},
+                             {"stdout", o.stdout},
+                             {"stderr", o.stderr}},
+                            absl::Seconds(30))
+                      .status());
+  return std::make_unique<ProcessStream>("", info.pid, std::move(conn));
+}
+
+absl::StatusOr<std::unique_ptr<ProcessStream>> Engine::Exec(
     const std::string& ref, const ExecOptions& o) {
   if (o.cmd.empty()) return absl::InvalidArgumentError("exec: no command");
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
@@ -580,7 +694,7 @@ absl::StatusOr<std::unique_ptr<ExecSession>> Engine::Exec(
                               {"stdin", o.stdin && !o.detach}},
                              absl::Seconds(30)));
   const pid_t pid = started.value("pid", 0);
-  if (o.detach) return std::make_unique<ExecSession>(exec_id, pid);
+  if (o.detach) return std::make_unique<ProcessStream>(exec_id, pid);
   // Attached after the exec on a connection of its own: the shim holds the
   // early output for this first client, and the first connection stays
   // free of stream frames.
@@ -595,7 +709,7 @@ absl::StatusOr<std::unique_ptr<ExecSession>> Engine::Exec(
                              {"stderr", true}},
                             absl::Seconds(30))
                       .status());
-  return std::make_unique<ExecSession>(exec_id, pid, std::move(attached));
+  return std::make_unique<ProcessStream>(exec_id, pid, std::move(attached));
 }
 
 absl::Status Engine::Reconcile() {

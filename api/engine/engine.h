@@ -19,7 +19,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "api/engine/container_store.h"
-#include "api/engine/exec_session.h"
+#include "api/engine/process_stream.h"
 #include "api/engine/volumes.h"
 #include "registry/images/image_service.h"
 #include "runtime/container/options.h"
@@ -47,6 +47,8 @@ struct ContainerInfo {
   std::vector<std::string> command;
   std::string log_path;
   std::string bundle;
+  // Exited with auto_remove: this look removed it (its last view).
+  bool removed = false;
 };
 
 struct CreateOptions {
@@ -80,6 +82,12 @@ struct ExecOptions {
   bool detach = false;  // nothing attached: the session has only the pid
 };
 
+struct AttachOptions {
+  bool stdin = false;  // the container must have been created with stdin
+  bool stdout = true;
+  bool stderr = true;
+};
+
 class Engine {
  public:
   static absl::StatusOr<std::unique_ptr<Engine>> Open(
@@ -93,6 +101,9 @@ class Engine {
   registry::ImageUsersFn ImageUsers();
 
   absl::StatusOr<ContainerInfo> Create(const CreateOptions& options);
+  // Starts a created container, or an exited one again (a new shim on the
+  // same root file system, log and settings, as docker's start of a
+  // stopped container).
   absl::Status Start(const std::string& ref);
   absl::Status Stop(const std::string& ref,
                     absl::optional<int> timeout_seconds);
@@ -113,8 +124,16 @@ class Engine {
   // attach for its first client. The process's own failure to start (a
   // command not found, not executable) is the error, with the runtime's
   // words.
-  absl::StatusOr<std::unique_ptr<ExecSession>> Exec(const std::string& ref,
-                                                    const ExecOptions& options);
+  absl::StatusOr<std::unique_ptr<ProcessStream>> Exec(
+      const std::string& ref, const ExecOptions& options);
+
+  // Attaches to the container's own process, created or running: its
+  // output from now on (the log holds what came before) and, when asked
+  // and the container was created with stdin, its input. Attached before
+  // Start, nothing the process writes is missed. Leaving without a close
+  // leaves the process's stdin open, so that a later attach can go on.
+  absl::StatusOr<std::unique_ptr<ProcessStream>> Attach(
+      const std::string& ref, const AttachOptions& options);
 
   // Brings the records in line with what is on disk and alive: drops what
   // a crash left half-made, notes containers that exited while no crated
@@ -133,6 +152,16 @@ class Engine {
   ContainerInfo Refresh(const ContainerRecord& record);
   // What create made, undone in reverse (also for a removal).
   void Teardown(const ContainerRecord& record);
+  // A shim for the container of `record`, whose bundle and root file
+  // system exist; its pids recorded with the state kCreated.
+  absl::StatusOr<ContainerRecord> SpawnShimFor(const ContainerRecord& record);
+  // An exited container made ready to start again: its root file system
+  // mounted (after a reboot it is not), its last exit file dropped (the
+  // record keeps the code) and a new shim.
+  absl::Status Respawn(const ContainerRecord& record);
+  // Frees `name` when the container holding it has exited with
+  // auto_remove (its removal waits for the shim to go): true if it did.
+  bool FreeNameOfRemovedOnExit(const std::string& name);
 
   EngineOptions options_;
   std::unique_ptr<registry::ImageService> images_;

@@ -31,7 +31,7 @@ TEST(CrateV1ProtoTest, ServicesAreDeclaredUnderVersionedPackage) {
 
 // Exec's first message carries the settings, later ones stdin: the oneof
 // keeps them apart on the wire.
-TEST(CrateV1ProtoTest, ExecFramesKeepTheirKind) {
+TEST(CrateV1ProtoTest, StreamFramesKeepTheirKind) {
   ExecRequest start;
   start.mutable_start()->set_container("web");
   start.mutable_start()->add_cmd("sh");

@@ -9,6 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "api/engine/container_prune.h"
+#include "api/server/process_relay.h"
 #include "api/server/status_convert.h"
 #include "runtime/shim/cri_log.h"
 
@@ -195,7 +197,13 @@ grpc::Status ContainersService::Inspect(
   response->set_log_path(c->log_path);
   response->set_bundle(c->bundle);
   response->mutable_config()->set_image(c->record.image);
-  response->mutable_config()->set_tty(c->record.config.value("tty", false));
+  crate::v1::ContainerConfig& config = *response->mutable_config();
+  config.set_tty(c->record.config.value("tty", false));
+  config.set_open_stdin(c->record.config.value("stdin", false));
+  config.set_auto_remove(c->record.config.value("auto_remove", false));
+  config.set_stop_signal(c->record.config.value("stop_signal", ""));
+  config.set_stop_timeout_seconds(c->record.config.value("stop_timeout", 10));
+  for (const auto& [k, v] : c->record.labels) (*config.mutable_labels())[k] = v;
   return grpc::Status::OK;
 }
 
@@ -289,71 +297,6 @@ engine::ExecOptions ToExecOptions(const crate::v1::ExecStart& start) {
   return o;
 }
 
-namespace {
-
-// The client's half of an exec call, read on a thread of its own (the sync
-// API's Read blocks) and forwarded to the process. It ends when the client
-// half-closes or the call ends; Finish makes the call end if the client
-// does neither once the process has exited.
-class ExecInput {
- public:
-  ExecInput(grpc::ServerContext* context,
-            grpc::ServerReaderWriter<crate::v1::ExecResponse,
-                                     crate::v1::ExecRequest>* stream,
-            engine::ExecSession* session)
-      : context_(context), thread_([this, stream, session] {
-          crate::v1::ExecRequest request;
-          while (stream->Read(&request)) {
-            switch (request.what_case()) {
-              case crate::v1::ExecRequest::kStdin:
-                session->WriteStdin(request.stdin()).IgnoreError();
-                break;
-              case crate::v1::ExecRequest::kCloseStdin:
-                if (request.close_stdin()) {
-                  session->CloseStdin().IgnoreError();
-                }
-                break;
-              case crate::v1::ExecRequest::kResize:
-                session
-                    ->Resize(static_cast<int>(request.resize().rows()),
-                             static_cast<int>(request.resize().cols()))
-                    .IgnoreError();
-                break;
-              default:
-                break;  // a second start means nothing
-            }
-          }
-          std::lock_guard<std::mutex> lock(mu_);
-          done_ = true;
-          cv_.notify_all();
-        }) {}
-
-  ~ExecInput() { Finish(); }
-
-  // Waits a little for the client to half-close (a well-behaved one does
-  // on the exit code), then cancels the call so that its Read returns.
-  void Finish() {
-    if (!thread_.joinable()) return;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (!cv_.wait_for(lock, std::chrono::seconds(2),
-                        [this] { return done_; })) {
-        context_->TryCancel();
-      }
-    }
-    thread_.join();
-  }
-
- private:
-  grpc::ServerContext* context_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;  // last: it uses the members above
-};
-
-}  // namespace
-
 grpc::Status ContainersService::Exec(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<crate::v1::ExecResponse, crate::v1::ExecRequest>*
@@ -364,7 +307,7 @@ grpc::Status ContainersService::Exec(
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "exec: the first message must be start");
   }
-  absl::StatusOr<std::unique_ptr<engine::ExecSession>> session =
+  absl::StatusOr<std::unique_ptr<engine::ProcessStream>> session =
       engine_->Exec(first.start().container(), ToExecOptions(first.start()));
   if (!session.ok()) return ToGrpcStatus(session.status());
   crate::v1::ExecResponse response;
@@ -378,51 +321,44 @@ grpc::Status ContainersService::Exec(
         .IgnoreError();
   }
 
-  ExecInput input(context, stream, session->get());
-  for (;;) {
-    if (context->IsCancelled()) return grpc::Status::CANCELLED;
-    // Short waits, so that a client's cancel is seen while the process is
-    // quiet.
-    absl::StatusOr<absl::optional<engine::ExecFrame>> frame =
-        (*session)->Read(absl::Milliseconds(200));
-    if (!frame.ok()) return ToGrpcStatus(frame.status());
-    if (!frame->has_value()) continue;
-    const engine::ExecFrame& f = **frame;
-    response.Clear();
-    switch (f.kind) {
-      case engine::ExecFrame::Kind::kStdout:
-        response.set_stdout(f.data);
-        break;
-      case engine::ExecFrame::Kind::kStderr:
-        response.set_stderr(f.data);
-        break;
-      case engine::ExecFrame::Kind::kExit:
-        response.set_exit_code(f.exit_code);
-        break;
-    }
-    if (!stream->Write(response)) return grpc::Status::CANCELLED;
-    if (f.kind == engine::ExecFrame::Kind::kExit) break;
+  return RelayProcess(context, stream, session->get());
+}
+
+grpc::Status ContainersService::Attach(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<crate::v1::AttachResponse,
+                             crate::v1::AttachRequest>* stream) {
+  crate::v1::AttachRequest first;
+  if (!stream->Read(&first)) return grpc::Status::CANCELLED;
+  if (first.what_case() != crate::v1::AttachRequest::kStart) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "attach: the first message must be start");
   }
-  input.Finish();
-  return grpc::Status::OK;
+  engine::AttachOptions options;
+  options.stdin = first.start().stdin();
+  options.stdout = first.start().stdout();
+  options.stderr = first.start().stderr();
+  absl::StatusOr<std::unique_ptr<engine::ProcessStream>> session =
+      engine_->Attach(first.start().container(), options);
+  if (!session.ok()) return ToGrpcStatus(session.status());
+  crate::v1::AttachResponse response;
+  response.set_attached(true);
+  if (!stream->Write(response)) return grpc::Status::CANCELLED;
+  return RelayProcess(context, stream, session->get());
 }
 
 grpc::Status ContainersService::Prune(
     grpc::ServerContext* context,
     const crate::v1::PruneContainersRequest* request,
     crate::v1::PruneContainersResponse* response) {
-  engine::ListOptions options;
-  options.all = true;
-  options.filters.assign(request->filters().begin(), request->filters().end());
-  options.filters.push_back("status=exited");
-  absl::StatusOr<std::vector<engine::ContainerInfo>> all =
-      engine_->List(options);
-  if (!all.ok()) return ToGrpcStatus(all.status());
-  for (const engine::ContainerInfo& c : *all) {
-    if (engine_->Remove(c.record.id, /*force=*/false).ok()) {
-      response->add_removed(c.record.id);
-    }
-  }
+  absl::StatusOr<engine::PruneFilter> filter = engine::ParsePruneFilters(
+      {request->filters().begin(), request->filters().end()}, absl::Now());
+  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  absl::StatusOr<engine::ContainerPruneReport> report =
+      engine::PruneContainers(*engine_, *filter);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  for (const std::string& id : report->removed) response->add_removed(id);
+  response->set_reclaimed_bytes(report->reclaimed);
   return grpc::Status::OK;
 }
 

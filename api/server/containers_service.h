@@ -1,6 +1,5 @@
 // crate.v1.Containers over the engine: proto in, engine call, proto out.
-// Attach, Update and Stats answer UNIMPLEMENTED until the shim's streams
-// reach the engine for them.
+// Update and Stats answer UNIMPLEMENTED until the engine has them.
 #ifndef CRATE_API_SERVER_CONTAINERS_SERVICE_H_
 #define CRATE_API_SERVER_CONTAINERS_SERVICE_H_
 
@@ -44,6 +43,10 @@ class ContainersService final : public crate::v1::Containers::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<crate::v1::ExecResponse, crate::v1::ExecRequest>*
           stream) override;
+  grpc::Status Attach(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<crate::v1::AttachResponse,
+                               crate::v1::AttachRequest>* stream) override;
   grpc::Status Prune(grpc::ServerContext* context,
                      const crate::v1::PruneContainersRequest* request,
                      crate::v1::PruneContainersResponse* response) override;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
@@ -14,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "api/engine/prune_filter.h"
 #include "api/server/status_convert.h"
 #include "registry/archive/format.h"
 #include "registry/image/image.h"
@@ -152,6 +154,15 @@ grpc::Status ImagesService::Push(grpc::ServerContext* context,
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_digest(result->manifest_digest.ToString());
   response->set_blobs_uploaded(result->blobs_uploaded);
+  response->set_manifest_size(result->manifest_size);
+  for (const registry::PushedLayer& l : result->layers) {
+    crate::v1::LayerProgress* layer = response->add_layers();
+    layer->set_digest(l.digest.ToString());
+    layer->set_bytes_done(l.size);
+    layer->set_bytes_total(l.size);
+    layer->set_state(l.uploaded ? crate::v1::LayerProgress::DONE
+                                : crate::v1::LayerProgress::EXISTS);
+  }
   return grpc::Status::OK;
 }
 
@@ -253,11 +264,46 @@ grpc::Status ImagesService::Prune(grpc::ServerContext* context,
                                   crate::v1::PruneImagesResponse* response) {
   registry::PruneOptions options;
   options.all = request->all();
+  // docker's image prune also takes dangling=: false means all.
+  std::vector<std::string> filters;
+  for (const std::string& f : request->filters()) {
+    if (f == "dangling=false" || f == "dangling=true") {
+      options.all = options.all || f == "dangling=false";
+    } else {
+      filters.push_back(f);
+    }
+  }
+  absl::StatusOr<engine::PruneFilter> filter =
+      engine::ParsePruneFilters(filters, absl::Now());
+  if (!filter.ok()) return ToGrpcStatus(filter.status());
+  absl::StatusOr<std::vector<registry::ImageSummary>> before = images_->List();
+  if (!before.ok()) return ToGrpcStatus(before.status());
+  // Decided before the prune locks the store: labels are in the configs.
+  std::set<registry::Digest> selected;
+  std::map<registry::Digest, std::string> ids;
+  for (const registry::ImageSummary& s : *before) {
+    ids[s.record.manifest_digest] = s.record.config_digest.ToString();
+    std::map<std::string, std::string> labels;
+    if (!filter->labels.empty() || !filter->not_labels.empty()) {
+      absl::StatusOr<registry::Image> image =
+          images_->Inspect(s.record.manifest_digest.ToString());
+      if (!image.ok()) continue;
+      labels = image->config.config.labels;
+    }
+    if (filter->Matches(s.record.created, labels)) {
+      selected.insert(s.record.manifest_digest);
+    }
+  }
+  options.selected = [&selected](const registry::ImageRecord& r) {
+    return selected.count(r.manifest_digest) > 0;
+  };
   absl::StatusOr<registry::RemoveReport> report =
       images_->Prune(options, users_);
   if (!report.ok()) return ToGrpcStatus(report.status());
+  for (const std::string& u : report->untagged) response->add_untagged(u);
   for (const registry::Digest& d : report->deleted) {
-    response->add_deleted(d.ToString());
+    auto id = ids.find(d);
+    response->add_deleted(id != ids.end() ? id->second : d.ToString());
   }
   absl::StatusOr<registry::ServiceGcReport> gc = images_->GarbageCollect();
   if (gc.ok()) response->set_reclaimed_bytes(gc->content.bytes_freed);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "absl/time/clock.h"
+#include "api/engine/disk_usage.h"
 #include "api/engine/engine.h"
 #include "api/server/status_convert.h"
 #include "runtime/base/version.h"
@@ -81,6 +82,63 @@ grpc::Status SystemService::Info(grpc::ServerContext* /*context*/,
   response->set_images(static_cast<int>(images->size()));
   response->set_started_unix_nanos(absl::ToUnixNanos(started_));
   response->set_idle_timeout_seconds(facts_.idle_timeout_seconds);
+  return grpc::Status::OK;
+}
+
+namespace {
+
+void FillItems(
+    const std::vector<engine::UsageItem>& items,
+    google::protobuf::RepeatedPtrField<crate::v1::DiskUsageResponse::Item>*
+        out) {
+  for (const engine::UsageItem& i : items) {
+    crate::v1::DiskUsageResponse::Item* item = out->Add();
+    item->set_id(i.id);
+    item->set_name(i.name);
+    item->set_size_bytes(i.size);
+    item->set_in_use(i.in_use);
+    item->set_shared_size_bytes(i.shared);
+    item->set_containers(i.containers);
+  }
+}
+
+}  // namespace
+
+grpc::Status SystemService::DiskUsage(
+    grpc::ServerContext* /*context*/,
+    const crate::v1::DiskUsageRequest* /*request*/,
+    crate::v1::DiskUsageResponse* response) {
+  if (engine_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this service holds no containers");
+  }
+  engine::VolumeSourcesFn volumes =
+      [this]() -> absl::StatusOr<std::vector<engine::VolumeSource>> {
+    absl::StatusOr<std::vector<engine::VolumeInfo>> all =
+        engine_->volumes().List({});
+    if (!all.ok()) return all.status();
+    std::vector<engine::VolumeSource> sources;
+    for (const engine::VolumeInfo& v : *all) {
+      sources.push_back({v.record.name, v.record.mountpoint,
+                         static_cast<int>(v.containers.size())});
+    }
+    return sources;
+  };
+  absl::StatusOr<engine::DiskUsage> usage =
+      engine::ComputeDiskUsage(*engine_, volumes);
+  if (!usage.ok()) return ToGrpcStatus(usage.status());
+  FillItems(usage->images, response->mutable_images());
+  FillItems(usage->containers, response->mutable_containers());
+  FillItems(usage->volumes, response->mutable_volumes());
+  response->set_images_bytes(usage->images_bytes);
+  response->set_containers_bytes(usage->containers_bytes);
+  response->set_volumes_bytes(usage->volumes_bytes);
+  response->set_images_reclaimable_bytes(usage->images_reclaimable);
+  response->set_containers_reclaimable_bytes(usage->containers_reclaimable);
+  response->set_volumes_reclaimable_bytes(usage->volumes_reclaimable);
+  response->set_reclaimable_bytes(usage->images_reclaimable +
+                                  usage->containers_reclaimable +
+                                  usage->volumes_reclaimable);
   return grpc::Status::OK;
 }
 

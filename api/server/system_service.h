@@ -32,6 +32,9 @@ class SystemService final : public crate::v1::System::Service {
   grpc::Status Info(grpc::ServerContext* context,
                     const crate::v1::InfoRequest* request,
                     crate::v1::InfoResponse* response) override;
+  grpc::Status DiskUsage(grpc::ServerContext* context,
+                         const crate::v1::DiskUsageRequest* request,
+                         crate::v1::DiskUsageResponse* response) override;
 
  private:
   engine::Engine* engine_ = nullptr;

@@ -59,5 +59,12 @@ TEST(SystemServiceTest, InfoWithoutAnEngineIsUnimplemented) {
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
+TEST(SystemServiceTest, DiskUsageWithoutAnEngineIsUnimplemented) {
+  SystemService service;
+  crate::v1::DiskUsageResponse resp;
+  EXPECT_EQ(service.DiskUsage(nullptr, nullptr, &resp).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
 }  // namespace
 }  // namespace crate::server

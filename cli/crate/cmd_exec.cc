@@ -1,25 +1,21 @@
 // exec: a further process in a running container, its output on ours and
 // its exit code as ours.
-#include <errno.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/crate/commands.h"
+#include "cli/crate/detach_keys.h"
 #include "cli/crate/exit_codes.h"
+#include "cli/crate/process_session.h"
+#include "cli/crate/terminal.h"
 
 namespace crate::cli {
 namespace {
-
-using ExecStream =
-    grpc::ClientReaderWriter<crate::v1::ExecRequest, crate::v1::ExecResponse>;
 
 struct ExecFlags {
   bool detach = false;
@@ -28,55 +24,9 @@ struct ExecFlags {
   std::vector<std::string> env;
   std::string workdir;
   std::string user;
+  std::string detach_keys = "ctrl-p,ctrl-q";
   CLI::App* app = nullptr;
 };
-
-// The request stream's writers: our stdin's thread and, at the end, the
-// main thread's half-close. gRPC takes one write at a time, and none after
-// the half-close.
-struct Sender {
-  std::mutex mu;
-  ExecStream* stream = nullptr;  // null once half-closed
-
-  void Write(const crate::v1::ExecRequest& request) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (stream != nullptr) stream->Write(request);
-  }
-  void WritesDone() {
-    std::lock_guard<std::mutex> lock(mu);
-    if (stream != nullptr) stream->WritesDone();
-    stream = nullptr;
-  }
-};
-
-// Our stdin to the process, then its close. Detached: a terminal's read
-// may never return, and the CLI must not wait for it to exit.
-void ForwardStdin(std::shared_ptr<Sender> sender) {
-  std::thread([sender] {
-    char buf[16 * 1024];
-    for (;;) {
-      ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      crate::v1::ExecRequest request;
-      request.set_stdin(buf, static_cast<size_t>(n));
-      sender->Write(request);
-    }
-    crate::v1::ExecRequest close;
-    close.set_close_stdin(true);
-    sender->Write(close);
-  }).detach();
-}
-
-void WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // a closed pipe of ours: the output is dropped
-    done += static_cast<size_t>(n);
-  }
-}
 
 // docker's -e NAME without a value: our own $NAME, or nothing.
 std::vector<std::string> ExpandEnv(const std::vector<std::string>& env) {
@@ -98,10 +48,13 @@ int RunExec(Context& ctx, const ExecFlags& f) {
                                    "\" requires at least 2 arguments.\nSee '",
                                    CommandPath(f.app), " --help'."));
   }
-  if (f.tty) {
-    return PrintError(
-        "-t/--tty is not supported yet: crate exec does not set up a terminal "
-        "yet");
+  absl::StatusOr<std::string> keys = ParseDetachKeys(f.detach_keys);
+  if (!keys.ok()) return PrintError(keys.status().message());
+  const bool send_stdin = f.interactive && !f.detach;
+  // docker: a terminal relayed to a stdin that is not one is refused.
+  const bool raw = f.tty && send_stdin;
+  if (raw && !IsTerminal(STDIN_FILENO)) {
+    return PrintError("the input device is not a TTY");
   }
   absl::StatusOr<Client*> client = ctx.client();
   if (!client.ok()) return PrintError(client.status().message());
@@ -113,59 +66,58 @@ int RunExec(Context& ctx, const ExecFlags& f) {
   for (const std::string& e : ExpandEnv(f.env)) s->add_env(e);
   s->set_working_dir(f.workdir);
   s->set_user(f.user);
-  s->set_stdin(f.interactive && !f.detach);
+  s->set_stdin(send_stdin);
+  s->set_tty(f.tty);
   s->set_detach(f.detach);
-
-  auto call = Client::Call(kNoDeadline);
-  std::unique_ptr<ExecStream> stream = (*client)->containers().Exec(call.get());
-  auto sender = std::make_shared<Sender>();
-  sender->stream = stream.get();
-  sender->Write(start);
-  // Without stdin to send the request side is done, which also lets the
-  // service end the call with its own status if the shim goes away.
-  if (!s->stdin()) sender->WritesDone();
-
-  crate::v1::ExecResponse response;
-  bool started = false;
-  bool exited = false;
-  int exit_code = 0;
-  while (stream->Read(&response)) {
-    switch (response.what_case()) {
-      case crate::v1::ExecResponse::kPid:
-        if (!started && s->stdin()) ForwardStdin(sender);
-        started = true;
-        break;
-      case crate::v1::ExecResponse::kStdout:
-        WriteAll(STDOUT_FILENO, response.stdout());
-        break;
-      case crate::v1::ExecResponse::kStderr:
-        WriteAll(STDERR_FILENO, response.stderr());
-        break;
-      case crate::v1::ExecResponse::kExitCode:
-        exited = true;
-        exit_code = response.exit_code();
-        break;
-      default:
-        break;
+  if (f.tty) {
+    absl::optional<WindowSize> size = TerminalSize(STDOUT_FILENO);
+    if (!size) size = TerminalSize(STDIN_FILENO);
+    if (size) {
+      s->mutable_size()->set_rows(static_cast<uint32_t>(size->rows));
+      s->mutable_size()->set_cols(static_cast<uint32_t>(size->cols));
     }
-    if (exited) break;
   }
-  sender->WritesDone();
-  if (exited) {
-    // The exit code is the answer; the call's end adds nothing to it.
-    call->TryCancel();
-    return exit_code;
-  }
-  grpc::Status status = stream->Finish();
-  if (!status.ok()) {
-    // Once the pid came the service was reached, so an UNAVAILABLE is its
-    // own word (the shim gone), not "cannot reach crated".
-    if (started) return PrintError(status.error_message());
+
+  std::shared_ptr<ExecChannel> channel = OpenExec((*client)->containers());
+  channel->Start(start);
+  ProcessOutput first;
+  if (!channel->Read(&first)) {
+    channel->WritesDone();
+    grpc::Status status = channel->Finish();
     PrintError((*client)->ErrorText(status));
     return ExitCodeForRunError(status.error_code(), status.error_message());
   }
-  if (!started) return PrintError("the service ended the exec without a pid");
-  if (f.detach) return 0;
+  if (f.detach) {
+    channel->Cancel();
+    return 0;
+  }
+  std::unique_ptr<RawTerminal> terminal;
+  if (raw) {
+    absl::StatusOr<std::unique_ptr<RawTerminal>> t =
+        RawTerminal::Enter(STDIN_FILENO);
+    if (!t.ok()) {
+      channel->Cancel();
+      return PrintError(t.status().message());
+    }
+    terminal = std::move(*t);
+  }
+  RelayOptions relay;
+  relay.send_stdin = send_stdin;
+  relay.tty = f.tty;
+  relay.detach_keys = *keys;
+  RelayResult result = Relay(channel, relay);
+  terminal.reset();
+  switch (result.end) {
+    case RelayResult::End::kExited:
+      return result.exit_code;
+    case RelayResult::End::kDetached:
+      return 0;
+    case RelayResult::End::kBroken:
+      break;
+  }
+  // Once the pid came the service was reached, so an UNAVAILABLE is its
+  // own word (the shim gone), not "cannot reach crated".
+  if (!result.status.ok()) return PrintError(result.status.error_message());
   return PrintError("the service ended the exec without an exit code");
 }
 
@@ -179,8 +131,11 @@ CLI::App* AddExec(CLI::App& parent, Context& ctx) {
   f->app->add_option("-e,--env", f->env, "Set environment variables");
   f->app->add_flag("-i,--interactive", f->interactive,
                    "Keep STDIN open even if not attached");
-  f->app->add_flag("-t,--tty", f->tty,
-                   "Allocate a pseudo-TTY (not supported yet)");
+  f->app->add_flag("-t,--tty", f->tty, "Allocate a pseudo-TTY");
+  f->app
+      ->add_option("--detach-keys", f->detach_keys,
+                   "Override the key sequence for detaching a container")
+      ->default_str(f->detach_keys);
   f->app->add_option("-u,--user", f->user,
                      "Username or UID (format: \"<name|uid>[:<group|gid>]\")");
   f->app->add_option("-w,--workdir", f->workdir,

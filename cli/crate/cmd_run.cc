@@ -8,13 +8,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli/crate/attach_session.h"
 #include "cli/crate/commands.h"
 #include "cli/crate/exit_codes.h"
 #include "cli/crate/image_names.h"
-#include "cli/crate/log_stream.h"
 #include "cli/crate/pull_progress.h"
 #include "cli/crate/run_options.h"
-#include "cli/crate/signal_proxy.h"
+#include "cli/crate/terminal.h"
 
 namespace crate::cli {
 namespace {
@@ -108,50 +108,28 @@ grpc::Status Start(Client& client, const std::string& container) {
   return client.containers().Start(call.get(), request, &response);
 }
 
-grpc::Status Wait(Client& client, const std::string& container, int* code) {
-  crate::v1::WaitContainerRequest request;
-  request.set_container(container);
-  crate::v1::WaitContainerResponse response;
-  auto call = Client::Call(kNoDeadline);
-  grpc::Status s = client.containers().Wait(call.get(), request, &response);
-  *code = response.exit_code();
-  return s;
-}
-
-// Signals sent to the CLI go to the container while it runs in front.
-SignalForwarding ForwardSignals(Client& client, const std::string& id) {
-  return SignalForwarding([&client, id](int sig) {
-    crate::v1::KillContainerRequest request;
-    request.set_container(id);
-    request.set_signal(std::to_string(sig));
-    crate::v1::KillContainerResponse response;
-    auto call = Client::Call();
-    client.containers().Kill(call.get(), request, &response);
-  });
-}
-
-// Starts the container, shows its output until it exits and returns its
-// exit code (removing it first with `remove`).
-int StartAttached(Client& client, const std::string& id, bool remove) {
-  SignalForwarding forwarding = ForwardSignals(client, id);
-  grpc::Status s = Start(client, id);
-  if (!s.ok()) {
+// Attaches, starts the container, relays it until it exits (or we
+// detach) and returns its exit code, removing it first with `remove`.
+int StartAttached(Client& client, const std::string& id, AttachSetup setup,
+                  bool remove) {
+  setup.after_attach = [&client, &id, remove]() {
+    grpc::Status s = Start(client, id);
+    if (s.ok()) return 0;
     int rc = FailRun(client, s);
     if (remove) RemoveQuietly(client, id);
     return rc;
-  }
-  LogOptions logs;
-  logs.follow = true;
-  s = StreamLogs(client, id, logs);
-  if (!s.ok()) {
-    std::fprintf(stderr, "Error: the container's output: %s\n",
-                 client.ErrorText(s).c_str());
-  }
-  int code = 0;
-  s = Wait(client, id, &code);
-  if (!s.ok()) return client.Fail(s);
-  if (remove) RemoveQuietly(client, id);
-  return code;
+  };
+  if (remove) setup.on_exit = [&client, &id] { RemoveQuietly(client, id); };
+  return AttachAndRelay(client, id, setup);
+}
+
+AttachSetup SetupFor(const RunFlags& f) {
+  AttachSetup setup;
+  setup.stdin = f.interactive;
+  setup.tty = f.tty;
+  setup.detach_keys = f.detach_keys;
+  setup.sig_proxy = f.sig_proxy;
+  return setup;
 }
 
 int RunCreate(Context& ctx, const RunCommand& cmd) {
@@ -163,10 +141,17 @@ int RunCreate(Context& ctx, const RunCommand& cmd) {
 }
 
 int RunRun(Context& ctx, const RunCommand& cmd) {
+  // Refused before anything is made, as docker does.
+  if (!cmd.flags.detach && cmd.flags.tty && cmd.flags.interactive &&
+      !IsTerminal(STDIN_FILENO)) {
+    return PrintError("the input device is not a TTY");
+  }
   Client* client = nullptr;
   std::string id;
   if (int rc = Create(ctx, cmd, &client, &id); rc != 0) return rc;
-  if (!cmd.flags.detach) return StartAttached(*client, id, cmd.flags.rm);
+  if (!cmd.flags.detach) {
+    return StartAttached(*client, id, SetupFor(cmd.flags), cmd.flags.rm);
+  }
   grpc::Status s = Start(*client, id);
   if (!s.ok()) {
     int rc = FailRun(*client, s);
@@ -199,21 +184,38 @@ struct StartFlags {
   std::vector<std::string> containers;
   bool attach = false;
   bool interactive = false;
+  std::string detach_keys = "ctrl-p,ctrl-q";
 };
 
+// What start -a needs to know of the container: its terminal and stdin.
+grpc::Status InspectConfig(Client& client, const std::string& container,
+                           crate::v1::ContainerConfig* config) {
+  crate::v1::InspectContainerRequest request;
+  request.set_container(container);
+  crate::v1::InspectContainerResponse response;
+  auto call = Client::Call();
+  grpc::Status s = client.containers().Inspect(call.get(), request, &response);
+  *config = response.config();
+  return s;
+}
+
 int RunStart(Context& ctx, const StartFlags& f) {
-  if (f.interactive) {
-    return PrintError(
-        "-i/--interactive is not supported yet: crated does not relay a "
-        "container's stdin yet");
-  }
-  if (f.attach && f.containers.size() > 1) {
+  if ((f.attach || f.interactive) && f.containers.size() > 1) {
     return PrintError(
         "you cannot start and attach multiple containers at once");
   }
   absl::StatusOr<Client*> client = ctx.client();
   if (!client.ok()) return PrintError(client.status().message());
-  if (f.attach) return StartAttached(**client, f.containers[0], false);
+  if (f.attach || f.interactive) {
+    crate::v1::ContainerConfig config;
+    grpc::Status s = InspectConfig(**client, f.containers[0], &config);
+    if (!s.ok()) return (*client)->Fail(s);
+    AttachSetup setup;
+    setup.stdin = f.interactive && config.open_stdin();
+    setup.tty = config.tty();
+    setup.detach_keys = f.detach_keys;
+    return StartAttached(**client, f.containers[0], setup, false);
+  }
   int rc = 0;
   for (const std::string& c : f.containers) {
     grpc::Status s = Start(**client, c);
@@ -236,8 +238,10 @@ CLI::App* AddStart(CLI::App& parent, Context& ctx, const std::string& name) {
       ->required();
   cmd->add_flag("-a,--attach", f->attach,
                 "Attach STDOUT/STDERR and forward signals");
-  cmd->add_flag("-i,--interactive", f->interactive,
-                "Attach container's STDIN (not supported yet)");
+  cmd->add_flag("-i,--interactive", f->interactive, "Attach container's STDIN");
+  cmd->add_option("--detach-keys", f->detach_keys,
+                  "Override the key sequence for detaching a container")
+      ->default_str(f->detach_keys);
   OnRun(cmd, ctx, [&ctx, f] { return RunStart(ctx, *f); });
   return cmd;
 }

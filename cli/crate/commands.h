@@ -26,6 +26,8 @@ void AddImageCommands(const CommandGroups& groups,
 void AddArchiveCommands(const CommandGroups& groups,
                         Context& ctx);  // cmd_archive.cc
 void AddRunCommands(const CommandGroups& groups, Context& ctx);  // cmd_run.cc
+void AddAttachCommand(const CommandGroups& groups,
+                      Context& ctx);  // cmd_attach.cc
 void AddExecCommand(const CommandGroups& groups,
                     Context& ctx);                             // cmd_exec.cc
 void AddPsCommand(const CommandGroups& groups, Context& ctx);  // cmd_ps.cc
@@ -40,6 +42,12 @@ void AddCompletionCommand(const CommandGroups& groups,
                           Context& ctx);  // cmd_completion.cc
 void AddVolumeCommands(const CommandGroups& groups,
                        Context& ctx);  // cmd_volume.cc
+void AddRegistryCommands(const CommandGroups& groups,
+                         Context& ctx);  // cmd_registry.cc
+void AddPruneCommands(const CommandGroups& groups,
+                      Context& ctx);  // cmd_prune.cc
+void AddDiskUsageCommand(const CommandGroups& groups,
+                         Context& ctx);  // cmd_df.cc
 
 }  // namespace crate::cli
 

@@ -48,6 +48,7 @@ int Main(int argc, char** argv) {
   }
   AddRunCommands(groups, ctx);
   AddExecCommand(groups, ctx);
+  AddAttachCommand(groups, ctx);
   AddPsCommand(groups, ctx);
   AddImageCommands(groups, ctx);
   AddArchiveCommands(groups, ctx);
@@ -55,6 +56,9 @@ int Main(int argc, char** argv) {
   AddLogsCommand(groups, ctx);
   AddInspectCommands(groups, ctx);
   AddSystemCommands(groups, ctx);
+  AddRegistryCommands(groups, ctx);
+  AddPruneCommands(groups, ctx);
+  AddDiskUsageCommand(groups, ctx);
   AddVolumeCommands(groups, ctx);
   AddCompletionCommand(groups, ctx);
 

@@ -145,8 +145,14 @@ void AddRunFlags(CLI::App& app, RunFlags& f) {
   app.add_flag("--rm", f.rm,
                "Automatically remove the container when it exits");
   app.add_flag("-i,--interactive", f.interactive,
-               "Keep STDIN open (not supported yet)");
-  app.add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY (not supported yet)");
+               "Keep STDIN open even if not attached");
+  app.add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
+  app.add_option("--detach-keys", f.detach_keys,
+                 "Override the key sequence for detaching a container")
+      ->default_str(f.detach_keys);
+  app.add_flag("--sig-proxy", f.sig_proxy,
+               "Proxy received signals to the process (without -t)")
+      ->default_str("true");
   // IMAGE [COMMAND] [ARG...]: the first word that is not an option ends
   // option parsing, so that the command's own flags stay its own.
   app.prefix_command();
@@ -277,12 +283,6 @@ absl::Status SplitImageAndCommand(const std::vector<std::string>& rest,
 absl::StatusOr<crate::v1::CreateContainerRequest> BuildCreateRequest(
     const RunFlags& f, const std::string& image,
     const std::vector<std::string>& cmd, const RunEnvironment& env) {
-  if (f.interactive || f.tty) {
-    return absl::UnimplementedError(
-        "-i/--interactive and -t/--tty are not supported yet: crated does "
-        "not relay a container's stdin or terminal yet; run without them "
-        "(the output is streamed), or with -d");
-  }
   crate::v1::CreateContainerRequest request;
   request.set_name(f.name);
   crate::v1::ContainerConfig& c = *request.mutable_config();
@@ -379,6 +379,8 @@ absl::StatusOr<crate::v1::CreateContainerRequest> BuildCreateRequest(
   c.set_stop_signal(f.stop_signal);
   if (f.stop_timeout) c.set_stop_timeout_seconds(*f.stop_timeout);
   c.set_auto_remove(f.rm);
+  c.set_tty(f.tty);
+  c.set_open_stdin(f.interactive);
   return request;
 }
 

@@ -50,6 +50,8 @@ struct RunFlags {
   bool rm = false;
   bool interactive = false;
   bool tty = false;
+  std::string detach_keys = "ctrl-p,ctrl-q";
+  bool sig_proxy = true;
   bool detach = false;  // run only
 };
 

@@ -234,13 +234,19 @@ TEST(RunOptionsTest, BadValuesNameTheirOption) {
       HasSubstr("sometimes"));
 }
 
-TEST(RunOptionsTest, InteractiveAndTtyAreRefusedForNow) {
+TEST(RunOptionsTest, InteractiveAndTty) {
   auto r = Build({"-it", "img", "sh"});
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr("not supported yet"));
-  EXPECT_FALSE(Build({"-i", "img"}).ok());
-  EXPECT_FALSE(Build({"--tty", "img"}).ok());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->config().tty());
+  EXPECT_TRUE(r->config().open_stdin());
+  r = Build({"-i", "img"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->config().tty());
+  EXPECT_TRUE(r->config().open_stdin());
+  r = Build({"--tty", "img"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->config().tty());
+  EXPECT_FALSE(r->config().open_stdin());
 }
 
 TEST(ParseVolumeTest, Forms) {

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/crate/terminal.h"
+
 namespace crate::cli {
 namespace {
 
@@ -21,17 +23,23 @@ std::function<void(int)>& Forward() {
   static auto* forward = new std::function<void(int)>;
   return *forward;
 }
+std::function<void()>& WindowChanged() {
+  static auto* changed = new std::function<void()>;
+  return *changed;
+}
 
 sigset_t ProxiedSet() {
   sigset_t set;
   sigemptyset(&set);
   for (int s : kProxied) sigaddset(&set, s);
+  sigaddset(&set, SIGWINCH);
   return set;
 }
 
 // What the signal would have done: the default action, taken in this
 // thread (the only one that may receive it).
 [[noreturn]] void DieBy(int sig) {
+  RestoreTerminalNow();
   std::fflush(stdout);
   signal(sig, SIG_DFL);
   sigset_t one;
@@ -48,6 +56,15 @@ void Receive() {
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGWINCH) {
+      std::function<void()> changed;
+      {
+        std::lock_guard<std::mutex> lock(Mu());
+        changed = WindowChanged();
+      }
+      if (changed) changed();
+      continue;
+    }
     std::function<void(int)> forward;
     {
       std::lock_guard<std::mutex> lock(Mu());
@@ -78,6 +95,16 @@ SignalForwarding::SignalForwarding(std::function<void(int)> forward) {
 SignalForwarding::~SignalForwarding() {
   std::lock_guard<std::mutex> lock(Mu());
   Forward() = nullptr;
+}
+
+WindowChanges::WindowChanges(std::function<void()> changed) {
+  std::lock_guard<std::mutex> lock(Mu());
+  WindowChanged() = std::move(changed);
+}
+
+WindowChanges::~WindowChanges() {
+  std::lock_guard<std::mutex> lock(Mu());
+  WindowChanged() = nullptr;
 }
 
 }  // namespace crate::cli

@@ -1,7 +1,8 @@
 // Signals sent to the CLI while it runs a container in the foreground
 // (Ctrl-C, kill) go to the container, as docker's --sig-proxy does; the
 // container decides whether to end, and `run` then exits with its code.
-// At any other time they end the CLI as they would without this.
+// At any other time they end the CLI as they would without this, with a
+// terminal in raw mode put back first.
 #ifndef CRATE_CLI_CRATE_SIGNAL_PROXY_H_
 #define CRATE_CLI_CRATE_SIGNAL_PROXY_H_
 
@@ -23,6 +24,16 @@ class SignalForwarding {
   ~SignalForwarding();
   SignalForwarding(const SignalForwarding&) = delete;
   SignalForwarding& operator=(const SignalForwarding&) = delete;
+};
+
+// While alive, each change of our terminal's size (SIGWINCH) calls
+// `changed`, on the signal thread.
+class WindowChanges {
+ public:
+  explicit WindowChanges(std::function<void()> changed);
+  ~WindowChanges();
+  WindowChanges(const WindowChanges&) = delete;
+  WindowChanges& operator=(const WindowChanges&) = delete;
 };
 
 }  // namespace crate::cli

@@ -492,6 +492,7 @@ absl::StatusOr<RemoveReport> ImageStore::Prune(const PruneOptions& options,
     for (const auto& [key, record] : state.images) {
       std::vector<std::string> tags = TagsOf(state.tags, {key});
       if (!tags.empty() && !options.all) continue;
+      if (options.selected && !options.selected(record)) continue;
       if (users && !users(record).empty()) continue;
       doomed.push_back(key);
       for (const std::string& ref : tags) {

@@ -92,6 +92,9 @@ struct RemoveReport {
 struct PruneOptions {
   // Also remove tagged images no container uses (docker image prune -a).
   bool all = false;
+  // Only images it accepts are candidates (docker's prune filters); empty:
+  // every image. Called with the store locked: it must not call back in.
+  std::function<bool(const ImageRecord&)> selected;
 };
 
 class ImageStore {

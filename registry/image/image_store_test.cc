@@ -265,6 +265,19 @@ TEST_F(ImageStoreTest, PruneAll) {
   EXPECT_EQ(list[0].record.manifest_digest, used.manifest_digest);
 }
 
+TEST_F(ImageStoreTest, PruneTakesOnlyTheSelected) {
+  ImageRecord old_one = MakeRecord("old");
+  ImageRecord new_one = MakeRecord("new");
+  for (const ImageRecord& r : {old_one, new_one}) ASSERT_OK(store_->Put(r));
+  PruneOptions options;
+  options.selected = [&](const ImageRecord& r) {
+    return r.manifest_digest == old_one.manifest_digest;
+  };
+  ASSERT_OK_AND_ASSIGN(RemoveReport report, store_->Prune(options, NoUsers()));
+  EXPECT_THAT(report.deleted, ElementsAre(old_one.manifest_digest));
+  EXPECT_OK(store_->Get(new_one.manifest_digest));
+}
+
 TEST_F(ImageStoreTest, LiveDigestsCoverEveryRecord) {
   ImageRecord a = MakeRecord("a");
   a.index_digest = Digest::Sha256Of("index");

@@ -583,20 +583,31 @@ absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
     }
     std::vector<Descriptor> blobs = doc.manifest->layers;
     blobs.insert(blobs.begin(), doc.manifest->config);
-    for (const Descriptor& b : blobs) {
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      const Descriptor& b = blobs[i];
       const std::string d = b.digest.ToString();
       ASSIGN_OR_RETURN(bool exists, client->BlobExists(host, repo, d));
-      if (exists) continue;
-      ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(b.digest));
-      RETURN_IF_ERROR(Annotate(
-          client->UploadBlobFromFd(host, repo, d, fd.get(), b.size, mount_from),
-          what));
-      ++result.blobs_uploaded;
+      if (!exists) {
+        ASSIGN_OR_RETURN(UniqueFd fd, content_.OpenBlob(b.digest));
+        RETURN_IF_ERROR(
+            Annotate(client->UploadBlobFromFd(host, repo, d, fd.get(), b.size,
+                                              mount_from),
+                     what));
+        ++result.blobs_uploaded;
+      }
+      // Platforms of an index share layers: each is reported once.
+      if (i > 0 && std::none_of(result.layers.begin(), result.layers.end(),
+                                [&](const PushedLayer& l) {
+                                  return l.digest == b.digest;
+                                })) {
+        result.layers.push_back({b.digest, b.size, !exists});
+      }
     }
     ASSIGN_OR_RETURN(std::string pushed,
                      client->PutManifest(host, repo, reference, bytes,
                                          doc.manifest->media_type));
     ++result.manifests_pushed;
+    result.manifest_size = bytes.size();
     return Digest::Parse(pushed).status();
   };
 
@@ -616,6 +627,7 @@ absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
           client->PutManifest(host, repo, tag_or_digest, index->first,
                               index->second.media_type));
       ASSIGN_OR_RETURN(result.manifest_digest, Digest::Parse(pushed));
+      result.manifest_size = index->first.size();
       result.pushed_index = true;
       return result;
     }

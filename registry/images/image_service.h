@@ -121,11 +121,20 @@ struct PushOptions {
   bool platform_only = false;
 };
 
+struct PushedLayer {
+  Digest digest;  // the layer's blob
+  uint64_t size = 0;
+  bool uploaded = false;  // false: the registry had it already
+};
+
 struct PushResult {
   Reference destination;
   // What the destination now points at: the index when it was pushed, else
   // the platform manifest.
   Digest manifest_digest;
+  uint64_t manifest_size = 0;  // bytes of that document
+  // The layers of the pushed manifests, bottom first, each blob once.
+  std::vector<PushedLayer> layers;
   bool pushed_index = false;
   size_t manifests_pushed = 0;  // platform manifests
   uint64_t blobs_uploaded = 0;  // the others were there already

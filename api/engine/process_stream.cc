@@ -1,4 +1,4 @@
-#include "api/engine/exec_session.h"
+#include "api/engine/process_stream.h"
 
 #include <algorithm>
 
@@ -10,10 +10,11 @@
 
 namespace crate::engine {
 
-absl::StatusOr<absl::optional<ExecFrame>> ExecSession::Read(
+absl::StatusOr<absl::optional<StreamFrame>> ProcessStream::Read(
     absl::Duration timeout) {
-  if (!conn_) return absl::FailedPreconditionError("the exec is detached");
-  if (exited_) return absl::FailedPreconditionError("the exec has exited");
+  if (!conn_)
+    return absl::FailedPreconditionError("the process is not attached");
+  if (exited_) return absl::FailedPreconditionError("the process has exited");
   absl::Time deadline = absl::Now() + timeout;
   for (;;) {
     absl::Duration left =
@@ -30,16 +31,16 @@ absl::StatusOr<absl::optional<ExecFrame>> ExecSession::Read(
     }
     if (msg->contains("exit") && (*msg)["exit"].is_number_integer()) {
       exited_ = true;
-      ExecFrame f;
-      f.kind = ExecFrame::Kind::kExit;
+      StreamFrame f;
+      f.kind = StreamFrame::Kind::kExit;
       f.exit_code = (*msg)["exit"].get<int>();
       return f;
     }
     if (msg->contains("stream") && (*msg)["stream"].is_string() &&
         msg->contains("data") && (*msg)["data"].is_string()) {
-      ExecFrame f;
-      f.kind = (*msg)["stream"] == "stderr" ? ExecFrame::Kind::kStderr
-                                            : ExecFrame::Kind::kStdout;
+      StreamFrame f;
+      f.kind = (*msg)["stream"] == "stderr" ? StreamFrame::Kind::kStderr
+                                            : StreamFrame::Kind::kStdout;
       if (!absl::Base64Unescape((*msg)["data"].get_ref<const std::string&>(),
                                 &f.data)) {
         return absl::DataLossError("the shim sent output that is not base64");
@@ -52,12 +53,13 @@ absl::StatusOr<absl::optional<ExecFrame>> ExecSession::Read(
   }
 }
 
-absl::Status ExecSession::Send(const nlohmann::json& frame) {
-  if (!conn_) return absl::FailedPreconditionError("the exec is detached");
+absl::Status ProcessStream::Send(const nlohmann::json& frame) {
+  if (!conn_)
+    return absl::FailedPreconditionError("the process is not attached");
   return shim::SendMessage(conn_->fd(), frame);
 }
 
-absl::Status ExecSession::WriteStdin(absl::string_view data) {
+absl::Status ProcessStream::WriteStdin(absl::string_view data) {
   // Frames stay well under the message limit however much the client
   // sends at once.
   while (!data.empty()) {
@@ -69,9 +71,9 @@ absl::Status ExecSession::WriteStdin(absl::string_view data) {
   return absl::OkStatus();
 }
 
-absl::Status ExecSession::CloseStdin() { return Send({{"close", "stdin"}}); }
+absl::Status ProcessStream::CloseStdin() { return Send({{"close", "stdin"}}); }
 
-absl::Status ExecSession::Resize(int rows, int cols) {
+absl::Status ProcessStream::Resize(int rows, int cols) {
   return Send({{"resize", {rows, cols}}});
 }
 

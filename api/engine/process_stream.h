@@ -1,9 +1,10 @@
-// One exec'd process's stream, as crated's handlers see it: the frames the
-// shim sends an attached connection (docs/SERVICE.md) turned into typed
-// output, and stdin, its close and resizes sent back. No gRPC here: the
-// server reads and writes this from its handler threads.
-#ifndef CRATE_API_ENGINE_EXEC_SESSION_H_
-#define CRATE_API_ENGINE_EXEC_SESSION_H_
+// One process's stream (an exec'd process, or the container's own when
+// attached), as crated's handlers see it: the frames the shim sends an
+// attached connection (docs/SERVICE.md) turned into typed output, and
+// stdin, its close and resizes sent back. No gRPC here: the server reads
+// and writes this from its handler threads.
+#ifndef CRATE_API_ENGINE_PROCESS_STREAM_H_
+#define CRATE_API_ENGINE_PROCESS_STREAM_H_
 
 #include <sys/types.h>
 
@@ -17,20 +18,21 @@
 
 namespace crate::engine {
 
-struct ExecFrame {
+struct StreamFrame {
   enum class Kind { kStdout, kStderr, kExit };
   Kind kind = Kind::kStdout;
   std::string data;   // kStdout, kStderr
   int exit_code = 0;  // kExit: the last frame
 };
 
-class ExecSession {
+class ProcessStream {
  public:
   // A detached exec: its pid and nothing to read.
-  ExecSession(std::string exec_id, pid_t pid)
+  ProcessStream(std::string exec_id, pid_t pid)
       : exec_id_(std::move(exec_id)), pid_(pid) {}
-  // An exec whose output `attached` (answered attach) carries.
-  ExecSession(std::string exec_id, pid_t pid, ShimConnection attached)
+  // A process whose output `attached` (answered attach) carries; the
+  // container's own has the exec_id "".
+  ProcessStream(std::string exec_id, pid_t pid, ShimConnection attached)
       : exec_id_(std::move(exec_id)), pid_(pid), conn_(std::move(attached)) {}
 
   const std::string& exec_id() const { return exec_id_; }
@@ -41,7 +43,7 @@ class ExecSession {
   // caller can check on its own client between frames). Unavailable when
   // the shim went away before the exit frame; FailedPrecondition once the
   // exit frame was read or when not attached.
-  absl::StatusOr<absl::optional<ExecFrame>> Read(absl::Duration timeout);
+  absl::StatusOr<absl::optional<StreamFrame>> Read(absl::Duration timeout);
 
   // May be called from another thread than Read: a SOCK_SEQPACKET socket
   // takes one sender and one receiver at once.
@@ -60,4 +62,4 @@ class ExecSession {
 
 }  // namespace crate::engine
 
-#endif  // CRATE_API_ENGINE_EXEC_SESSION_H_
+#endif  // CRATE_API_ENGINE_PROCESS_STREAM_H_
