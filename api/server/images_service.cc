@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/engine/prune_filter.h"
+#include "api/engine/tree_usage.h"
 #include "api/server/status_convert.h"
 #include "registry/archive/format.h"
 #include "registry/image/image.h"
@@ -305,8 +306,26 @@ grpc::Status ImagesService::Prune(grpc::ServerContext* context,
     auto id = ids.find(d);
     response->add_deleted(id != ids.end() ? id->second : d.ToString());
   }
+  // docker counts unpacked layers: the snapshots GC is about to take are
+  // measured first (a dry run names them), then the blobs it frees added.
+  uint64_t unpacked = 0;
+  registry::GcOptions look;
+  look.dry_run = true;
+  absl::StatusOr<registry::ServiceGcReport> doomed =
+      images_->GarbageCollect(look);
+  if (doomed.ok()) {
+    engine::TreeUsage counter;
+    for (const std::string& chain : doomed->removed_snapshots) {
+      absl::StatusOr<std::string> fs = images_->snapshots().FsDir(chain);
+      if (!fs.ok()) continue;
+      absl::StatusOr<uint64_t> bytes = counter.Add(*fs);
+      if (bytes.ok()) unpacked += *bytes;
+    }
+  }
   absl::StatusOr<registry::ServiceGcReport> gc = images_->GarbageCollect();
-  if (gc.ok()) response->set_reclaimed_bytes(gc->content.bytes_freed);
+  if (gc.ok()) {
+    response->set_reclaimed_bytes(gc->content.bytes_freed + unpacked);
+  }
   return grpc::Status::OK;
 }
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/crate/commands.h"
-#include "cli/crate/confirm.h"
+#include "cli/crate/prompt.h"
 #include "cli/crate/prune_output.h"
 
 namespace crate::cli {
@@ -73,7 +73,9 @@ Pruned PruneVolumes(Client& client, const std::vector<std::string>& filters) {
 }
 
 int ContainerPrune(Context& ctx, const PruneFlags& f) {
-  if (!f.force && !Confirm(ContainerPruneWarning(), stdin, stdout)) return 0;
+  if (!f.force &&
+      !Confirm(stdin, stdout, PruneQuestion(ContainerPruneWarning())))
+    return 0;
   absl::StatusOr<Client*> client = ctx.client();
   if (!client.ok()) return PrintError(client.status().message());
   Pruned p = PruneContainers(**client, f.filters);
@@ -83,7 +85,9 @@ int ContainerPrune(Context& ctx, const PruneFlags& f) {
 }
 
 int ImagePrune(Context& ctx, const PruneFlags& f) {
-  if (!f.force && !Confirm(ImagePruneWarning(f.all), stdin, stdout)) return 0;
+  if (!f.force &&
+      !Confirm(stdin, stdout, PruneQuestion(ImagePruneWarning(f.all))))
+    return 0;
   absl::StatusOr<Client*> client = ctx.client();
   if (!client.ok()) return PrintError(client.status().message());
   Pruned p = PruneImages(**client, f.all, f.filters);
@@ -109,8 +113,9 @@ int SystemPrune(Context& ctx, const PruneFlags& f) {
     }
     if (!s.ok()) return (*client)->Fail(s);
   }
-  if (!f.force && !Confirm(SystemPruneWarning(f.all, f.volumes, f.filters),
-                           stdin, stdout)) {
+  if (!f.force && !Confirm(stdin, stdout,
+                           PruneQuestion(SystemPruneWarning(f.all, f.volumes,
+                                                            f.filters)))) {
     return 0;
   }
   uint64_t reclaimed = 0;

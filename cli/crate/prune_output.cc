@@ -36,6 +36,10 @@ std::string SystemPruneWarning(bool all, bool volumes,
   return out;
 }
 
+std::string PruneQuestion(absl::string_view warning) {
+  return absl::StrCat(warning, "\nAre you sure you want to continue?");
+}
+
 std::string DeletedContainersText(
     const crate::v1::PruneContainersResponse& response) {
   if (response.removed().empty()) return "";

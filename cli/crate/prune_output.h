@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "api/proto/crate/v1/containers.pb.h"
 #include "api/proto/crate/v1/images.pb.h"
 #include "api/proto/crate/v1/volumes.pb.h"
@@ -20,6 +21,10 @@ std::string ContainerPruneWarning();
 std::string ImagePruneWarning(bool all);
 std::string SystemPruneWarning(bool all, bool volumes,
                                const std::vector<std::string>& filters);
+
+// The warning and docker's "Are you sure you want to continue?" under it,
+// for prompt.h's Confirm.
+std::string PruneQuestion(absl::string_view warning);
 
 // "Deleted Containers:\n<id>\n...": empty when nothing was deleted.
 std::string DeletedContainersText(

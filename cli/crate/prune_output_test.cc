@@ -28,6 +28,12 @@ TEST(PruneOutputTest, Warnings) {
             "  - label=a\n");
 }
 
+TEST(PruneOutputTest, Question) {
+  EXPECT_EQ(PruneQuestion(ContainerPruneWarning()),
+            "WARNING! This will remove all stopped containers.\n"
+            "Are you sure you want to continue?");
+}
+
 TEST(PruneOutputTest, DeletedContainers) {
   crate::v1::PruneContainersResponse r;
   EXPECT_EQ(DeletedContainersText(r), "");
