@@ -278,6 +278,7 @@ bool Engine::FreeNameOfRemovedOnExit(const std::string& name) {
   }
   // Exited and to be removed: only its shim's last seconds kept it.
   Teardown(*holder);
+  volumes_->RemoveAnonymousOf(*holder);
   return true;
 }
 
@@ -416,6 +417,7 @@ ContainerInfo Engine::Refresh(const ContainerRecord& record) {
       // while the shim stays on for late clients: an attached one is still
       // to get the exit.
       Teardown(record);
+      volumes_->RemoveAnonymousOf(record);  // as docker's --rm does
       info.removed = true;
       return info;
     }
@@ -602,6 +604,11 @@ absl::StatusOr<std::unique_ptr<ProcessStream>> Engine::Attach(
     const std::string& ref, const AttachOptions& o) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
+  if (info.status == Status::kExited && !info.removed && o.ready_exited) {
+    RETURN_IF_ERROR(Respawn(info.record));
+    ASSIGN_OR_RETURN(record, containers_->Get(record.id));
+    info = Refresh(record);
+  }
   if (info.status != Status::kRunning && info.status != Status::kCreated) {
     return absl::FailedPreconditionError(
         absl::StrCat("container ", record.name, " is ", StatusName(info.status),

@@ -86,6 +86,9 @@ struct AttachOptions {
   bool stdin = false;  // the container must have been created with stdin
   bool stdout = true;
   bool stderr = true;
+  // An exited container is readied to start again (a new shim) and
+  // attached to, for a Start that follows.
+  bool ready_exited = false;
 };
 
 class Engine {

@@ -338,12 +338,17 @@ grpc::Status ContainersService::Attach(
   options.stdin = first.start().stdin();
   options.stdout = first.start().stdout();
   options.stderr = first.start().stderr();
+  options.ready_exited = first.start().start();
   absl::StatusOr<std::unique_ptr<engine::ProcessStream>> session =
       engine_->Attach(first.start().container(), options);
   if (!session.ok()) return ToGrpcStatus(session.status());
   crate::v1::AttachResponse response;
   response.set_attached(true);
   if (!stream->Write(response)) return grpc::Status::CANCELLED;
+  if (first.start().start()) {
+    absl::Status started = engine_->Start(first.start().container());
+    if (!started.ok()) return ToGrpcStatus(started);
+  }
   return RelayProcess(context, stream, session->get());
 }
 

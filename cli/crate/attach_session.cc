@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
 #include "cli/crate/detach_keys.h"
+#include "cli/crate/exit_codes.h"
 #include "cli/crate/process_session.h"
 #include "cli/crate/signal_proxy.h"
 #include "cli/crate/terminal.h"
@@ -31,6 +32,7 @@ int AttachAndRelay(Client& client, const std::string& container,
   start.mutable_start()->set_stdin(setup.stdin);
   start.mutable_start()->set_stdout(true);
   start.mutable_start()->set_stderr(true);
+  start.mutable_start()->set_start(setup.start);
   channel->Start(start);
   ProcessOutput first;
   if (!channel->Read(&first)) {
@@ -59,12 +61,6 @@ int AttachAndRelay(Client& client, const std::string& container,
     }
     terminal = std::move(*t);
   }
-  if (setup.after_attach) {
-    if (int rc = setup.after_attach(); rc != 0) {
-      channel->Cancel();
-      return rc;
-    }
-  }
 
   RelayOptions relay;
   relay.send_stdin = setup.stdin;
@@ -81,7 +77,15 @@ int AttachAndRelay(Client& client, const std::string& container,
     case RelayResult::End::kBroken:
       break;
   }
-  if (!result.status.ok()) return client.Fail(result.status);
+  if (!result.status.ok()) {
+    client.Fail(result.status);
+    if (!setup.start) return kExitCrateError;
+    // Most likely the start's own failure: docker's codes for a command
+    // that could not be run (126) or found (127).
+    if (setup.on_start_failed) setup.on_start_failed();
+    return ExitCodeForRunError(result.status.error_code(),
+                               result.status.error_message());
+  }
   return PrintError(absl::StrCat("the service ended the attach to ", container,
                                  " without the container's exit code"));
 }

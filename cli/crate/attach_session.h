@@ -16,10 +16,12 @@ struct AttachSetup {
   bool tty = false;    // the container has a terminal
   std::string detach_keys = "ctrl-p,ctrl-q";
   bool sig_proxy = true;  // without a terminal: signals to the container
-  // Runs once attached, before the relay (the start of run and start -a);
-  // its failure is the command's.
-  std::function<int()> after_attach;
-  // Runs when the container has exited (run --rm).
+  // Start it once attached (run, start -a): a created container, or an
+  // exited one again.
+  bool start = false;
+  // Runs when the start failed, or when the container has exited (run
+  // --rm removes it).
+  std::function<void()> on_start_failed;
   std::function<void()> on_exit;
 };
 

@@ -1,5 +1,5 @@
-// stop, kill, rm and wait: each takes containers by name, ID or ID prefix,
-// goes on past one that fails, and exits 125 if any did.
+// stop, restart, kill, rm and wait: each takes containers by name, ID or ID
+// prefix, goes on past one that fails, and exits 125 if any did.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -51,6 +51,30 @@ int Stop(Context& ctx, const LifecycleFlags& f) {
                                         : kNoDeadline);
         *out = c;
         return client.containers().Stop(call.get(), request, &response);
+      });
+}
+
+// docker's restart: stop (the signal, then SIGKILL after the timeout),
+// then start under a new shim; a container that is not running is just
+// started.
+int Restart(Context& ctx, const LifecycleFlags& f) {
+  return ForEach(
+      ctx, f, [&f](Client& client, const std::string& c, std::string* out) {
+        crate::v1::StopContainerRequest stop;
+        stop.set_container(c);
+        stop.set_timeout_seconds(f.timeout);
+        crate::v1::StopContainerResponse stopped;
+        auto call =
+            Client::Call(f.timeout >= 0 ? absl::Seconds(f.timeout) + kQuickCall
+                                        : kNoDeadline);
+        grpc::Status s = client.containers().Stop(call.get(), stop, &stopped);
+        if (!s.ok()) return s;
+        crate::v1::StartContainerRequest start;
+        start.set_container(c);
+        crate::v1::StartContainerResponse started;
+        auto start_call = Client::Call(kCreateCall);
+        *out = c;
+        return client.containers().Start(start_call.get(), start, &started);
       });
 }
 
@@ -111,6 +135,12 @@ void AddAll(CLI::App& parent, Context& ctx, const char* rm_name) {
   auto stop = std::make_shared<LifecycleFlags>();
   Add(parent, ctx, "stop", "Stop one or more running containers", stop, Stop)
       ->add_option("-t,--time,--timeout", stop->timeout,
+                   "Seconds to wait before killing the container (default: the "
+                   "container's own, 10)");
+  auto restart = std::make_shared<LifecycleFlags>();
+  Add(parent, ctx, "restart", "Restart one or more containers", restart,
+      Restart)
+      ->add_option("-t,--time,--timeout", restart->timeout,
                    "Seconds to wait before killing the container (default: the "
                    "container's own, 10)");
   auto kill = std::make_shared<LifecycleFlags>();

@@ -108,18 +108,16 @@ grpc::Status Start(Client& client, const std::string& container) {
   return client.containers().Start(call.get(), request, &response);
 }
 
-// Attaches, starts the container, relays it until it exits (or we
-// detach) and returns its exit code, removing it first with `remove`.
+// Attaches, starts the container (in the same call), relays it until it
+// exits (or we detach) and returns its exit code, removing it first with
+// `remove`.
 int StartAttached(Client& client, const std::string& id, AttachSetup setup,
                   bool remove) {
-  setup.after_attach = [&client, &id, remove]() {
-    grpc::Status s = Start(client, id);
-    if (s.ok()) return 0;
-    int rc = FailRun(client, s);
-    if (remove) RemoveQuietly(client, id);
-    return rc;
-  };
-  if (remove) setup.on_exit = [&client, &id] { RemoveQuietly(client, id); };
+  setup.start = true;
+  if (remove) {
+    setup.on_exit = [&client, &id] { RemoveQuietly(client, id); };
+    setup.on_start_failed = setup.on_exit;
+  }
   return AttachAndRelay(client, id, setup);
 }
 

@@ -105,9 +105,9 @@ test_usage_and_flags() {
   crate run
   expect_eq "run without image rc" 125 "$RC"
   expect_contains "run without image" "\"crate run\" requires at least 1 argument." "$ERR"
-  crate run -it "$IMG" sh
-  expect_eq "run -it rc" 125 "$RC"
-  expect_contains "run -it refused" "not supported yet" "$ERR"
+  crate run -it --name not-a-tty "$IMG" sh </dev/null
+  expect_eq "run -it without a terminal rc" 125 "$RC"
+  expect_contains "run -it without a terminal" "the input device is not a TTY" "$ERR"
   crate nosuchcommand
   expect_eq "unknown command rc" 125 "$RC"
   crate completion bash
@@ -369,9 +369,12 @@ test_exec() {
   expect_eq "exec -i" "hi" "$OUT"
   OUT="$(echo hi | "$CRATE" exec ex cat 2>"$WORK/err")"
   expect_eq "exec without -i does not read our stdin" "" "$OUT"
-  crate exec -t ex true
-  expect_eq "exec -t rc" 125 "$RC"
-  expect_contains "exec -t" "not supported yet" "$ERR"
+  crate exec -t ex sh -c 'test -t 1 && echo on-a-tty'
+  expect_eq "exec -t rc" 0 "$RC"
+  expect_eq "exec -t: stdout is a terminal" "on-a-tty" "$(tr -d '\r' <<<"$OUT")"
+  crate exec -it ex true </dev/null
+  expect_eq "exec -it without a terminal rc" 125 "$RC"
+  expect_contains "exec -it without a terminal" "the input device is not a TTY" "$ERR"
   crate exec -d ex sh -c 'echo detached >/tmp/exec-d'
   expect_eq "exec -d rc" 0 "$RC"
   expect_eq "exec -d prints nothing" "" "$OUT"
@@ -421,6 +424,51 @@ test_signal_forwarding() {
   crate rm sig
 }
 
+# docker's start of an exited container runs it again (same log, same
+# writable layer); restart stops and starts.
+test_start_again_and_restart() {
+  crate run --name again "$IMG" sh -c 'echo run >>/count; wc -l </count'
+  expect_eq "first run" "1" "$OUT"
+  crate start -a again
+  expect_eq "start -a of an exited container rc" 0 "$RC"
+  expect_eq "second run sees the first one's file" "2" "$OUT"
+  crate start again
+  expect_eq "start of an exited container rc" 0 "$RC"
+  crate wait again
+  crate logs again
+  expect_eq "the log holds every run" "$(printf '1\n2\n3')" "$OUT"
+  crate rm again
+  crate run -d --name rs "$IMG" sh -c 'trap "exit 0" TERM; echo up; while true; do sleep 0.1; done'
+  local first_pid second_pid
+  first_pid="$("$CRATE" inspect -f '{{.State.Pid}}' rs)"
+  crate restart -t 5 rs
+  expect_eq "restart rc" 0 "$RC"
+  expect_eq "restart prints the name" "rs" "$OUT"
+  crate ps --format '{{.Names}} {{.State}}' --filter name=rs
+  expect_eq "running after restart" "rs running" "$OUT"
+  second_pid="$("$CRATE" inspect -f '{{.State.Pid}}' rs)"
+  [ "$first_pid" != "$second_pid" ] || fail "restart: the same init pid $first_pid"
+  crate restart nosuch
+  expect_eq "restart of a missing container rc" 125 "$RC"
+  crate rm -f rs
+}
+
+# --rm with -d: removed after the exit by the service, and its name free.
+test_auto_remove_detached() {
+  crate run -d --rm --name gone "$IMG" true
+  expect_eq "run -d --rm rc" 0 "$RC"
+  local i
+  for i in $(seq 100); do
+    [ -z "$("$CRATE" ps -aq --filter name=gone)" ] && break
+    sleep 0.1
+  done
+  expect_eq "run -d --rm: gone after its exit" "" "$("$CRATE" ps -aq --filter name=gone)"
+  crate run -d --rm --name gone "$IMG" true
+  crate wait gone  # exited; its shim may linger a few seconds
+  crate run --rm --name gone "$IMG" echo reused
+  expect_eq "the name of an exited --rm container is free at once" "reused" "$OUT"
+}
+
 test_nothing_left() {
   crate ps -a -q
   expect_eq "no containers left" "" "$OUT"
@@ -433,7 +481,8 @@ for t in test_usage_and_flags test_version_and_info test_pull test_images_tag_rm
 done
 if [ -x "$SHIM" ]; then
   for t in test_run_exit_codes test_detached_ps_logs_stop_rm test_kill_and_forced_rm \
-    test_create_and_start test_exec test_signal_forwarding test_nothing_left; do
+    test_create_and_start test_exec test_signal_forwarding test_start_again_and_restart \
+    test_auto_remove_detached test_nothing_left; do
     echo "== $t"
     "$t"
   done
