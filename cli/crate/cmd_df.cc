@@ -17,10 +17,12 @@ struct DfFlags {
   std::string format;
 };
 
-// The listings -v joins with the usage, for names, times and commands.
+// The listings -v joins with the usage, for names, times, commands and
+// the volumes each container uses (none from a crated without volumes).
 grpc::Status Listings(Client& client,
                       std::vector<crate::v1::ImageSummary>* images,
-                      std::vector<crate::v1::ContainerSummary>* containers) {
+                      std::vector<crate::v1::ContainerSummary>* containers,
+                      std::vector<crate::v1::Volume>* volumes) {
   crate::v1::ListImagesRequest all_images;
   all_images.set_all(true);
   crate::v1::ListImagesResponse listed_images;
@@ -36,6 +38,15 @@ grpc::Status Listings(Client& client,
   if (!s.ok()) return s;
   containers->assign(listed_containers.containers().begin(),
                      listed_containers.containers().end());
+  crate::v1::ListVolumesResponse listed_volumes;
+  call = Client::Call();
+  s = client.volumes().List(call.get(), crate::v1::ListVolumesRequest(),
+                            &listed_volumes);
+  if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED)
+    return grpc::Status::OK;
+  if (!s.ok()) return s;
+  volumes->assign(listed_volumes.volumes().begin(),
+                  listed_volumes.volumes().end());
   return grpc::Status::OK;
 }
 
@@ -52,9 +63,10 @@ int Df(Context& ctx, const DfFlags& f) {
   if (f.verbose) {
     std::vector<crate::v1::ImageSummary> images;
     std::vector<crate::v1::ContainerSummary> containers;
-    s = Listings(**client, &images, &containers);
+    std::vector<crate::v1::Volume> volumes;
+    s = Listings(**client, &images, &containers, &volumes);
     if (!s.ok()) return (*client)->Fail(s);
-    out = VerboseDiskUsage(usage, images, containers, absl::Now());
+    out = VerboseDiskUsage(usage, images, containers, volumes, absl::Now());
   } else {
     out = RenderRows(DiskUsageRows(usage), f.format, kDiskUsageTable,
                      DiskUsageHeaders());

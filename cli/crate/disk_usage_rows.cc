@@ -17,7 +17,13 @@ constexpr char kContainersVerbose[] =
     ".RunningFor}}\t{{.Status}}\t{{.Names}}";
 constexpr char kVolumesVerbose[] = "table {{.Name}}\t{{.Links}}\t{{.Size}}";
 
+// docker's df prints go-units' HumanSize (four digits) but the columns it
+// shares with images and ps (an image's and a container's own SIZE) with
+// three, as those commands do.
 std::string Size(uint64_t bytes) {
+  return HumanSizeWithPrecision(static_cast<double>(bytes), 4);
+}
+std::string Size3(uint64_t bytes) {
   return HumanSize(static_cast<double>(bytes));
 }
 
@@ -66,7 +72,7 @@ absl::StatusOr<std::string> VerboseDiskUsage(
     const crate::v1::DiskUsageResponse& usage,
     const std::vector<crate::v1::ImageSummary>& images,
     const std::vector<crate::v1::ContainerSummary>& containers,
-    absl::Time now) {
+    const std::vector<crate::v1::Volume>& volumes, absl::Time now) {
   std::vector<Json> rows;
   for (const auto& item : usage.images()) {
     crate::v1::ImageSummary image;
@@ -75,7 +81,7 @@ absl::StatusOr<std::string> VerboseDiskUsage(
       if (s.id() == item.id()) image = s;
     }
     for (Json& row : ImageRows(image, now, /*trunc=*/true)) {
-      row["Size"] = Size(item.size_bytes());
+      row["Size"] = Size3(item.size_bytes());
       row["SharedSize"] = Size(item.shared_size_bytes());
       row["UniqueSize"] = Size(item.size_bytes() - item.shared_size_bytes());
       row["Containers"] = std::to_string(item.containers());
@@ -95,8 +101,14 @@ absl::StatusOr<std::string> VerboseDiskUsage(
       if (c.id() == item.id()) container = c;
     }
     Json row = ContainerRow(container, now, /*trunc=*/true);
-    row["LocalVolumes"] = "0";
-    row["Size"] = Size(item.size_bytes());
+    int local_volumes = 0;
+    for (const crate::v1::Volume& v : volumes) {
+      for (const std::string& user : v.containers()) {
+        if (user == item.id()) ++local_volumes;
+      }
+    }
+    row["LocalVolumes"] = std::to_string(local_volumes);
+    row["Size"] = Size3(item.size_bytes());
     rows.push_back(std::move(row));
   }
   absl::StatusOr<std::string> containers_table =

@@ -15,6 +15,7 @@
 #include "api/proto/crate/v1/containers.pb.h"
 #include "api/proto/crate/v1/images.pb.h"
 #include "api/proto/crate/v1/system.pb.h"
+#include "api/proto/crate/v1/volumes.pb.h"
 #include "cli/crate/format_template.h"
 
 namespace crate::cli {
@@ -33,11 +34,13 @@ std::string ReclaimableText(uint64_t reclaimable, uint64_t total);
 
 // The three -v sections. Images and containers are joined with their
 // listings (names, creation, command, status) by ID; an item the listing
-// lacks (removed in between) is shown by ID alone.
+// lacks (removed in between) is shown by ID alone. A container's LOCAL
+// VOLUMES are the volumes that name it among their users.
 absl::StatusOr<std::string> VerboseDiskUsage(
     const crate::v1::DiskUsageResponse& usage,
     const std::vector<crate::v1::ImageSummary>& images,
-    const std::vector<crate::v1::ContainerSummary>& containers, absl::Time now);
+    const std::vector<crate::v1::ContainerSummary>& containers,
+    const std::vector<crate::v1::Volume>& volumes, absl::Time now);
 
 }  // namespace crate::cli
 

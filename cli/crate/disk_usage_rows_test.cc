@@ -56,8 +56,15 @@ TEST(DiskUsageRowsTest, VerboseJoinsTheListings) {
   container.set_image("busybox");
   container.add_command("sh");
   container.set_status(crate::v1::EXITED);
-  absl::StatusOr<std::string> out =
-      VerboseDiskUsage(Usage(), {image}, {container}, absl::Now());
+  container.set_created_unix_nanos(absl::ToUnixNanos(absl::Now()));
+  crate::v1::Volume data;
+  data.set_name("data");
+  data.add_containers("cccccccccccc0000");
+  crate::v1::Volume other;
+  other.set_name("other");
+  other.add_containers("dddddddddddd0000");
+  absl::StatusOr<std::string> out = VerboseDiskUsage(
+      Usage(), {image}, {container}, {data, other}, absl::Now());
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_NE(out->find("Images space usage:\n\nREPOSITORY   TAG       IMAGE ID"),
             std::string::npos)
@@ -73,7 +80,9 @@ TEST(DiskUsageRowsTest, VerboseJoinsTheListings) {
   EXPECT_NE(out->find("\nContainers space usage:\n\nCONTAINER ID   IMAGE"),
             std::string::npos)
       << *out;
-  EXPECT_NE(out->find("cccccccccccc   busybox   \"sh\""), std::string::npos)
+  EXPECT_NE(
+      out->find("cccccccccccc   busybox   \"sh\"      1               12B"),
+      std::string::npos)
       << *out;
   EXPECT_NE(out->find("\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     "
                       "SIZE\n"),

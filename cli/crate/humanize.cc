@@ -30,7 +30,9 @@ std::string HumanDuration(absl::Duration d) {
   return absl::StrCat(absl::ToInt64Hours(d) / 24 / 365, " years");
 }
 
-std::string HumanSize(double bytes) {
+std::string HumanSize(double bytes) { return HumanSizeWithPrecision(bytes, 3); }
+
+std::string HumanSizeWithPrecision(double bytes, int digits) {
   static constexpr const char* kUnits[] = {"B",  "kB", "MB", "GB", "TB",
                                            "PB", "EB", "ZB", "YB"};
   size_t unit = 0;
@@ -39,7 +41,7 @@ std::string HumanSize(double bytes) {
     ++unit;
   }
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.3g%s", bytes, kUnits[unit]);
+  std::snprintf(buf, sizeof(buf), "%.*g%s", digits, bytes, kUnits[unit]);
   return buf;
 }
 

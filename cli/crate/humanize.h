@@ -15,8 +15,12 @@ namespace crate::cli {
 // "Less than a second", "3 seconds", "About a minute", "5 hours", "2 weeks".
 std::string HumanDuration(absl::Duration d);
 
-// Decimal units with three significant digits: "123B", "4.26MB", "1.1GB".
+// Decimal units with three significant digits: "123B", "4.26MB", "1.1GB"
+// (what docker's images and ps print).
 std::string HumanSize(double bytes);
+// The same with `digits` significant digits; docker's system df and the
+// prunes' totals print four ("102.4kB"), go-units' own default.
+std::string HumanSizeWithPrecision(double bytes, int digits);
 
 // Binary units with four significant digits: "1.944GiB" (docker info).
 std::string BytesSize(double bytes);

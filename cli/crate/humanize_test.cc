@@ -34,6 +34,11 @@ TEST(HumanSizeTest, ThreeSignificantDecimalDigits) {
   EXPECT_EQ(HumanSize(4261234), "4.26MB");
   EXPECT_EQ(HumanSize(1000000), "1MB");
   EXPECT_EQ(HumanSize(1.1e9), "1.1GB");
+  // go-units' HumanSize (precision 4), as system df prints it.
+  EXPECT_EQ(HumanSizeWithPrecision(102400, 4), "102.4kB");
+  EXPECT_EQ(HumanSizeWithPrecision(4261234, 4), "4.261MB");
+  EXPECT_EQ(HumanSizeWithPrecision(0, 4), "0B");
+  EXPECT_EQ(HumanSizeWithPrecision(999, 4), "999B");
 }
 
 TEST(BytesSizeTest, FourSignificantBinaryDigits) {

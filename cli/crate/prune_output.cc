@@ -74,7 +74,7 @@ std::string DeletedVolumesText(
 
 std::string ReclaimedText(uint64_t bytes) {
   return absl::StrCat("Total reclaimed space: ",
-                      HumanSize(static_cast<double>(bytes)));
+                      HumanSizeWithPrecision(static_cast<double>(bytes), 4));
 }
 
 }  // namespace crate::cli

@@ -61,7 +61,7 @@ TEST(PruneOutputTest, DeletedVolumesAndReclaimed) {
   r.add_removed("v1");
   EXPECT_EQ(DeletedVolumesText(r), "Deleted Volumes:\nv1\n");
   EXPECT_EQ(ReclaimedText(0), "Total reclaimed space: 0B");
-  EXPECT_EQ(ReclaimedText(4260000), "Total reclaimed space: 4.26MB");
+  EXPECT_EQ(ReclaimedText(4261000), "Total reclaimed space: 4.261MB");
 }
 
 }  // namespace

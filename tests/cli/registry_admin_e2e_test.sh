@@ -350,19 +350,44 @@ deleted: $other_id" "$(head -n2 <<<"$OUT")"
   expect_eq "image prune -a keeps the image in use" "$IMG:latest" "$(sort -u <<<"$OUT" | grep -v '<none>')"
   expect_eq "df images" "1 1" "$(df_counts Images)"
 
+  # Volumes in df and in system prune --volumes: an anonymous one holding
+  # 100 KiB whose container has exited, and a named one no one uses.
+  crate volume create named1
+  expect_eq "volume create rc" 0 "$RC"
+  crate run --name withvol -v /data "$IMG" sh -c 'dd if=/dev/zero of=/data/f bs=1024 count=100 2>/dev/null'
+  expect_eq "run with an anonymous volume rc" 0 "$RC"
+  local anon
+  anon="$("$CRATE" volume ls -q </dev/null | grep -v '^named1$')"
+  expect_eq "df volumes" "2 1" "$(df_counts 'Local Volumes')"
+  expect_eq "df volume bytes" "102.4kB" "$(df_field 'Local Volumes' Size)"
+  crate system df -v
+  expect_match "df -v: the anonymous volume" "^$anon +1 +102\.4kB$" "$OUT"
+  expect_match "df -v: the named volume" "^named1 +0 +0B$" "$OUT"
+  expect_match "df -v: withvol has a local volume" "^[0-9a-f]{12} .*\"sh -c dd .*\" +1 +[0-9.]+[kM]?B .* withvol$" "$OUT"
+
   # system prune: a stopped container and a dangling image.
   crate run --name done2 "$IMG" true
   crate pull "$OTHER@$other_digest"
+  crate_in "n\n" system prune --volumes
+  expect_eq "system prune --volumes's prompt" "WARNING! This will remove:
+  - all stopped containers
+  - all anonymous volumes not used by at least one container
+  - all dangling images
+
+Are you sure you want to continue? [y/N] " "$OUT"
   crate system prune --volumes -f
-  if [ "$RC" = 125 ]; then
-    expect_contains "system prune --volumes without a volumes service" "does not serve volumes" "$ERR"
-    crate ps -a -q
-    expect_eq "a refused --volumes prunes nothing" 2 "$(wc -l <<<"$OUT")"
-  else
-    expect_eq "system prune --volumes rc" 0 "$RC"
-    crate run --name done2 "$IMG" true
-    crate pull "$OTHER@$other_digest"
-  fi
+  expect_eq "system prune --volumes rc" 0 "$RC"
+  expect_contains "system prune --volumes: the container first" "Deleted Containers:" "$(head -n1 <<<"$OUT")"
+  expect_contains "system prune --volumes: its anonymous volume" "Deleted Volumes:
+$anon" "$OUT"
+  expect_contains "system prune --volumes: the dangling image" "deleted: $other_id" "$OUT"
+  crate volume ls -q
+  expect_eq "the named volume stays (docker prunes anonymous ones)" "named1" "$OUT"
+  crate volume rm named1
+  expect_eq "df: no volumes" "0 0" "$(df_counts 'Local Volumes')"
+
+  crate run --name done2 "$IMG" true
+  crate pull "$OTHER@$other_digest"
   crate_in "n\n" system prune
   expect_eq "system prune's prompt" "WARNING! This will remove:
   - all stopped containers
