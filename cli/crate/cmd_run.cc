@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/crate/attach_session.h"
 #include "cli/crate/commands.h"
+#include "cli/crate/detach_keys.h"
 #include "cli/crate/exit_codes.h"
 #include "cli/crate/image_names.h"
 #include "cli/crate/pull_progress.h"
@@ -140,9 +141,12 @@ int RunCreate(Context& ctx, const RunCommand& cmd) {
 
 int RunRun(Context& ctx, const RunCommand& cmd) {
   // Refused before anything is made, as docker does.
-  if (!cmd.flags.detach && cmd.flags.tty && cmd.flags.interactive &&
-      !IsTerminal(STDIN_FILENO)) {
-    return PrintError("the input device is not a TTY");
+  if (!cmd.flags.detach) {
+    absl::StatusOr<std::string> keys = ParseDetachKeys(cmd.flags.detach_keys);
+    if (!keys.ok()) return PrintError(keys.status().message());
+    if (cmd.flags.tty && cmd.flags.interactive && !IsTerminal(STDIN_FILENO)) {
+      return PrintError("the input device is not a TTY");
+    }
   }
   Client* client = nullptr;
   std::string id;
