@@ -4,24 +4,20 @@
 
 namespace crate::server {
 
-absl::StatusOr<std::unique_ptr<Services>> Services::Open(
-    const ServicesOptions& options) {
+absl::StatusOr<std::unique_ptr<Services>>
+Services::Open(const ServicesOptions &options) {
   std::unique_ptr<Services> s(new Services);
-  engine::EngineOptions engine;
-  engine.root = options.root;
-  engine.run = options.run;
-  engine.shim_binary = options.shim_binary;
-  engine.registries_conf = options.registries_conf;
-  ASSIGN_OR_RETURN(s->engine_, engine::Engine::Open(engine));
+  ASSIGN_OR_RETURN(s->engine_, engine::Engine::Open(options.engine));
   // What a crash or a dead shim left is settled before the first call.
   RETURN_IF_ERROR(s->engine_->Reconcile());
-  std::vector<absl::Status> volume_problems;  // left for a person, as files
+  std::vector<absl::Status> volume_problems; // left for a person, as files
   RETURN_IF_ERROR(s->engine_->volumes().Repair(&volume_problems).status());
   s->system_ = std::make_unique<SystemService>(
-      s->engine_.get(),
-      SystemFacts{options.root, options.run, options.idle_timeout_seconds});
+      s->engine_.get(), SystemFacts{options.engine.root, options.engine.run,
+                                    options.idle_timeout_seconds});
   s->images_service_ = std::make_unique<ImagesService>(
-      &s->engine_->images(), s->engine_->ImageUsers(), options.root + "/tmp");
+      &s->engine_->images(), s->engine_->ImageUsers(),
+      options.engine.root + "/tmp");
   s->containers_service_ =
       std::make_unique<ContainersService>(s->engine_.get());
   s->volumes_service_ =
@@ -29,11 +25,11 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Open(
   return s;
 }
 
-void Services::Register(grpc::ServerBuilder& builder) {
+void Services::Register(grpc::ServerBuilder &builder) {
   builder.RegisterService(system_.get());
   builder.RegisterService(images_service_.get());
   builder.RegisterService(containers_service_.get());
   builder.RegisterService(volumes_service_.get());
 }
 
-}  // namespace crate::server
+} // namespace crate::server

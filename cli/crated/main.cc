@@ -23,6 +23,7 @@
 #include "api/server/idle_tracker.h"
 #include "api/server/services.h"
 #include "cli/crate/service_starter.h"
+#include "cli/crated/config_file.h"
 #include "cli/crated/service_paths.h"
 #include "runtime/base/file_lock.h"
 #include "runtime/base/file_util.h"
@@ -41,6 +42,8 @@ struct Flags {
   std::string tls_key;
   std::string tls_client_ca;
   std::string shim;
+  std::string config_path;  // --config: must exist
+  crated::ServiceConfig config;
 };
 
 // crate-shim beside this binary (as installed) or in the build tree's
@@ -118,9 +121,16 @@ int Run(const Flags& f) {
     listeners.push_back({*std::move(fd), f.socket});
   }
 
+  server::ServicesOptions options;
+  options.engine.root = f.root;
+  options.engine.run = f.run;
+  options.engine.shim_binary = f.shim;
+  options.engine.log_max_bytes = f.config.log_max_bytes.value_or(0);
+  options.engine.default_network = f.config.default_network.value_or("");
+  options.engine.registries = f.config.registries;
+  options.idle_timeout_seconds = f.idle_timeout_seconds;
   absl::StatusOr<std::unique_ptr<server::Services>> services =
-      server::Services::Open(
-          {f.root, f.run, "", f.shim, f.idle_timeout_seconds});
+      server::Services::Open(options);
   DieIf(services.status());
 
   server::IdleTracker idle;
@@ -206,7 +216,32 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", f.tls_key, "Server private key (PEM)");
   app.add_option("--tls-client-ca", f.tls_client_ca,
                  "CA that signs the certificates of allowed clients (PEM)");
+  app.add_option("--config", f.config_path,
+                 "The configuration file (default /etc/crate/crate.toml, or "
+                 "~/.config/crate/crate.toml for a user)");
   CLI11_PARSE(app, argc, argv);
+  // The file's settings, under the flags given.
+  absl::StatusOr<crate::crated::ServiceConfig> config =
+      crate::crated::LoadServiceConfig(
+          f.config_path.empty()
+              ? crate::crated::DefaultConfigPath(
+                    crate::crated::CurrentPathEnv(), getenv("XDG_CONFIG_HOME"))
+              : f.config_path,
+          !f.config_path.empty());
+  if (!config.ok()) {
+    std::fprintf(stderr, "crated: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 1;
+  }
+  f.config = *std::move(config);
+  if (app.count("--root") == 0 && f.config.root) f.root = *f.config.root;
+  if (app.count("--run-dir") == 0 && f.config.run_dir) {
+    f.run = *f.config.run_dir;
+  }
+  if (app.count("--group") == 0 && f.config.group) f.group = *f.config.group;
+  if (app.count("--idle-timeout") == 0 && f.config.idle_timeout_seconds) {
+    f.idle_timeout_seconds = *f.config.idle_timeout_seconds;
+  }
   if (defaults.ok()) {
     if (f.root.empty()) f.root = defaults->root;
     if (f.run.empty()) f.run = defaults->run;

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/distribution/registries_conf_table.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
 
@@ -123,6 +124,11 @@ absl::StatusOr<RegistriesConf> ParseRegistriesConf(absl::string_view text,
     return absl::InvalidArgumentError(absl::StrCat(
         path, ":", e.source().begin.line, ": ", std::string(e.description())));
   }
+  return RegistriesConfFromTable(root, path);
+}
+
+absl::StatusOr<RegistriesConf> RegistriesConfFromTable(
+    const toml::table& root, const std::string& path) {
   const ConfError err(path);
   RegistriesConf conf;
   conf.path = path;

@@ -83,6 +83,10 @@ absl::StatusOr<RegistryAccess> LoadRegistryAccess(const std::string& path) {
   ASSIGN_OR_RETURN(
       RegistriesConf conf,
       LoadRegistriesConf(path.empty() ? DefaultRegistriesConfPath() : path));
+  return RegistryAccessFrom(std::move(conf));
+}
+
+RegistryAccess RegistryAccessFrom(RegistriesConf conf) {
   RegistryAccess access;
   access.certs_dir = conf.certs_dir;
   access.insecure_registries = std::move(conf.insecure_registries);

@@ -39,6 +39,7 @@
 #include "registry/archive/tar_catalog.h"
 #include "registry/content/content_store.h"
 #include "registry/distribution/client.h"
+#include "registry/distribution/registries_conf.h"
 #include "registry/image/image.h"
 #include "registry/image/image_store.h"
 #include "registry/image/manifest.h"
@@ -66,6 +67,8 @@ struct RegistryAccess {
 // The access a registries file (registries_conf.h) describes; `path` empty:
 // DefaultRegistriesConfPath(). A missing file gives the defaults.
 absl::StatusOr<RegistryAccess> LoadRegistryAccess(const std::string& path = "");
+// The access a registries configuration already read describes.
+RegistryAccess RegistryAccessFrom(RegistriesConf conf);
 
 struct PullProgress {
   enum class Stage {

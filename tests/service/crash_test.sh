@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# crated killed with SIGKILL at seeded random points while it creates,
-# starts and removes containers: a fresh crated (started on demand by the
-# next command) must show every acknowledged container, nothing half-made,
-# and after removing everything nothing may be left (no shim, mount,
-# cgroup, record or name).
+# crated killed with SIGKILL at seeded random points while it pulls
+# images and creates, starts and removes containers: a fresh crated
+# (started on demand by the next command) must show every acknowledged
+# image and container, nothing half-made (every image it lists reads back
+# whole), and after removing everything nothing may be left (no shim,
+# mount, cgroup, record, name or partial download).
 #   crash_test.sh [TRIALS [SEED]]     (CI runs a short subset)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,6 +30,7 @@ fail() {
 crated_pid() { pgrep -f "^[^ ]*/crated --run-dir $WORK/run" ; }
 cleanup() {
   local p rt id m
+  if declare -F registry_stop >/dev/null; then registry_stop >/dev/null 2>&1; fi
   for p in $(crated_pid); do kill -9 "$p"; done
   pkill -9 -f "crate-shim .*$WORK/" 2>/dev/null
   rt="$WORK/run/runtime"
@@ -42,12 +44,16 @@ trap cleanup EXIT
 
 "$here/../fixtures/busybox_archive.sh" "$WORK/busybox.tar" || exit 1
 "$CRATE" load -q -i "$WORK/busybox.tar" || { echo "load failed" >&2; exit 1; }
+CRATE_FIXTURE_TMPDIR="$WORK" registry_start >/dev/null || { echo "FAIL: registry"; exit 1; }
+images_push "$WORK/images" layers >/dev/null || { echo "FAIL: pushing the test image"; exit 1; }
+PULLED="$REGISTRY_HOST/crate-test/layers"
 
 # Each trial: one operation in the background, crated killed after a
 # seeded delay, then a look from a fresh crated.
-/usr/bin/python3 - "$CRATE" "$WORK" "$TRIALS" "$SEED" <<'PY' || FAILED=1
+/usr/bin/python3 - "$CRATE" "$WORK" "$TRIALS" "$SEED" "$PULLED" <<'PY' || FAILED=1
 import json, os, random, signal, subprocess, sys, time
 crate, work, trials, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+pulled = sys.argv[5]
 rng = random.Random(seed)
 failures = 0
 interrupted = 0  # operations the kill cut short (not acknowledged)
@@ -64,10 +70,27 @@ def ps():
     rows = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
     return {row["Names"]: row for row in rows}
 
+def images():
+    """Every image listed, each read back whole (manifest, config, layers)."""
+    r = subprocess.run([crate, "images", "--format", "{{.Repository}}:{{.Tag}}"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"images failed: {r.stderr}")
+    names = [l for l in r.stdout.splitlines() if l.strip()]
+    for n in names:
+        i = subprocess.run([crate, "image", "inspect", n], capture_output=True,
+                           text=True, timeout=60)
+        if i.returncode != 0:
+            raise RuntimeError(f"{n} is listed but does not read back: {i.stderr}")
+    return names
+
 for i in range(trials):
-    op = ["create", "start", "rm"][i % 3]
-    name = f"crash{i // 3}"
-    if op == "create":
+    op = ["create", "start", "rm", "pull"][i % 4]
+    name = f"crash{i // 4}"
+    if op == "pull":
+        subprocess.run([crate, "rmi", "-f", pulled], capture_output=True)
+        cmd = [crate, "pull", "-q", pulled]
+    elif op == "create":
         cmd = [crate, "create", "--name", name, "busybox", "sleep", "300"]
     elif op == "start":
         cmd = [crate, "start", name]
@@ -84,6 +107,7 @@ for i in range(trials):
     interrupted += 0 if ok else 1
     try:
         now = ps()  # starts crated again, which reconciles
+        listed = images()
     except Exception as e:
         failures += 1
         print(f"FAIL: trial {i} ({op} killed after {delay*1000:.0f} ms, seed {seed}): {e}", file=sys.stderr)
@@ -93,6 +117,8 @@ for i in range(trials):
     for n, st in states.items():
         if "creat" in st.lower() and "created" not in st.lower():
             problems.append(f"{n} is half-made: {st}")
+    if op == "pull" and ok and f"{pulled}:latest" not in listed:
+        problems.append(f"acknowledged pull of {pulled} is missing: {listed}")
     if op == "create" and ok and name not in now:
         problems.append(f"acknowledged create of {name} is missing")
     if op == "rm" and ok and name in now:
@@ -119,6 +145,12 @@ grep -q " $WORK/root" /proc/self/mountinfo && fail "mounts left: $(grep -o " $WO
 [ -z "$(ls "$WORK/root/containers" 2>/dev/null)" ] || fail "records left: $(ls "$WORK/root/containers" | head -3)"
 [ -z "$(ls "$WORK/root/names" 2>/dev/null)" ] || fail "names left: $(ls "$WORK/root/names")"
 [ -z "$(ls "$WORK/run/runtime" 2>/dev/null)" ] || fail "runtime state left: $(ls "$WORK/run/runtime")"
+# A pull cut short keeps its partial downloads for the next pull to resume
+# (the store drops them when they grow old): one more pull must take them
+# all, leaving no partial behind, and the image must read back.
+"$CRATE" pull -q "$PULLED" >/dev/null || fail "pull after the crashes"
+"$CRATE" image inspect "$PULLED" >/dev/null || fail "the pulled image does not read back"
+[ -z "$(ls "$WORK/root/content/ingest" 2>/dev/null)" ] || fail "partial downloads left: $(ls "$WORK/root/content/ingest")"
 if [ "$FAILED" != 0 ]; then
   echo "crash_test: FAILED"
   exit 1

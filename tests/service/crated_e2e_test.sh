@@ -392,11 +392,57 @@ test_load_run_save() {
   expect_eq "garbage archive added nothing" 1 "$("$CRATE" images -q | wc -l)"
 }
 
+# crate.toml: the file's settings under the flags, and a broken file
+# refused with its line and key.
+test_config_file() {
+  mkdir -p "$WORK/conf"
+  cat >"$WORK/conf/crate.toml" <<EOF
+[storage]
+root = "$WORK/conf/root-from-file"
+
+[service]
+idle_timeout = 1
+
+[network]
+default = "none"
+
+[logs]
+max_size = "128KiB"
+EOF
+  use_service conf --config "$WORK/conf/crate.toml"
+  unset CRATE_ROOT  # else the CLI starts crated with --root, over the file
+  local out
+  out="$("$CRATE" info --format '{{.RootDir}} {{.IdleTimeoutSeconds}}' 2>&1)"
+  expect_eq "info shows the file's root and idle timeout" \
+    "$WORK/conf/root-from-file 1" "$out"
+  "$here/../fixtures/busybox_archive.sh" "$WORK/conf/busybox.tar" >/dev/null &&
+    "$CRATE" load -i "$WORK/conf/busybox.tar" >/dev/null || fail "config: load"
+  out="$("$CRATE" run --rm busybox ls /sys/class/net 2>&1)"
+  expect_eq "default network none: only loopback" "lo" "$out"
+  # Idle exit after the file's 1 s.
+  local i
+  for i in $(seq 60); do
+    [ -z "$(crated_pids conf/)" ] && break
+    sleep 0.1
+  done
+  [ -z "$(crated_pids conf/)" ] || fail "crated did not exit after the file's idle timeout"
+
+  printf '[service]\nidle_timout = 3\n' >"$WORK/conf/bad.toml"
+  out="$("$CRATED" --config "$WORK/conf/bad.toml" --run-dir "$WORK/conf/badrun" \
+    --root "$WORK/conf/badroot" 2>&1)"
+  local code=$?
+  expect_eq "a bad config file: exit" 1 "$code"
+  expect_contains "a bad config file names file, line and key" \
+    "$WORK/conf/bad.toml:2: service.idle_timout: unknown key" "$out"
+  out="$("$CRATED" --config "$WORK/conf/missing.toml" --run-dir "$WORK/conf/badrun" 2>&1)"
+  expect_contains "a missing --config is named" "$WORK/conf/missing.toml" "$out"
+}
+
 make_python_stubs
 for t in test_on_demand_and_idle_exit test_racing_clients_start_one \
   test_refused_callers test_python_client test_python_images \
   test_python_containers test_load_run_save test_socket_activation \
-  test_mutual_tls; do
+  test_mutual_tls test_config_file; do
   echo "== $t"
   "$t"
 done
