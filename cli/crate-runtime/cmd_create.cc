@@ -15,9 +15,10 @@ int CmdCreate(const GlobalOptions& g, const Args& args) {
   if (s.ok()) s = PrepareCreate(g, &o);
   if (!s.ok()) return Fail(s);
   o.id = pos[0];
-  absl::StatusOr<pid_t> pid = linux::Create(o);
-  if (!pid.ok()) return Fail(pid.status());
-  LogDebug(absl::StrCat("container ", o.id, " created, init pid ", *pid));
+  absl::StatusOr<linux::Container> c = linux::Container::Create(o);
+  if (!c.ok()) return Fail(c.status());
+  LogDebug(
+      absl::StrCat("container ", o.id, " created, init pid ", c->init_pid()));
   return 0;
 }
 

@@ -79,16 +79,17 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
   // counter is compared then. Without either, the counter is polled more
   // often than statistics are printed, so that a short-lived victim does
   // not go unnoticed for an interval.
+  absl::StatusOr<linux::Container> c = linux::Container::Load(g.root, pos[0]);
+  if (!c.ok()) return Fail(c.status());
   absl::StatusOr<cgroups::OomWatch> watch =
-      stats ? absl::UnimplementedError("--stats")
-            : linux::WatchOom(g.root, pos[0]);
+      stats ? absl::UnimplementedError("--stats") : c->WatchOom();
   const bool notified = watch.ok();
   const bool counters = notified && watch->counters_changed;
   const int64_t tick_ms = std::min<int64_t>(ms, 100);
   int64_t since_stats_ms = ms;
   absl::optional<uint64_t> oom_kills;
   while (true) {
-    absl::StatusOr<cgroups::Stats> st = linux::Stats(g.root, pos[0]);
+    absl::StatusOr<cgroups::Stats> st = c->Stats();
     if (!st.ok()) {
       // A container that stops ends the stream; that is not an error.
       if (!stats &&
@@ -98,8 +99,7 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       return Fail(st.status());
     }
     if (stats) {
-      absl::StatusOr<absl::optional<resctrl::Stats>> rdt =
-          linux::IntelRdtStats(g.root, pos[0]);
+      absl::StatusOr<absl::optional<resctrl::Stats>> rdt = c->IntelRdtStats();
       if (!rdt.ok()) return Fail(rdt.status());
       Print(StatsEvent(pos[0], *st, *rdt));
       return 0;
@@ -109,8 +109,7 @@ int CmdEvents(const GlobalOptions& g, const Args& args) {
       oom_kills = st->oom_kills;
     }
     if (since_stats_ms >= ms) {
-      absl::StatusOr<absl::optional<resctrl::Stats>> rdt =
-          linux::IntelRdtStats(g.root, pos[0]);
+      absl::StatusOr<absl::optional<resctrl::Stats>> rdt = c->IntelRdtStats();
       if (!rdt.ok()) return Fail(rdt.status());
       Print(StatsEvent(pos[0], *st, *rdt));
       since_stats_ms = 0;

@@ -80,8 +80,8 @@ int CmdExec(const GlobalOptions& g, const Args& args) {
     }
   }
   if (!s.ok()) return Fail(s);
-  o.root = g.root;
-  o.id = pos[0];
+  absl::StatusOr<linux::Container> c = linux::Container::Load(g.root, pos[0]);
+  if (!c.ok()) return Fail(c.status());
   o.on_warning = [](const std::string& msg) { LogWarning(msg); };
   o.args.assign(pos.begin() + 1, pos.end());
   if (tty) o.tty = true;
@@ -91,10 +91,10 @@ int CmdExec(const GlobalOptions& g, const Args& args) {
     fg.emplace(/*console=*/o.console_socket.empty());
     o.console_fd = fg->console_fd();
   }
-  absl::StatusOr<pid_t> pid = linux::Exec(o);
+  absl::StatusOr<pid_t> pid = c->Exec(o);
   if (fg) fg->Created();
   if (!pid.ok()) return Fail(pid.status());
-  LogDebug(absl::StrCat("exec in ", o.id, ": pid ", *pid));
+  LogDebug(absl::StrCat("exec in ", c->id(), ": pid ", *pid));
   if (detach) return 0;
   return fg->Wait(*pid);
 }

@@ -16,7 +16,9 @@ int CmdKill(const GlobalOptions& g, const Args& args) {
   absl::StatusOr<int> signal =
       linux::ParseSignal(pos.size() == 2 ? pos[1] : "SIGTERM");
   if (!signal.ok()) return Fail(signal.status());
-  s = linux::Kill(g.root, pos[0], *signal, all);
+  absl::StatusOr<linux::Container> c = linux::Container::Load(g.root, pos[0]);
+  if (!c.ok()) return Fail(c.status());
+  s = c->Kill(*signal, all);
   if (!s.ok()) return Fail(s);
   return 0;
 }

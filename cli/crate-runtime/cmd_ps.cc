@@ -24,7 +24,9 @@ int CmdPs(const GlobalOptions& g, const Args& args) {
     s = absl::InvalidArgumentError("\"ps\" requires a container ID");
   }
   if (!s.ok()) return Fail(s);
-  absl::StatusOr<std::vector<pid_t>> pids = linux::Pids(g.root, pos[0]);
+  absl::StatusOr<linux::Container> c = linux::Container::Load(g.root, pos[0]);
+  if (!c.ok()) return Fail(c.status());
+  absl::StatusOr<std::vector<pid_t>> pids = c->Pids();
   if (!pids.ok()) return Fail(pids.status());
   if (format == "json") {
     std::string out = nlohmann::json(*pids).dump() + "\n";

@@ -27,24 +27,25 @@ int CmdRun(const GlobalOptions& g, const Args& args) {
     fg.emplace(/*console=*/o.console_socket.empty());
     o.console_fd = fg->console_fd();
   }
-  absl::StatusOr<pid_t> pid = linux::Create(o);
+  absl::StatusOr<linux::Container> c = linux::Container::Create(o);
   if (fg) fg->Created();
-  if (!pid.ok()) return Fail(pid.status());
+  if (!c.ok()) return Fail(c.status());
+  const pid_t pid = c->init_pid();
   std::string warning;
-  s = linux::Start(g.root, o.id, &warning);
+  s = c->Start(&warning);
   if (!warning.empty()) LogWarning(warning);
   if (!s.ok()) {
     int code = Fail(s);
-    (void)linux::Delete(g.root, o.id, /*force=*/true);
+    (void)c->Delete(/*force=*/true);
     return code;
   }
-  LogDebug(absl::StrCat("container ", o.id, " started, init pid ", *pid));
+  LogDebug(absl::StrCat("container ", o.id, " started, init pid ", pid));
   if (detach) return 0;
-  int code = fg->Wait(*pid);
+  int code = fg->Wait(pid);
   LogDebug(absl::StrCat("container ", o.id, " exited with ", code));
   if (!keep) {
     warning.clear();
-    s = linux::Delete(g.root, o.id, /*force=*/true, &warning);
+    s = c->Delete(/*force=*/true, &warning);
     if (!s.ok()) LogError(s.message());
     if (!warning.empty()) LogWarning(warning);
   }

@@ -11,7 +11,9 @@ int CmdState(const GlobalOptions& g, const Args& args) {
   Args pos;
   absl::Status s = ParseCommand("state", flags, args, 1, "container ID", &pos);
   if (!s.ok()) return Fail(s);
-  absl::StatusOr<linux::ContainerRecord> r = linux::GetState(g.root, pos[0]);
+  absl::StatusOr<linux::Container> c = linux::Container::Load(g.root, pos[0]);
+  if (!c.ok()) return Fail(c.status());
+  absl::StatusOr<linux::ContainerRecord> r = c->State();
   if (!r.ok()) return Fail(r.status());
   // The OCI state, plus what runc adds (rootfs, created, owner).
   nlohmann::ordered_json j;

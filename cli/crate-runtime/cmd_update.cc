@@ -130,13 +130,15 @@ int CmdUpdate(const GlobalOptions& g, const Args& args) {
   if (!spec.ok()) return Fail(spec.status());
   // As runc: the cgroup first, then the resctrl group; only RDT flags
   // leave the cgroup alone (a container may have no cgroup).
+  absl::StatusOr<linux::Container> c = linux::Container::Load(g.root, pos[0]);
+  if (!c.ok()) return Fail(c.status());
   const bool rdt = !l3_cache_schema.empty() || !mem_bw_schema.empty();
   if (!rdt || !resources_path.empty() || json != "{}") {
-    s = linux::Update(g.root, pos[0], *spec->linux->resources);
+    s = c->Update(*spec->linux->resources);
     if (!s.ok()) return Fail(s);
   }
   if (rdt) {
-    s = linux::UpdateIntelRdt(g.root, pos[0], l3_cache_schema, mem_bw_schema);
+    s = c->UpdateIntelRdt(l3_cache_schema, mem_bw_schema);
     if (!s.ok()) return Fail(s);
   }
   return 0;

@@ -1,5 +1,6 @@
 // One function per command; each parses its own flags and returns the exit
-// status. The work is done by runtime/linux/container.h.
+// status. The work is done by runtime/linux/container.h: a command loads
+// (or creates) the linux::Container it names and calls one method.
 #ifndef CRATE_CLI_CRATE_RUNTIME_COMMANDS_H_
 #define CRATE_CLI_CRATE_RUNTIME_COMMANDS_H_
 

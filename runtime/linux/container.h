@@ -1,7 +1,17 @@
-// The container operations behind the runc-compatible command line: each
-// takes the runtime root and a container ID, locks the container's state
-// directory and acts. The command-line front end only parses flags and
-// prints.
+// A container of the runtime's root (--root) as one object: created or
+// loaded once, then started, signalled, exec'd into, updated and deleted
+// through its methods (runc's libcontainer Container, crun's
+// libcrun_container_t). crate-runtime loads one per command; the shim
+// holds the one it created for the container's whole life.
+//
+// The object keeps what does not change for a container (its record, its
+// cgroup, the init's pid and start time, a pidfd for the init, the parsed
+// config once an exec needed it) and holds no lock between calls, so other
+// crate-runtime commands keep working on the container. Each call takes
+// the state directory's lock as the free functions before it did, and
+// re-reads the record only if state.json was replaced since; a container
+// deleted (and perhaps created again under the same ID) behind the
+// object's back reads as not found, never as the object's.
 #ifndef CRATE_RUNTIME_LINUX_CONTAINER_H_
 #define CRATE_RUNTIME_LINUX_CONTAINER_H_
 
@@ -9,11 +19,14 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/optional.h"
 #include "runtime/cgroups/cgroup.h"
+#include "runtime/linux/init_process.h"
 #include "runtime/linux/state_dir.h"
 #include "runtime/oci/spec.h"
 #include "runtime/oci/state.h"
@@ -48,36 +61,7 @@ struct CreateOptions {
       on_degraded;
 };
 
-// Reads and validates <bundle>/config.json, makes the state directory and
-// the container init, records it. On any error nothing is left behind.
-absl::StatusOr<pid_t> Create(const CreateOptions& options);
-
-// Lets a created container's process run. A failing poststart hook does
-// not fail the start (the spec says so); its error lands in `warning`.
-absl::Status Start(const std::string& root, const std::string& id,
-                   std::string* warning = nullptr);
-
-// The OCI state with the status as it is now.
-absl::StatusOr<ContainerRecord> GetState(const std::string& root,
-                                         const std::string& id);
-
-// "KILL", "SIGKILL", "9". kInvalidArgument names the bad value.
-absl::StatusOr<int> ParseSignal(absl::string_view name);
-
-// Signals the init, or with `all` every process of the container's pid
-// namespace. A stopped container is an error, as in runc.
-absl::Status Kill(const std::string& root, const std::string& id, int signal,
-                  bool all);
-
-// Removes a stopped (or never started) container; `force` kills a running
-// one first. A missing container is an error unless `force`. Poststop hook
-// failures are warnings, as for Start.
-absl::Status Delete(const std::string& root, const std::string& id, bool force,
-                    std::string* warning = nullptr);
-
 struct ExecOptions {
-  std::string root;
-  std::string id;
   // The process: a runtime-spec process document (--process), else the
   // container's own process with the overrides below.
   std::string process_json;
@@ -102,42 +86,129 @@ struct ExecOptions {
   std::function<void(const std::string&)> on_warning;
 };
 
-// Starts a process in a running container; returns its pid.
-absl::StatusOr<pid_t> Exec(const ExecOptions& options);
+class Container {
+ public:
+  // Reads and validates <bundle>/config.json, makes the state directory
+  // and the container init, records it. On any error nothing is left
+  // behind.
+  static absl::StatusOr<Container> Create(const CreateOptions& options);
 
-// Changes the limits of a running container's cgroup; only what is set
-// in `resources` is written.
-absl::Status Update(const std::string& root, const std::string& id,
-                    const oci::Resources& resources);
-
-// runc's update --l3-cache-schema / --mem-bw-schema: writes the schemata of
-// the container's resctrl group (shared with others when named by closID).
-// A container created without linux.intelRdt is refused.
-absl::Status UpdateIntelRdt(const std::string& root, const std::string& id,
-                            const std::string& l3_cache_schema,
-                            const std::string& mem_bw_schema);
-
-// What the container's resctrl group accounts, or nullopt when it has none.
-absl::StatusOr<absl::optional<resctrl::Stats>> IntelRdtStats(
-    const std::string& root, const std::string& id);
-
-// What the container's cgroup accounts (for `events`).
-// The container cgroup's OOM notification (see cgroups::Cgroup::WatchOom).
-absl::StatusOr<cgroups::OomWatch> WatchOom(const std::string& root,
-                                           const std::string& id);
-
-absl::StatusOr<cgroups::Stats> Stats(const std::string& root,
-                                     const std::string& id);
-
-// Freezes / thaws every process of the container through its cgroup.
-absl::Status Pause(const std::string& root, const std::string& id);
-absl::Status Resume(const std::string& root, const std::string& id);
-
-// Host pids of the container's processes, sorted.
-absl::StatusOr<std::vector<pid_t>> Pids(const std::string& root,
+  // The container `id` under `root`: kNotFound if there is none (or it
+  // has no record yet), the file and field if its record is corrupt.
+  static absl::StatusOr<Container> Load(const std::string& root,
                                         const std::string& id);
 
-// Every container under root, with its current status.
+  Container(Container&&) noexcept;
+  Container& operator=(Container&&) noexcept;
+  ~Container();
+
+  const std::string& id() const { return id_; }
+  pid_t init_pid() const { return record_.state.pid; }
+
+  // Lets a created container's process run. A failing poststart hook does
+  // not fail the start (the spec says so); its error lands in `warning`.
+  absl::Status Start(std::string* warning = nullptr);
+
+  // The record with the status as it is now (pid 0 once stopped).
+  absl::StatusOr<ContainerRecord> State();
+
+  // Signals the init, or with `all` every process of the container (its
+  // cgroup, else its pid namespace). A stopped container is an error, as
+  // in runc.
+  absl::Status Kill(int signal, bool all);
+
+  // Removes a stopped (or never started) container; `force` kills a
+  // running one first. A container already gone is an error unless
+  // `force`. Poststop hook failures are warnings, as for Start. Once it
+  // succeeded, every call on the object reads the container as not found.
+  absl::Status Delete(bool force, std::string* warning = nullptr);
+
+  // Starts a process in the running (or created) container; its pid.
+  absl::StatusOr<pid_t> Exec(const ExecOptions& options);
+
+  // Changes the limits of the running container's cgroup; only what is
+  // set in `resources` is written.
+  absl::Status Update(const oci::Resources& resources);
+
+  // runc's update --l3-cache-schema / --mem-bw-schema: writes the schemata
+  // of the container's resctrl group (shared with others when named by
+  // closID). A container created without linux.intelRdt is refused.
+  absl::Status UpdateIntelRdt(const std::string& l3_cache_schema,
+                              const std::string& mem_bw_schema);
+
+  // What the running container's cgroup accounts (for `events`).
+  absl::StatusOr<cgroups::Stats> Stats();
+  // What its resctrl group accounts, or nullopt when it has none.
+  absl::StatusOr<absl::optional<resctrl::Stats>> IntelRdtStats();
+
+  // Freezes / thaws every process of the container through its cgroup.
+  absl::Status Pause();
+  absl::Status Resume();
+
+  // Host pids of the container's processes, sorted.
+  absl::StatusOr<std::vector<pid_t>> Pids();
+
+  // The container cgroup's OOM notification (see cgroups::Cgroup::WatchOom).
+  absl::StatusOr<cgroups::OomWatch> WatchOom();
+
+ private:
+  // Where state.json was when the record was read: a new file (every write
+  // is a rename) means the record must be read again.
+  struct FileId {
+    ino_t ino = 0;
+    int64_t ctime_ns = 0;
+    bool operator==(const FileId& o) const {
+      return ino == o.ino && ctime_ns == o.ctime_ns;
+    }
+  };
+
+  Container(std::string root, std::string id, ContainerRecord record,
+            FileId file);
+
+  static absl::StatusOr<FileId> StatRecord(const ContainerDir& dir);
+  // Takes the state directory's lock and brings the record up to date.
+  absl::StatusOr<ContainerDir> Lock();
+  // The status now; kPaused where the freezer says so.
+  oci::ContainerStatus LiveStatus(const ContainerDir& dir);
+  oci::ContainerStatus LiveStatusWithFreezer(const ContainerDir& dir);
+  // The container's cgroup, opened once; nullptr if it has none.
+  cgroups::Cgroup* cgroup();
+  // The cgroup, which must exist.
+  absl::StatusOr<cgroups::Cgroup*> ExistingCgroup();
+  // kFailedPrecondition unless the init lives.
+  absl::Status CheckNotStopped(const ContainerDir& dir);
+  // The bundle's config.json, parsed once.
+  absl::StatusOr<const oci::Spec*> Spec();
+  absl::Status DeleteLocked(ContainerDir& dir, bool force,
+                            std::string* warning);
+
+  friend absl::Status Delete(const std::string& root, const std::string& id,
+                             bool force, std::string* warning);
+
+  std::string root_;
+  std::string id_;
+  ContainerRecord record_;
+  FileId file_;
+  InitProcess init_;
+  bool deleted_ = false;
+  bool cgroup_opened_ = false;
+  std::unique_ptr<cgroups::Cgroup> cgroup_;
+  std::unique_ptr<oci::Spec> spec_;
+};
+
+// For a caller that holds no Container (a forced cleanup): loads and
+// deletes it, and also clears a state directory whose record is missing or
+// unreadable (a create that died early), as runc's delete does. A missing
+// container is an error unless `force`.
+absl::Status Delete(const std::string& root, const std::string& id, bool force,
+                    std::string* warning = nullptr);
+
+// "KILL", "SIGKILL", "9". kInvalidArgument names the bad value.
+absl::StatusOr<int> ParseSignal(absl::string_view name);
+
+// Every container under root, with its current status. Reads without
+// taking the containers' locks, so a create in progress does not hold it
+// up.
 absl::StatusOr<std::vector<ContainerRecord>> List(const std::string& root);
 
 // Writes the pid file atomically (runc writes it the same way).

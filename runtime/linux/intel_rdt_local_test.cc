@@ -83,7 +83,9 @@ class IntelRdtTest : public ::testing::Test {
     o.bundle = bundle_;
     o.resctrl_root = resctrl_root;
     ids_.push_back(o.id);
-    return Create(o);
+    absl::StatusOr<Container> c = Container::Create(o);
+    if (!c.ok()) return c.status();
+    return c->init_pid();
   }
   std::vector<std::string> Listing() {
     absl::StatusOr<std::vector<std::string>> names = ListDir(rdt_);
@@ -104,29 +106,27 @@ TEST_F(IntelRdtTest, OwnGroupLifeCycle) {
   EXPECT_THAT(Tasks(id), UnorderedElementsAre(absl::StrCat(init)));
   EXPECT_THAT(Tasks(id + "/mon_groups/" + id),
               UnorderedElementsAre(absl::StrCat(init)));
-  ASSERT_OK(Start(root_, id));
+  ASSERT_OK_AND_ASSIGN(Container c, Container::Load(root_, id));
+  ASSERT_OK(c.Start());
 
   // An exec'd process joins the same groups.
   ExecOptions e;
-  e.root = root_;
-  e.id = id;
   e.args = {"true"};
-  ASSERT_OK_AND_ASSIGN(pid_t p, Exec(e));
+  ASSERT_OK_AND_ASSIGN(pid_t p, c.Exec(e));
   waitpid(p, nullptr, 0);
   EXPECT_THAT(Tasks(id), Contains(absl::StrCat(p)));
   EXPECT_THAT(Tasks(id + "/mon_groups/" + id), Contains(absl::StrCat(p)));
 
-  ASSERT_OK(UpdateIntelRdt(root_, id, "", "MB:0=30"));
+  ASSERT_OK(c.UpdateIntelRdt("", "MB:0=30"));
   EXPECT_EQ(Get(id + "/schemata"), "MB:0=30\n");
-  EXPECT_THAT(UpdateIntelRdt(root_, id, "L3:0=xyz", ""),
+  EXPECT_THAT(c.UpdateIntelRdt("L3:0=xyz", ""),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("--l3-cache-schema: \"L3:0=xyz\"")));
 
   Put(id + "/schemata", "    L3:0=000f0\n    MB:0=30\n");
   Put(id + "/mon_groups/" + id + "/mon_data/mon_L3_00/mbm_total_bytes",
       "4096\n");
-  ASSERT_OK_AND_ASSIGN(absl::optional<resctrl::Stats> st,
-                       IntelRdtStats(root_, id));
+  ASSERT_OK_AND_ASSIGN(absl::optional<resctrl::Stats> st, c.IntelRdtStats());
   ASSERT_TRUE(st.has_value());
   EXPECT_EQ(st->l3_cache_schema, "L3:0=000f0");
   EXPECT_EQ(st->mem_bw_schema_root, "MB:0=100");
@@ -135,7 +135,7 @@ TEST_F(IntelRdtTest, OwnGroupLifeCycle) {
   EXPECT_EQ((*st->mbm_stats)[0].mbm_total_bytes, 4096u);
   EXPECT_FALSE(st->cmt_stats.has_value());
 
-  ASSERT_OK(Delete(root_, id, /*force=*/true));
+  ASSERT_OK(c.Delete(/*force=*/true));
   EXPECT_FALSE(PathExists(JoinPath(rdt_, id)));
   EXPECT_THAT(Listing(), UnorderedElementsAre("info", "schemata", "tasks"));
 }

@@ -192,6 +192,10 @@ absl::StatusOr<ContainerDir> ContainerDir::Open(const std::string& root,
   return ContainerDir(std::move(path), id, std::move(*lock));
 }
 
+std::string ContainerDir::record_path() const {
+  return JoinPath(path_, kStateFile);
+}
+
 absl::Status ContainerDir::Save(const ContainerRecord& record) const {
   return WriteStateFile(JoinPath(path_, kStateFile), RecordToJson(record),
                         0600);
@@ -242,14 +246,17 @@ uint64_t ProcessStartTime(pid_t pid) {
   return start;
 }
 
-oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
-                                   const std::string& dir) {
-  pid_t pid = record.state.pid;
-  if (pid <= 0) return oci::ContainerStatus::kStopped;
+bool InitAlive(pid_t pid, uint64_t start_time) {
+  if (pid <= 0) return false;
   char state = 0;
   uint64_t start = 0;
-  if (!ReadStat(pid, &state, &start) || state == 'Z' || state == 'X' ||
-      (record.init_start_time != 0 && start != record.init_start_time)) {
+  return ReadStat(pid, &state, &start) && state != 'Z' && state != 'X' &&
+         (start_time == 0 || start == start_time);
+}
+
+oci::ContainerStatus CurrentStatus(const ContainerRecord& record,
+                                   const std::string& dir) {
+  if (!InitAlive(record.state.pid, record.init_start_time)) {
     return oci::ContainerStatus::kStopped;
   }
   // A create that has not finished, or was killed before it did: the init

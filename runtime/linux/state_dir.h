@@ -56,6 +56,8 @@ class ContainerDir {
 
   const std::string& path() const { return path_; }
   const std::string& id() const { return id_; }
+  // The record's file (state.json), replaced whole by every Save.
+  std::string record_path() const;
 
   absl::Status Save(const ContainerRecord& record) const;
   absl::StatusOr<ContainerRecord> Load() const;
@@ -83,6 +85,10 @@ absl::StatusOr<std::vector<std::string>> ListContainerIds(
 
 // The start time field of /proc/<pid>/stat; 0 if the process is gone.
 uint64_t ProcessStartTime(pid_t pid);
+
+// Whether `pid` lives (a zombie does not) and, with a recorded
+// `start_time` (not 0), is still the process that started then.
+bool InitAlive(pid_t pid, uint64_t start_time);
 
 // runc's rule: the init gone (or a zombie, or a new process with its pid)
 // means stopped; a record still saying creating (its create has not

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "absl/types/optional.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/status_macros.h"
 #include "runtime/cgroups/cgroup.h"
 #include "runtime/linux/container.h"
 #include "runtime/oci/state.h"
@@ -34,33 +35,38 @@ class LinuxOps : public ContainerOps {
     o.bundle = bundle_;
     o.stdio = stdio;
     o.console_fd = console_fd;
-    absl::StatusOr<pid_t> pid = linux::Create(o);
-    if (pid.ok()) WatchOom();
-    return pid;
+    absl::StatusOr<linux::Container> c = linux::Container::Create(o);
+    if (!c.ok()) return c.status();
+    container_ = *std::move(c);
+    WatchOom();
+    return container_->init_pid();
   }
 
-  absl::Status Start() override { return linux::Start(root_, id_); }
+  absl::Status Start() override {
+    ASSIGN_OR_RETURN(linux::Container * c, Created());
+    return c->Start();
+  }
 
   absl::Status Kill(int signal, bool all) override {
-    return linux::Kill(root_, id_, signal, all);
+    ASSIGN_OR_RETURN(linux::Container * c, Created());
+    return c->Kill(signal, all);
   }
 
   absl::StatusOr<pid_t> Exec(const nlohmann::json& process,
                              const std::array<int, 3>& stdio,
                              int console_fd) override {
+    ASSIGN_OR_RETURN(linux::Container * c, Created());
     linux::ExecOptions o;
-    o.root = root_;
-    o.id = id_;
     o.process_json = process.dump();
     o.stdio = stdio;
     o.console_fd = console_fd;
-    return linux::Exec(o);
+    return c->Exec(o);
   }
 
   absl::StatusOr<std::string> Status() override {
-    absl::StatusOr<linux::ContainerRecord> r = linux::GetState(root_, id_);
-    if (!r.ok()) return r.status();
-    return std::string(oci::StatusName(r->state.status));
+    ASSIGN_OR_RETURN(linux::Container * c, Created());
+    ASSIGN_OR_RETURN(linux::ContainerRecord r, c->State());
+    return std::string(oci::StatusName(r.state.status));
   }
 
   bool OomKilled() override {
@@ -87,14 +93,24 @@ class LinuxOps : public ContainerOps {
 
   absl::Status Delete() override {
     oom_.reset();
-    return linux::Delete(root_, id_, /*force=*/true);
+    // Without a Container, Create failed and left nothing.
+    if (!container_) return absl::OkStatus();
+    return container_->Delete(/*force=*/true);
   }
 
  private:
+  absl::StatusOr<linux::Container*> Created() {
+    if (!container_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("container \"", id_, "\" was not created"));
+    }
+    return &*container_;
+  }
+
   // Taken at create: once the init has exited, the runtime no longer opens
   // the container's cgroup for Stats.
   void WatchOom() {
-    absl::StatusOr<cgroups::OomWatch> w = linux::WatchOom(root_, id_);
+    absl::StatusOr<cgroups::OomWatch> w = container_->WatchOom();
     if (!w.ok()) return;
     oom_ = *std::move(w);
     // Never waited on: read without blocking at the end.
@@ -105,6 +121,8 @@ class LinuxOps : public ContainerOps {
   }
 
   std::string root_, id_, bundle_;
+  // Created once and kept for the container's whole life.
+  absl::optional<linux::Container> container_;
   absl::optional<cgroups::OomWatch> oom_;
 };
 
