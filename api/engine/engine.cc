@@ -36,29 +36,26 @@ namespace {
 // A file of the container's root, read without following anything out of
 // it (the image decides what /etc/passwd is, symlinks included); empty
 // when it has none.
-std::string ReadInRoot(const std::string &root, const std::string &path) {
+std::string ReadInRoot(const std::string& root, const std::string& path) {
   UniqueFd dir(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dir)
-    return "";
+  if (!dir) return "";
   struct open_how how = {};
   how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   UniqueFd fd(static_cast<int>(
       syscall(SYS_openat2, dir.get(), path.c_str(), &how, sizeof(how))));
-  if (!fd)
-    return "";
+  if (!fd) return "";
   std::string out;
   char buf[8192];
   for (;;) {
     ssize_t n = read(fd.get(), buf, sizeof(buf));
-    if (n <= 0 || out.size() > (4 << 20))
-      break;
+    if (n <= 0 || out.size() > (4 << 20)) break;
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
 }
 
-container::ImageConfig ToImageConfig(const registry::ContainerConfig &c) {
+container::ImageConfig ToImageConfig(const registry::ContainerConfig& c) {
   container::ImageConfig out;
   out.user = c.user;
   out.env = c.env;
@@ -81,22 +78,18 @@ std::vector<std::string> HostCapabilities() {
 }
 
 bool ProcessAlive(int pid, uint64_t start_time) {
-  if (pid <= 0)
-    return false;
+  if (pid <= 0) return false;
   uint64_t now = linux::ProcessStartTime(pid);
   return now != 0 && (start_time == 0 || now == start_time);
 }
 
-bool MatchesFilter(const ContainerInfo &c, const std::string &filter) {
+bool MatchesFilter(const ContainerInfo& c, const std::string& filter) {
   std::pair<std::string, std::string> kv =
       absl::StrSplit(filter, absl::MaxSplits('=', 1));
-  const std::string &value = kv.second;
-  if (kv.first == "name")
-    return absl::StrContains(c.record.name, value);
-  if (kv.first == "id")
-    return absl::StartsWith(c.record.id, value);
-  if (kv.first == "status")
-    return StatusName(c.status) == value;
+  const std::string& value = kv.second;
+  if (kv.first == "name") return absl::StrContains(c.record.name, value);
+  if (kv.first == "id") return absl::StartsWith(c.record.id, value);
+  if (kv.first == "status") return StatusName(c.status) == value;
   if (kv.first == "ancestor") {
     return c.record.image == value || c.record.image_id == value ||
            absl::StartsWith(c.record.image_id, value);
@@ -114,10 +107,10 @@ bool MatchesFilter(const ContainerInfo &c, const std::string &filter) {
 // `base` with each of `extra` (KEY=value) set, replacing the same key in
 // place so that the order stays the container's.
 std::vector<std::string> MergeEnv(std::vector<std::string> base,
-                                  const std::vector<std::string> &extra) {
-  for (const std::string &e : extra) {
+                                  const std::vector<std::string>& extra) {
+  for (const std::string& e : extra) {
     std::string key = e.substr(0, e.find('='));
-    auto same = std::find_if(base.begin(), base.end(), [&](const auto &b) {
+    auto same = std::find_if(base.begin(), base.end(), [&](const auto& b) {
       return b.substr(0, b.find('=')) == key;
     });
     if (same != base.end()) {
@@ -129,26 +122,26 @@ std::vector<std::string> MergeEnv(std::vector<std::string> base,
   return base;
 }
 
-} // namespace
+}  // namespace
 
 absl::string_view StatusName(Status status) {
   switch (status) {
-  case Status::kCreated:
-    return "created";
-  case Status::kRunning:
-    return "running";
-  case Status::kExited:
-    return "exited";
-  case Status::kCreating:
-    return "creating";
-  case Status::kRemoving:
-    return "removing";
+    case Status::kCreated:
+      return "created";
+    case Status::kRunning:
+      return "running";
+    case Status::kExited:
+      return "exited";
+    case Status::kCreating:
+      return "creating";
+    case Status::kRemoving:
+      return "removing";
   }
   return "unknown";
 }
 
-absl::StatusOr<std::unique_ptr<Engine>>
-Engine::Open(const EngineOptions &options) {
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
+    const EngineOptions& options) {
   std::unique_ptr<Engine> e(new Engine);
   e->options_ = options;
   RETURN_IF_ERROR(MakeDirs(options.root, 0700));
@@ -168,40 +161,40 @@ Engine::Open(const EngineOptions &options) {
   ASSIGN_OR_RETURN(VolumeStore volumes, VolumeStore::Open(options.root));
   e->volumes_ =
       std::make_unique<Volumes>(std::move(volumes), e->containers_.get());
+  ASSIGN_OR_RETURN(e->events_,
+                   EventJournal::Open(JoinPath(options.run, "events")));
   return e;
 }
 
 Engine::~Engine() = default;
 
-std::string Engine::ShimDir(const std::string &id) const {
+std::string Engine::ShimDir(const std::string& id) const {
   return JoinPath(JoinPath(options_.run, "shims"), id);
 }
 std::string Engine::RuntimeRoot() const {
   return JoinPath(options_.run, "runtime");
 }
-std::string Engine::ExitFile(const std::string &id) const {
+std::string Engine::ExitFile(const std::string& id) const {
   return JoinPath(containers_->ContainerDir(id), "exit.json");
 }
-std::string Engine::LogFile(const std::string &id) const {
+std::string Engine::LogFile(const std::string& id) const {
   return JoinPath(containers_->ContainerDir(id), "ctr.log");
 }
 
 registry::ImageUsersFn Engine::ImageUsers() {
-  return [this](const registry::ImageRecord &image) {
+  return [this](const registry::ImageRecord& image) {
     std::vector<std::string> users;
     absl::StatusOr<ContainerList> all = containers_->List();
-    if (!all.ok())
-      return users;
+    if (!all.ok()) return users;
     std::string id = image.config_digest.ToString();
-    for (const ContainerRecord &r : all->records) {
-      if (r.image_id == id)
-        users.push_back(r.name);
+    for (const ContainerRecord& r : all->records) {
+      if (r.image_id == id) users.push_back(r.name);
     }
     return users;
   };
 }
 
-absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions &o) {
+absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions& o) {
   if (o.image.empty()) {
     return absl::InvalidArgumentError("image: required");
   }
@@ -226,13 +219,12 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions &o) {
       FreeNameOfRemovedOnExit(o.name)) {
     made = containers_->Create(record);
   }
-  if (!made.ok())
-    return made.status();
+  if (!made.ok()) return made.status();
   record = *made;
   // From here on, every failure undoes what was made.
   const std::string id = record.id;
   const std::string dir = containers_->ContainerDir(id);
-  std::vector<std::string> made_volumes; // anonymous, made for this one
+  std::vector<std::string> made_volumes;  // anonymous, made for this one
   auto fail = [&](absl::Status s) -> absl::Status {
     Teardown(record);
     volumes_->DropMade(made_volumes);
@@ -241,13 +233,11 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions &o) {
 
   absl::StatusOr<registry::RootfsSpec> rootfs =
       images_->PrepareRootfs(id, record.image_id);
-  if (!rootfs.ok())
-    return fail(rootfs.status());
+  if (!rootfs.ok()) return fail(rootfs.status());
   if (rootfs->overlay) {
     registry::SyscallMounter mounter;
     absl::Status s = mounter.Mount(rootfs->mount);
-    if (!s.ok())
-      return fail(s);
+    if (!s.ok()) return fail(s);
   }
 
   container::Options spec_options = o.spec;
@@ -264,37 +254,33 @@ absl::StatusOr<ContainerInfo> Engine::Create(const CreateOptions &o) {
       volumes_->PrepareMounts(
           {id, rootfs->path, image.config.config.volumes, o.spec.mounts},
           &made_volumes);
-  if (!mounts.ok())
-    return fail(mounts.status());
+  if (!mounts.ok()) return fail(mounts.status());
   spec_options.mounts = *std::move(mounts);
   absl::StatusOr<oci::Spec> spec = container::BuildSpec(
       ToImageConfig(image.config.config),
       ReadInRoot(rootfs->path, "/etc/passwd"),
       ReadInRoot(rootfs->path, "/etc/group"), spec_options);
-  if (!spec.ok())
-    return fail(spec.status());
+  if (!spec.ok()) return fail(spec.status());
   absl::Status s = WriteFileAtomic(JoinPath(dir, "config.json"),
                                    oci::SpecToJson(*spec), 0600);
-  if (!s.ok())
-    return fail(s);
+  if (!s.ok()) return fail(s);
   // What ps and inspect show as the command: the process docker's rules
   // made of the image's entrypoint and cmd and the options.
   absl::StatusOr<ContainerRecord> with_command =
-      containers_->Update(id, [&](ContainerRecord &r) {
+      containers_->Update(id, [&](ContainerRecord& r) {
         r.config["command"] = spec->process->args;
         return absl::OkStatus();
       });
-  if (!with_command.ok())
-    return fail(with_command.status());
+  if (!with_command.ok()) return fail(with_command.status());
   record = *with_command;
 
   absl::StatusOr<ContainerRecord> created = SpawnShimFor(record);
-  if (!created.ok())
-    return fail(created.status());
+  if (!created.ok()) return fail(created.status());
+  Journal(*created, "create");
   return Refresh(*created);
 }
 
-bool Engine::FreeNameOfRemovedOnExit(const std::string &name) {
+bool Engine::FreeNameOfRemovedOnExit(const std::string& name) {
   absl::StatusOr<ContainerRecord> holder = containers_->Resolve(name);
   if (!holder.ok() || holder->name != name ||
       !holder->config.value("auto_remove", false) ||
@@ -307,9 +293,9 @@ bool Engine::FreeNameOfRemovedOnExit(const std::string &name) {
   return true;
 }
 
-absl::StatusOr<ContainerRecord>
-Engine::SpawnShimFor(const ContainerRecord &record) {
-  const std::string &id = record.id;
+absl::StatusOr<ContainerRecord> Engine::SpawnShimFor(
+    const ContainerRecord& record) {
+  const std::string& id = record.id;
   RETURN_IF_ERROR(MakeDirs(ShimDir(id), 0700));
   ShimSpawnOptions shim;
   shim.shim_binary = options_.shim_binary;
@@ -323,7 +309,7 @@ Engine::SpawnShimFor(const ContainerRecord &record) {
   shim.tty = record.config.value("tty", false);
   shim.stdin_open = record.config.value("stdin", false);
   ASSIGN_OR_RETURN(ShimReady ready, SpawnShim(shim));
-  return containers_->Update(id, [&](ContainerRecord &r) {
+  return containers_->Update(id, [&](ContainerRecord& r) {
     r.state = ContainerState::kCreated;
     r.shim_pid = ready.shim_pid;
     r.shim_start_time = linux::ProcessStartTime(ready.shim_pid);
@@ -332,8 +318,8 @@ Engine::SpawnShimFor(const ContainerRecord &record) {
   });
 }
 
-absl::Status Engine::Respawn(const ContainerRecord &record) {
-  const std::string &id = record.id;
+absl::Status Engine::Respawn(const ContainerRecord& record) {
+  const std::string& id = record.id;
   // The overlay is gone after a reboot (a copied root, which has no upper
   // directory, stays as it was).
   const std::string snapshot_dir =
@@ -376,8 +362,8 @@ absl::Status Engine::Respawn(const ContainerRecord &record) {
   return SpawnShimFor(record).status();
 }
 
-void Engine::Teardown(const ContainerRecord &record) {
-  const std::string &id = record.id;
+void Engine::Teardown(const ContainerRecord& record) {
+  const std::string& id = record.id;
   if (ProcessAlive(record.shim_pid, record.shim_start_time)) {
     kill(record.shim_pid, SIGKILL);
   }
@@ -395,27 +381,26 @@ void Engine::Teardown(const ContainerRecord &record) {
   containers_->Remove(id).IgnoreError();
 }
 
-ContainerInfo Engine::Refresh(const ContainerRecord &record) {
+ContainerInfo Engine::Refresh(const ContainerRecord& record) {
   ContainerInfo info;
   info.record = record;
   info.log_path = LogFile(record.id);
   if (record.config.contains("command") &&
       record.config["command"].is_array()) {
-    for (const auto &a : record.config["command"]) {
-      if (a.is_string())
-        info.command.push_back(a.get<std::string>());
+    for (const auto& a : record.config["command"]) {
+      if (a.is_string()) info.command.push_back(a.get<std::string>());
     }
   }
   info.bundle = containers_->ContainerDir(record.id);
   switch (record.state) {
-  case ContainerState::kCreating:
-    info.status = Status::kCreating;
-    return info;
-  case ContainerState::kRemoving:
-    info.status = Status::kRemoving;
-    return info;
-  default:
-    break;
+    case ContainerState::kCreating:
+      info.status = Status::kCreating;
+      return info;
+    case ContainerState::kRemoving:
+      info.status = Status::kRemoving;
+      return info;
+    default:
+      break;
   }
   absl::StatusOr<shim::ExitStatus> exit =
       shim::ReadExitFile(ExitFile(record.id));
@@ -429,36 +414,57 @@ ContainerInfo Engine::Refresh(const ContainerRecord &record) {
     died.signal = SIGKILL;
     died.finished_at = absl::Now();
     died.reason = "shim died";
-    if (shim::WriteExitFile(ExitFile(record.id), died).ok())
-      exit = died;
+    if (shim::WriteExitFile(ExitFile(record.id), died).ok()) exit = died;
   }
   if (exit.ok()) {
     info.status = Status::kExited;
     info.exit_code = exit->exit_code;
     info.finished_at = exit->finished_at;
     info.exit_reason = exit->reason;
-    if (record.config.value("auto_remove", false) &&
-        !ProcessAlive(record.shim_pid, record.shim_start_time)) {
-      // docker's --rm: whoever looks first after the exit removes it (no
-      // crated may have run at the exit); this is its last view. Not
-      // while the shim stays on for late clients: an attached one is still
-      // to get the exit.
-      Teardown(record);
-      volumes_->RemoveAnonymousOf(record); // as docker's --rm does
-      info.removed = true;
-      return info;
-    }
     if (record.state != ContainerState::kExited) {
+      // The first look after the exit notes it, under the record's lock,
+      // so that its die is journaled once however many look at once.
+      bool noted = false;
       absl::StatusOr<ContainerRecord> r =
-          containers_->Update(record.id, [&](ContainerRecord &r) {
+          containers_->Update(record.id, [&](ContainerRecord& r) {
+            if (r.state == ContainerState::kExited ||
+                r.state == ContainerState::kRemoving) {
+              return absl::AlreadyExistsError("exit noted already");
+            }
+            noted = true;
             r.state = ContainerState::kExited;
             r.exit_code = exit->exit_code;
             r.finished_at = exit->finished_at;
             r.exit_reason = exit->reason;
             return absl::OkStatus();
           });
-      if (r.ok())
-        info.record = *r;
+      if (r.ok()) info.record = *r;
+      if (noted) JournalExit(info.record, *exit);
+    }
+    if (record.config.value("auto_remove", false) &&
+        !ProcessAlive(record.shim_pid, record.shim_start_time)) {
+      // docker's --rm: whoever looks first after the exit removes it (no
+      // crated may have run at the exit); this is its last view. Not
+      // while the shim stays on for late clients: an attached one is still
+      // to get the exit. The state removing makes the first one the only.
+      bool removing =
+          containers_
+              ->Update(record.id,
+                       [](ContainerRecord& r) {
+                         if (r.state == ContainerState::kRemoving) {
+                           return absl::AlreadyExistsError("being removed");
+                         }
+                         r.state = ContainerState::kRemoving;
+                         return absl::OkStatus();
+                       })
+              .ok();
+      if (removing) {
+        Teardown(record);
+        volumes_->RemoveAnonymousOf(record);  // as docker's --rm does
+        Journal(record, "destroy");
+      }
+      info.removed = true;
+      return info;
     }
     return info;
   }
@@ -468,7 +474,7 @@ ContainerInfo Engine::Refresh(const ContainerRecord &record) {
   return info;
 }
 
-absl::Status Engine::Start(const std::string &ref) {
+absl::Status Engine::Start(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
   if (info.status == Status::kRunning) {
@@ -490,17 +496,17 @@ absl::Status Engine::Start(const std::string &ref) {
   RETURN_IF_ERROR(
       conn.Call({{"op", "start"}, {"container", record.id}}, absl::Seconds(30))
           .status());
-  return containers_
-      ->Update(record.id,
-               [](ContainerRecord &r) {
-                 r.state = ContainerState::kRunning;
-                 r.started_at = absl::Now();
-                 return absl::OkStatus();
-               })
-      .status();
+  ASSIGN_OR_RETURN(ContainerRecord started,
+                   containers_->Update(record.id, [](ContainerRecord& r) {
+                     r.state = ContainerState::kRunning;
+                     r.started_at = absl::Now();
+                     return absl::OkStatus();
+                   }));
+  Journal(started, "start");
+  return absl::OkStatus();
 }
 
-absl::Status Engine::Kill(const std::string &ref, const std::string &signal) {
+absl::Status Engine::Kill(const std::string& ref, const std::string& signal) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ASSIGN_OR_RETURN(int sig,
                    linux::ParseSignal(signal.empty() ? "KILL" : signal));
@@ -511,16 +517,19 @@ absl::Status Engine::Kill(const std::string &ref, const std::string &signal) {
   }
   ASSIGN_OR_RETURN(ShimConnection conn,
                    ShimConnection::Connect(ShimDir(record.id)));
-  return conn
-      .Call({{"op", "kill"},
-             {"container", record.id},
-             {"signal", sig},
-             {"all", false}},
-            absl::Seconds(10))
-      .status();
+  // Told at its sending, so that the die it causes comes after it in time.
+  const absl::Time sent = absl::Now();
+  RETURN_IF_ERROR(conn.Call({{"op", "kill"},
+                             {"container", record.id},
+                             {"signal", sig},
+                             {"all", false}},
+                            absl::Seconds(10))
+                      .status());
+  Journal(record, "kill", {{"signal", std::to_string(sig)}}, sent);
+  return absl::OkStatus();
 }
 
-absl::StatusOr<ExitResult> Engine::Wait(const std::string &ref) {
+absl::StatusOr<ExitResult> Engine::Wait(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   for (;;) {
     ContainerInfo info = Refresh(record);
@@ -547,38 +556,38 @@ absl::StatusOr<ExitResult> Engine::Wait(const std::string &ref) {
   }
 }
 
-absl::Status Engine::Stop(const std::string &ref,
+absl::Status Engine::Stop(const std::string& ref,
                           absl::optional<int> timeout_seconds) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
   if (info.status != Status::kRunning && info.status != Status::kCreated) {
-    return absl::OkStatus(); // docker: stopping a stopped one is fine
+    return absl::OkStatus();  // docker: stopping a stopped one is fine
   }
   std::string stop_signal = record.config.value("stop_signal", "");
   int timeout =
       timeout_seconds.value_or(record.config.value("stop_timeout", 10));
   absl::Status s = Kill(record.id, stop_signal.empty() ? "TERM" : stop_signal);
-  if (!s.ok() && !absl::IsFailedPrecondition(s))
-    return s;
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
   absl::Time deadline = absl::Now() + absl::Seconds(timeout);
   while (absl::Now() < deadline) {
     if (Refresh(*containers_->Get(record.id)).status == Status::kExited) {
+      Journal(record, "stop");
       return absl::OkStatus();
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
   s = Kill(record.id, "KILL");
-  if (!s.ok() && !absl::IsFailedPrecondition(s))
-    return s;
-  return Wait(record.id).status();
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  RETURN_IF_ERROR(Wait(record.id).status());
+  Journal(record, "stop");
+  return absl::OkStatus();
 }
 
-absl::Status Engine::Remove(const std::string &ref, bool force,
+absl::Status Engine::Remove(const std::string& ref, bool force,
                             bool remove_volumes) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
-  if (info.removed)
-    return absl::OkStatus(); // done on exit, just now
+  if (info.removed) return absl::OkStatus();  // done on exit, just now
   if ((info.status == Status::kRunning || info.status == Status::kCreated) &&
       !force) {
     return absl::FailedPreconditionError(
@@ -587,36 +596,36 @@ absl::Status Engine::Remove(const std::string &ref, bool force,
   }
   RETURN_IF_ERROR(containers_
                       ->Update(record.id,
-                               [](ContainerRecord &r) {
+                               [](ContainerRecord& r) {
                                  r.state = ContainerState::kRemoving;
                                  return absl::OkStatus();
                                })
                       .status());
+  // Killed with its shim: no exit file tells this end.
+  if (info.status == Status::kRunning)
+    Journal(record, "die", {{"exitCode", "137"}});
   Teardown(record);
-  if (remove_volumes)
-    volumes_->RemoveAnonymousOf(record);
+  if (remove_volumes) volumes_->RemoveAnonymousOf(record);
+  Journal(record, "destroy");
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<ContainerInfo>>
-Engine::List(const ListOptions &options) {
+absl::StatusOr<std::vector<ContainerInfo>> Engine::List(
+    const ListOptions& options) {
   ASSIGN_OR_RETURN(ContainerList all, containers_->List());
   std::vector<ContainerInfo> out;
-  for (const ContainerRecord &r : all.records) {
+  for (const ContainerRecord& r : all.records) {
     ContainerInfo info = Refresh(r);
-    if (info.removed)
-      continue;
-    if (!options.all && info.status != Status::kRunning)
-      continue;
+    if (info.removed) continue;
+    if (!options.all && info.status != Status::kRunning) continue;
     bool keep = true;
-    for (const std::string &f : options.filters) {
+    for (const std::string& f : options.filters) {
       keep = keep && MatchesFilter(info, f);
     }
-    if (keep)
-      out.push_back(std::move(info));
+    if (keep) out.push_back(std::move(info));
   }
   std::sort(out.begin(), out.end(),
-            [](const ContainerInfo &a, const ContainerInfo &b) {
+            [](const ContainerInfo& a, const ContainerInfo& b) {
               return a.record.created > b.record.created;
             });
   if (options.limit > 0 && out.size() > static_cast<size_t>(options.limit)) {
@@ -625,7 +634,7 @@ Engine::List(const ListOptions &options) {
   return out;
 }
 
-absl::StatusOr<ContainerInfo> Engine::Inspect(const std::string &ref) {
+absl::StatusOr<ContainerInfo> Engine::Inspect(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
   if (info.removed) {
@@ -635,8 +644,8 @@ absl::StatusOr<ContainerInfo> Engine::Inspect(const std::string &ref) {
   return info;
 }
 
-absl::StatusOr<std::unique_ptr<ProcessStream>>
-Engine::Attach(const std::string &ref, const AttachOptions &o) {
+absl::StatusOr<std::unique_ptr<ProcessStream>> Engine::Attach(
+    const std::string& ref, const AttachOptions& o) {
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   ContainerInfo info = Refresh(record);
   if (info.status == Status::kExited && !info.removed && o.ready_exited) {
@@ -669,10 +678,9 @@ Engine::Attach(const std::string &ref, const AttachOptions &o) {
   return std::make_unique<ProcessStream>("", info.pid, std::move(conn));
 }
 
-absl::StatusOr<std::unique_ptr<ProcessStream>>
-Engine::Exec(const std::string &ref, const ExecOptions &o) {
-  if (o.cmd.empty())
-    return absl::InvalidArgumentError("exec: no command");
+absl::StatusOr<std::unique_ptr<ProcessStream>> Engine::Exec(
+    const std::string& ref, const ExecOptions& o) {
+  if (o.cmd.empty()) return absl::InvalidArgumentError("exec: no command");
   ASSIGN_OR_RETURN(ContainerRecord record, containers_->Resolve(ref));
   if (Refresh(record).status != Status::kRunning) {
     return absl::FailedPreconditionError(
@@ -694,9 +702,8 @@ Engine::Exec(const std::string &ref, const ExecOptions &o) {
   process["args"] = o.cmd;
   std::vector<std::string> env;
   if (process.contains("env") && process["env"].is_array()) {
-    for (const auto &e : process["env"]) {
-      if (e.is_string())
-        env.push_back(e.get<std::string>());
+    for (const auto& e : process["env"]) {
+      if (e.is_string()) env.push_back(e.get<std::string>());
     }
   }
   process["env"] = MergeEnv(std::move(env), o.env);
@@ -711,8 +718,7 @@ Engine::Exec(const std::string &ref, const ExecOptions &o) {
     std::string root = config.contains("root") && config["root"].is_object()
                            ? config["root"].value("path", "rootfs")
                            : "rootfs";
-    if (root.empty() || root[0] != '/')
-      root = JoinPath(bundle, root);
+    if (root.empty() || root[0] != '/') root = JoinPath(bundle, root);
     absl::StatusOr<container::ResolvedUser> user =
         container::ResolveUser(o.user, ReadInRoot(root, "/etc/passwd"),
                                ReadInRoot(root, "/etc/group"));
@@ -739,8 +745,7 @@ Engine::Exec(const std::string &ref, const ExecOptions &o) {
                               {"stdin", o.stdin && !o.detach}},
                              absl::Seconds(30)));
   const pid_t pid = started.value("pid", 0);
-  if (o.detach)
-    return std::make_unique<ProcessStream>(exec_id, pid);
+  if (o.detach) return std::make_unique<ProcessStream>(exec_id, pid);
   // Attached after the exec on a connection of its own: the shim holds the
   // early output for this first client, and the first connection stays
   // free of stream frames.
@@ -760,10 +765,10 @@ Engine::Exec(const std::string &ref, const ExecOptions &o) {
 
 absl::Status Engine::Reconcile() {
   ASSIGN_OR_RETURN(ContainerList all, containers_->List());
-  for (const ContainerRecord &r : all.records) {
+  for (const ContainerRecord& r : all.records) {
     if (r.state == ContainerState::kCreating ||
         r.state == ContainerState::kRemoving) {
-      Teardown(r); // never acknowledged, or half removed
+      Teardown(r);  // never acknowledged, or half removed
       continue;
     }
     Refresh(r);
@@ -771,4 +776,4 @@ absl::Status Engine::Reconcile() {
   return containers_->Repair().status();
 }
 
-} // namespace crate::engine
+}  // namespace crate::engine

@@ -12,25 +12,33 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "api/engine/container_stats.h"
 #include "api/engine/container_store.h"
+#include "api/engine/event_journal.h"
+#include "api/engine/exit_watcher.h"
 #include "api/engine/process_stream.h"
+#include "api/engine/resource_update.h"
+#include "api/engine/top.h"
 #include "api/engine/volumes.h"
 #include "registry/images/image_service.h"
 #include "runtime/container/options.h"
+#include "runtime/shim/exit_file.h"
 
 namespace crate::engine {
 
 struct EngineOptions {
-  std::string root; // persistent: images, containers, volumes
-  std::string run;  // runtime state: shims, the runtime's root
+  std::string root;  // persistent: images, containers, volumes
+  std::string run;   // runtime state: shims, the runtime's root
   std::string shim_binary;
-  int64_t log_max_bytes = 0; // 0: the shim's default
+  int64_t log_max_bytes = 0;  // 0: the shim's default
   // registries.toml; empty: the default for this user. Unused when
   // `registries` is set (crate.toml's [registries]).
   std::string registries_conf;
@@ -49,7 +57,7 @@ struct ContainerInfo {
   int exit_code = 0;
   absl::optional<absl::Time> finished_at;
   std::string exit_reason;
-  int pid = 0; // the init's, while it runs
+  int pid = 0;  // the init's, while it runs
   std::vector<std::string> command;
   std::string log_path;
   std::string bundle;
@@ -58,10 +66,10 @@ struct ContainerInfo {
 };
 
 struct CreateOptions {
-  std::string name;        // empty: a generated one
-  std::string image;       // name, ID prefix or name@digest
-  container::Options spec; // id and rootfs are the engine's to fill
-  std::string stop_signal; // empty: the image's, else SIGTERM
+  std::string name;         // empty: a generated one
+  std::string image;        // name, ID prefix or name@digest
+  container::Options spec;  // id and rootfs are the engine's to fill
+  std::string stop_signal;  // empty: the image's, else SIGTERM
   int stop_timeout_seconds = 10;
   bool auto_remove = false;
 };
@@ -69,7 +77,7 @@ struct CreateOptions {
 struct ListOptions {
   bool all = false;
   std::vector<std::string>
-      filters; // name=, id=, label=K[=V], status=, ancestor=
+      filters;  // name=, id=, label=K[=V], status=, ancestor=
   int limit = 0;
 };
 
@@ -80,16 +88,16 @@ struct ExitResult {
 
 struct ExecOptions {
   std::vector<std::string> cmd;
-  std::vector<std::string> env; // KEY=value, over the container's
-  std::string working_dir;      // empty: the container's
-  std::string user; // name|uid[:group|gid] in the container; empty: its own
+  std::vector<std::string> env;  // KEY=value, over the container's
+  std::string working_dir;       // empty: the container's
+  std::string user;  // name|uid[:group|gid] in the container; empty: its own
   bool tty = false;
   bool stdin = false;
-  bool detach = false; // nothing attached: the session has only the pid
+  bool detach = false;  // nothing attached: the session has only the pid
 };
 
 struct AttachOptions {
-  bool stdin = false; // the container must have been created with stdin
+  bool stdin = false;  // the container must have been created with stdin
   bool stdout = true;
   bool stderr = true;
   // An exited container is readied to start again (a new shim) and
@@ -98,33 +106,33 @@ struct AttachOptions {
 };
 
 class Engine {
-public:
-  static absl::StatusOr<std::unique_ptr<Engine>>
-  Open(const EngineOptions &options);
+ public:
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(
+      const EngineOptions& options);
   ~Engine();
 
-  registry::ImageService &images() { return *images_; }
+  registry::ImageService& images() { return *images_; }
   // Named and anonymous volumes, with containers as their users.
-  Volumes &volumes() { return *volumes_; }
+  Volumes& volumes() { return *volumes_; }
   // Which containers use an image (for its Remove and Prune).
   registry::ImageUsersFn ImageUsers();
 
-  absl::StatusOr<ContainerInfo> Create(const CreateOptions &options);
+  absl::StatusOr<ContainerInfo> Create(const CreateOptions& options);
   // Starts a created container, or an exited one again (a new shim on the
   // same root file system, log and settings, as docker's start of a
   // stopped container).
-  absl::Status Start(const std::string &ref);
-  absl::Status Stop(const std::string &ref,
+  absl::Status Start(const std::string& ref);
+  absl::Status Stop(const std::string& ref,
                     absl::optional<int> timeout_seconds);
-  absl::Status Kill(const std::string &ref, const std::string &signal);
+  absl::Status Kill(const std::string& ref, const std::string& signal);
   // With `remove_volumes` (rm -v) the container's anonymous volumes go
   // too, unless another container uses one; named volumes stay.
-  absl::Status Remove(const std::string &ref, bool force,
+  absl::Status Remove(const std::string& ref, bool force,
                       bool remove_volumes = false);
-  absl::StatusOr<std::vector<ContainerInfo>> List(const ListOptions &options);
-  absl::StatusOr<ContainerInfo> Inspect(const std::string &ref);
+  absl::StatusOr<std::vector<ContainerInfo>> List(const ListOptions& options);
+  absl::StatusOr<ContainerInfo> Inspect(const std::string& ref);
   // Returns when the container has exited (at once if it has).
-  absl::StatusOr<ExitResult> Wait(const std::string &ref);
+  absl::StatusOr<ExitResult> Wait(const std::string& ref);
 
   // Starts a further process in a running container, with the container's
   // process settings (capabilities, limits, env) under the options. Unless
@@ -133,51 +141,81 @@ public:
   // attach for its first client. The process's own failure to start (a
   // command not found, not executable) is the error, with the runtime's
   // words.
-  absl::StatusOr<std::unique_ptr<ProcessStream>>
-  Exec(const std::string &ref, const ExecOptions &options);
+  absl::StatusOr<std::unique_ptr<ProcessStream>> Exec(
+      const std::string& ref, const ExecOptions& options);
 
   // Attaches to the container's own process, created or running: its
   // output from now on (the log holds what came before) and, when asked
   // and the container was created with stdin, its input. Attached before
   // Start, nothing the process writes is missed. Leaving without a close
   // leaves the process's stdin open, so that a later attach can go on.
-  absl::StatusOr<std::unique_ptr<ProcessStream>>
-  Attach(const std::string &ref, const AttachOptions &options);
+  absl::StatusOr<std::unique_ptr<ProcessStream>> Attach(
+      const std::string& ref, const AttachOptions& options);
 
   // Brings the records in line with what is on disk and alive: drops what
   // a crash left half-made, notes containers that exited while no crated
   // ran, and stops the containers of shims that died. Run at start.
   absl::Status Reconcile();
 
-private:
+  // Events (engine_observe.cc). The journal, which the engine writes at
+  // each container action and the services at each image and volume one.
+  EventJournal& events() { return *events_; }
+  // A watch of the exit files, for an events stream: after it fires,
+  // NoteExits brings those containers' records up to date, which journals
+  // each exit's die once.
+  absl::StatusOr<std::unique_ptr<ExitWatcher>> WatchExits();
+  void NoteExits(const std::vector<std::string>& ids);
+
+  // Changes a running or created container's limits through its cgroup
+  // and saves them in its bundle's config.json for the next start. A limit
+  // the host refuses is the error, and what was written before it is put
+  // back.
+  absl::Status Update(const std::string& ref, const ResourceUpdate& update);
+  // The container's counters (zero unless it runs) and the host's CPU time.
+  absl::StatusOr<ContainerStats> Stats(const std::string& ref);
+  // The host's ps, kept to the container's processes.
+  absl::StatusOr<TopResult> Top(const std::string& ref,
+                                const std::vector<std::string>& ps_args);
+
+ private:
   Engine() = default;
 
-  std::string ShimDir(const std::string &id) const;
+  std::string ShimDir(const std::string& id) const;
   std::string RuntimeRoot() const;
-  std::string ExitFile(const std::string &id) const;
-  std::string LogFile(const std::string &id) const;
+  std::string ExitFile(const std::string& id) const;
+  std::string LogFile(const std::string& id) const;
 
   // The live view of a record (exit file, shim), persisting what changed.
-  ContainerInfo Refresh(const ContainerRecord &record);
+  ContainerInfo Refresh(const ContainerRecord& record);
   // What create made, undone in reverse (also for a removal).
-  void Teardown(const ContainerRecord &record);
+  void Teardown(const ContainerRecord& record);
   // A shim for the container of `record`, whose bundle and root file
   // system exist; its pids recorded with the state kCreated.
-  absl::StatusOr<ContainerRecord> SpawnShimFor(const ContainerRecord &record);
+  absl::StatusOr<ContainerRecord> SpawnShimFor(const ContainerRecord& record);
   // An exited container made ready to start again: its root file system
   // mounted (after a reboot it is not), its last exit file dropped (the
   // record keeps the code) and a new shim.
-  absl::Status Respawn(const ContainerRecord &record);
+  absl::Status Respawn(const ContainerRecord& record);
   // Frees `name` when the container holding it has exited with
   // auto_remove (its removal waits for the shim to go): true if it did.
-  bool FreeNameOfRemovedOnExit(const std::string &name);
+  bool FreeNameOfRemovedOnExit(const std::string& name);
+
+  // Appends a container event (its image, name and labels as attributes);
+  // a journal that cannot be written costs the event, not the action.
+  void Journal(const ContainerRecord& record, absl::string_view action,
+               std::map<std::string, std::string> attributes = {},
+               absl::Time at = absl::Now());
+  // The die of `exit`, at its time (an oom before it, if so).
+  void JournalExit(const ContainerRecord& record, const shim::ExitStatus& exit);
 
   EngineOptions options_;
+  std::unique_ptr<EventJournal> events_;
+  std::mutex update_mu_;  // one Update at a time: its undo reads the spec
   std::unique_ptr<registry::ImageService> images_;
   std::unique_ptr<ContainerStore> containers_;
   std::unique_ptr<Volumes> volumes_;
 };
 
-} // namespace crate::engine
+}  // namespace crate::engine
 
-#endif // CRATE_API_ENGINE_ENGINE_H_
+#endif  // CRATE_API_ENGINE_ENGINE_H_

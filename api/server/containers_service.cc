@@ -367,4 +367,59 @@ grpc::Status ContainersService::Prune(
   return grpc::Status::OK;
 }
 
+engine::ResourceUpdate ToResourceUpdate(
+    const crate::v1::UpdateContainerRequest& r) {
+  engine::ResourceUpdate u;
+  if (r.has_memory_bytes()) u.memory = r.memory_bytes();
+  if (r.has_memory_swap_bytes()) u.memory_swap = r.memory_swap_bytes();
+  if (r.has_cpus()) u.cpus = r.cpus();
+  if (r.has_cpu_shares()) u.cpu_shares = r.cpu_shares();
+  if (r.has_pids_limit()) u.pids_limit = r.pids_limit();
+  return u;
+}
+
+grpc::Status ContainersService::Update(
+    grpc::ServerContext* context,
+    const crate::v1::UpdateContainerRequest* request,
+    crate::v1::UpdateContainerResponse* response) {
+  return ToGrpcStatus(
+      engine_->Update(request->container(), ToResourceUpdate(*request)));
+}
+
+grpc::Status ContainersService::Stats(grpc::ServerContext* context,
+                                      const crate::v1::StatsRequest* request,
+                                      crate::v1::StatsResponse* response) {
+  absl::StatusOr<engine::ContainerStats> s =
+      engine_->Stats(request->container());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  response->set_id(s->id);
+  response->set_name(s->name);
+  response->set_running(s->running);
+  response->set_read_unix_nanos(absl::ToUnixNanos(s->read_at));
+  response->set_cpu_usage_nanos(s->cpu_usage_ns);
+  response->set_system_cpu_usage_nanos(s->system_cpu_ns);
+  response->set_online_cpus(s->online_cpus);
+  response->set_memory_usage_bytes(s->memory_usage);
+  response->set_memory_limit_bytes(s->memory_limit);
+  response->set_pids(s->pids);
+  response->set_block_read_bytes(s->block_read);
+  response->set_block_write_bytes(s->block_write);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainersService::Top(grpc::ServerContext* context,
+                                    const crate::v1::TopRequest* request,
+                                    crate::v1::TopResponse* response) {
+  absl::StatusOr<engine::TopResult> top =
+      engine_->Top(request->container(),
+                   {request->ps_args().begin(), request->ps_args().end()});
+  if (!top.ok()) return ToGrpcStatus(top.status());
+  for (const std::string& t : top->titles) response->add_titles(t);
+  for (const std::vector<std::string>& p : top->processes) {
+    crate::v1::TopResponse::Process* out = response->add_processes();
+    for (const std::string& f : p) out->add_fields(f);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace crate::server

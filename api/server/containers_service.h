@@ -1,5 +1,4 @@
 // crate.v1.Containers over the engine: proto in, engine call, proto out.
-// Update and Stats answer UNIMPLEMENTED until the engine has them.
 #ifndef CRATE_API_SERVER_CONTAINERS_SERVICE_H_
 #define CRATE_API_SERVER_CONTAINERS_SERVICE_H_
 
@@ -50,10 +49,23 @@ class ContainersService final : public crate::v1::Containers::Service {
   grpc::Status Prune(grpc::ServerContext* context,
                      const crate::v1::PruneContainersRequest* request,
                      crate::v1::PruneContainersResponse* response) override;
+  grpc::Status Update(grpc::ServerContext* context,
+                      const crate::v1::UpdateContainerRequest* request,
+                      crate::v1::UpdateContainerResponse* response) override;
+  grpc::Status Stats(grpc::ServerContext* context,
+                     const crate::v1::StatsRequest* request,
+                     crate::v1::StatsResponse* response) override;
+  grpc::Status Top(grpc::ServerContext* context,
+                   const crate::v1::TopRequest* request,
+                   crate::v1::TopResponse* response) override;
 
  private:
   engine::Engine* engine_;
 };
+
+// The engine's update from the API's (only the fields set).
+engine::ResourceUpdate ToResourceUpdate(
+    const crate::v1::UpdateContainerRequest& request);
 
 // The engine's exec options from the API's first exec message.
 engine::ExecOptions ToExecOptions(const crate::v1::ExecStart& start);

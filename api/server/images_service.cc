@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "api/engine/prune_filter.h"
 #include "api/engine/tree_usage.h"
+#include "api/server/service_events.h"
 #include "api/server/status_convert.h"
 #include "registry/archive/format.h"
 #include "registry/image/image.h"
@@ -141,6 +142,8 @@ grpc::Status ImagesService::Pull(
   if (result->reference.has_tag()) tags.push_back(result->reference.String());
   Fill(result->record, tags, last.mutable_image());
   writer->Write(last);
+  TellImage(events_, "pull", result->reference.String(),
+            result->reference.String());
   return grpc::Status::OK;
 }
 
@@ -164,6 +167,7 @@ grpc::Status ImagesService::Push(grpc::ServerContext* context,
     layer->set_state(l.uploaded ? crate::v1::LayerProgress::DONE
                                 : crate::v1::LayerProgress::EXISTS);
   }
+  TellImage(events_, "push", destination, destination);
   return grpc::Status::OK;
 }
 
@@ -242,7 +246,15 @@ grpc::Status ImagesService::Inspect(
 grpc::Status ImagesService::Tag(grpc::ServerContext* context,
                                 const crate::v1::TagImageRequest* request,
                                 crate::v1::TagImageResponse* response) {
-  return ToGrpcStatus(images_->Tag(request->source(), request->target()));
+  absl::Status tagged = images_->Tag(request->source(), request->target());
+  if (tagged.ok()) {
+    absl::StatusOr<registry::Image> image = images_->Inspect(request->target());
+    TellImage(
+        events_, "tag",
+        image.ok() ? image->record.config_digest.ToString() : request->source(),
+        request->target());
+  }
+  return ToGrpcStatus(tagged);
 }
 
 grpc::Status ImagesService::Remove(grpc::ServerContext* context,
@@ -253,9 +265,13 @@ grpc::Status ImagesService::Remove(grpc::ServerContext* context,
   absl::StatusOr<registry::RemoveReport> report =
       images_->Remove(request->image(), options, users_);
   if (!report.ok()) return ToGrpcStatus(report.status());
-  for (const std::string& u : report->untagged) response->add_untagged(u);
+  for (const std::string& u : report->untagged) {
+    response->add_untagged(u);
+    TellImage(events_, "untag", request->image(), u);
+  }
   for (const registry::Digest& d : report->deleted) {
     response->add_deleted(d.ToString());
+    TellImage(events_, "delete", d.ToString(), d.ToString());
   }
   return grpc::Status::OK;
 }
@@ -301,10 +317,16 @@ grpc::Status ImagesService::Prune(grpc::ServerContext* context,
   absl::StatusOr<registry::RemoveReport> report =
       images_->Prune(options, users_);
   if (!report.ok()) return ToGrpcStatus(report.status());
-  for (const std::string& u : report->untagged) response->add_untagged(u);
+  for (const std::string& u : report->untagged) {
+    response->add_untagged(u);
+    TellImage(events_, "untag", u, u);
+  }
   for (const registry::Digest& d : report->deleted) {
     auto id = ids.find(d);
     response->add_deleted(id != ids.end() ? id->second : d.ToString());
+    TellImage(events_, "delete",
+              response->deleted(response->deleted_size() - 1),
+              response->deleted(response->deleted_size() - 1));
   }
   // docker counts unpacked layers: the snapshots GC is about to take are
   // measured first (a dry run names them), then the blobs it frees added.
@@ -374,11 +396,14 @@ grpc::Status ImagesService::Load(
   absl::StatusOr<registry::LoadResult> loaded = images_->Load(path);
   if (!loaded.ok()) return ToGrpcStatus(loaded.status());
   for (const registry::LoadedImage& image : loaded->images) {
+    const std::string id = image.record.config_digest.ToString();
     if (image.tags.empty()) {
-      response->add_loaded(image.record.config_digest.ToString());
+      response->add_loaded(id);
+      TellImage(events_, "load", id, id);
     }
     for (const registry::Reference& tag : image.tags) {
       response->add_loaded(tag.String());
+      TellImage(events_, "load", id, tag.String());
     }
   }
   return grpc::Status::OK;

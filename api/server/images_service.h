@@ -4,6 +4,7 @@
 #ifndef CRATE_API_SERVER_IMAGES_SERVICE_H_
 #define CRATE_API_SERVER_IMAGES_SERVICE_H_
 
+#include "api/engine/event_journal.h"
 #include "api/proto/crate/v1/images.grpc.pb.h"
 #include "registry/image/image_store.h"
 #include "registry/images/image_service.h"
@@ -54,6 +55,9 @@ class ImagesService final : public crate::v1::Images::Service {
       grpc::ServerContext* context, const crate::v1::SaveImageRequest* request,
       grpc::ServerWriter<crate::v1::SaveImageChunk>* writer) override;
 
+  // Where pulls, tags, removals and loads are told (service_events.h).
+  void set_events(engine::EventJournal* events) { events_ = events; }
+
  private:
   void Fill(const registry::ImageRecord& record,
             const std::vector<std::string>& tags,
@@ -62,6 +66,7 @@ class ImagesService final : public crate::v1::Images::Service {
   registry::ImageService* images_;
   registry::ImageUsersFn users_;
   std::string spool_dir_;
+  engine::EventJournal* events_ = nullptr;
 };
 
 }  // namespace crate::server

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "api/engine/disk_usage.h"
 #include "api/engine/engine.h"
+#include "api/server/events_stream.h"
 #include "api/server/status_convert.h"
 #include "runtime/base/version.h"
 
@@ -140,6 +141,16 @@ grpc::Status SystemService::DiskUsage(
                                   usage->containers_reclaimable +
                                   usage->volumes_reclaimable);
   return grpc::Status::OK;
+}
+
+grpc::Status SystemService::Events(
+    grpc::ServerContext* context, const crate::v1::EventsRequest* request,
+    grpc::ServerWriter<crate::v1::Event>* writer) {
+  if (engine_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this service holds no containers");
+  }
+  return StreamEvents(*engine_, context, *request, writer);
 }
 
 }  // namespace crate::server

@@ -35,6 +35,10 @@ class SystemService final : public crate::v1::System::Service {
   grpc::Status DiskUsage(grpc::ServerContext* context,
                          const crate::v1::DiskUsageRequest* request,
                          crate::v1::DiskUsageResponse* response) override;
+  // events_stream.h
+  grpc::Status Events(grpc::ServerContext* context,
+                      const crate::v1::EventsRequest* request,
+                      grpc::ServerWriter<crate::v1::Event>* writer) override;
 
  private:
   engine::Engine* engine_ = nullptr;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "api/server/service_events.h"
 #include "api/server/status_convert.h"
 
 namespace crate::server {
@@ -33,6 +34,7 @@ grpc::Status VolumesService::Create(
   absl::StatusOr<engine::VolumeInfo> info = volumes_->Create(o);
   if (!info.ok()) return ToGrpcStatus(info.status());
   ToProto(*info, response);
+  TellVolume(events_, "create", info->record.name);
   return grpc::Status::OK;
 }
 
@@ -60,7 +62,9 @@ grpc::Status VolumesService::Inspect(
 grpc::Status VolumesService::Remove(
     grpc::ServerContext* context, const crate::v1::RemoveVolumeRequest* request,
     crate::v1::RemoveVolumeResponse* response) {
-  return ToGrpcStatus(volumes_->Remove(request->name(), request->force()));
+  absl::Status removed = volumes_->Remove(request->name(), request->force());
+  if (removed.ok()) TellVolume(events_, "destroy", request->name());
+  return ToGrpcStatus(removed);
 }
 
 grpc::Status VolumesService::Prune(
@@ -70,7 +74,10 @@ grpc::Status VolumesService::Prune(
       volumes_->Prune(std::vector<std::string>(request->filters().begin(),
                                                request->filters().end()));
   if (!report.ok()) return ToGrpcStatus(report.status());
-  for (const std::string& name : report->removed) response->add_removed(name);
+  for (const std::string& name : report->removed) {
+    response->add_removed(name);
+    TellVolume(events_, "destroy", name);
+  }
   response->set_reclaimed_bytes(report->space_reclaimed);
   for (const absl::Status& s : report->problems) {
     response->add_warnings(std::string(s.message()));

@@ -3,6 +3,7 @@
 #ifndef CRATE_API_SERVER_VOLUMES_SERVICE_H_
 #define CRATE_API_SERVER_VOLUMES_SERVICE_H_
 
+#include "api/engine/event_journal.h"
 #include "api/engine/volumes.h"
 #include "api/proto/crate/v1/volumes.grpc.pb.h"
 
@@ -28,8 +29,12 @@ class VolumesService final : public crate::v1::Volumes::Service {
                      const crate::v1::PruneVolumesRequest* request,
                      crate::v1::PruneVolumesResponse* response) override;
 
+  // Where creates and removals are told (service_events.h).
+  void set_events(engine::EventJournal* events) { events_ = events; }
+
  private:
   engine::Volumes* volumes_;
+  engine::EventJournal* events_ = nullptr;
 };
 
 // The API's view of a volume (pure; tested on its own).

@@ -48,6 +48,13 @@ void AddPruneCommands(const CommandGroups& groups,
                       Context& ctx);  // cmd_prune.cc
 void AddDiskUsageCommand(const CommandGroups& groups,
                          Context& ctx);  // cmd_df.cc
+void AddEventsCommand(const CommandGroups& groups,
+                      Context& ctx);  // cmd_events.cc
+void AddStatsCommand(const CommandGroups& groups,
+                     Context& ctx);  // cmd_stats.cc
+void AddUpdateCommand(const CommandGroups& groups,
+                      Context& ctx);                            // cmd_update.cc
+void AddTopCommand(const CommandGroups& groups, Context& ctx);  // cmd_top.cc
 
 }  // namespace crate::cli
 

@@ -59,6 +59,10 @@ int Main(int argc, char** argv) {
   AddRegistryCommands(groups, ctx);
   AddPruneCommands(groups, ctx);
   AddDiskUsageCommand(groups, ctx);
+  AddEventsCommand(groups, ctx);
+  AddStatsCommand(groups, ctx);
+  AddUpdateCommand(groups, ctx);
+  AddTopCommand(groups, ctx);
   AddVolumeCommands(groups, ctx);
   AddCompletionCommand(groups, ctx);
 

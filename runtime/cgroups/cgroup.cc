@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
@@ -331,5 +332,35 @@ absl::Status WaitFor(const std::function<absl::StatusOr<bool>()>& done,
 }
 
 }  // namespace internal
+
+std::pair<uint64_t, uint64_t> SumBlkioBytes(absl::string_view text) {
+  uint64_t read = 0, write = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    std::vector<absl::string_view> f =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    uint64_t v = 0;
+    if (f.size() != 3 || !absl::SimpleAtoi(f[2], &v)) continue;
+    if (f[1] == "Read") read += v;
+    if (f[1] == "Write") write += v;
+  }
+  return {read, write};
+}
+
+std::pair<uint64_t, uint64_t> SumIoStatBytes(absl::string_view text) {
+  uint64_t read = 0, write = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    for (absl::string_view kv : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+      uint64_t v = 0;
+      if (absl::ConsumePrefix(&kv, "rbytes=") && absl::SimpleAtoi(kv, &v)) {
+        read += v;
+      } else if (absl::ConsumePrefix(&kv, "wbytes=") &&
+                 absl::SimpleAtoi(kv, &v)) {
+        write += v;
+      }
+    }
+  }
+  return {read, write};
+}
+
 }  // namespace cgroups
 }  // namespace crate

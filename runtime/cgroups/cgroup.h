@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,7 +72,19 @@ struct Stats {
   // Processes the OOM killer took in this cgroup (v1 memory.oom_control,
   // v2 memory.events "oom_kill").
   absl::optional<uint64_t> oom_kills;
+  // Page cache the kernel can drop at once (v1 memory.stat
+  // total_inactive_file, v2 inactive_file): docker's usage leaves it out.
+  absl::optional<uint64_t> memory_inactive_file;
+  // Bytes read from and written to block devices (v1 blkio
+  // io_service_bytes_recursive, v2 io.stat rbytes/wbytes).
+  absl::optional<uint64_t> block_read_bytes;
+  absl::optional<uint64_t> block_write_bytes;
 };
+
+// The sums of a v1 blkio "MAJ:MIN Read|Write|... N" file (reads, writes).
+std::pair<uint64_t, uint64_t> SumBlkioBytes(absl::string_view text);
+// The sums of a v2 io.stat ("MAJ:MIN rbytes=N wbytes=N ...").
+std::pair<uint64_t, uint64_t> SumIoStatBytes(absl::string_view text);
 
 struct OomWatch {
   UniqueFd event;

@@ -151,10 +151,16 @@ TEST_F(V1Test, PidsStatsFreezer) {
   Put("pids/c/sub/cgroup.procs", "56\n12\n");
   EXPECT_THAT(Get(cg->Pids()), ElementsAre(12, 34, 56));
 
+  Put("memory/c/memory.stat", "cache 8192\ntotal_inactive_file 1024\n");
+  Put("blkio/c/blkio.throttle.io_service_bytes_recursive",
+      "8:0 Read 100\n8:0 Write 20\n8:0 Total 120\n8:16 Read 5\nTotal 125\n");
   ASSERT_OK_AND_ASSIGN(Stats st, cg->ReadStats());
   EXPECT_EQ(st.memory_usage, 4096u);
   EXPECT_EQ(st.pids_current, 3u);
   EXPECT_FALSE(st.cpu_usage_ns.has_value());
+  EXPECT_EQ(st.memory_inactive_file, 1024u);
+  EXPECT_EQ(st.block_read_bytes, 105u);
+  EXPECT_EQ(st.block_write_bytes, 20u);
 
   ASSERT_OK(cg->Freeze());
   EXPECT_EQ(Read("freezer/c/freezer.state"), "FROZEN\n");
@@ -282,6 +288,15 @@ TEST_F(V2Test, DestroyCreatedParents) {
   ASSERT_OK(cg->Destroy(false));
   EXPECT_FALSE(Exists("keep/new"));
   EXPECT_TRUE(Exists("keep"));
+}
+
+TEST(BlockIoTest, SumsBothFormats) {
+  EXPECT_EQ(SumBlkioBytes("8:0 Read 7\n8:0 Write 3\n8:0 Sync 9\nTotal 10\n"),
+            std::make_pair(uint64_t{7}, uint64_t{3}));
+  EXPECT_EQ(SumIoStatBytes("8:0 rbytes=10 wbytes=4 rios=1 wios=1\n"
+                           "8:16 rbytes=1 wbytes=2 dbytes=0\n"),
+            std::make_pair(uint64_t{11}, uint64_t{6}));
+  EXPECT_EQ(SumIoStatBytes(""), std::make_pair(uint64_t{0}, uint64_t{0}));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -185,6 +186,19 @@ class V1Cgroup : public Cgroup {
     st.pids_limit = opt(ReadUint64(JoinPath(pids, "pids.max")));
     st.cpu_usage_ns =
         opt(ReadUint64(JoinPath(Dir("cpuacct"), "cpuacct.usage")));
+    st.memory_inactive_file = opt(
+        ReadKeyedUint64(JoinPath(mem, "memory.stat"), "total_inactive_file"));
+    // The throttle file counts every I/O; the other one only what CFQ/BFQ
+    // scheduled (docker reads it first and falls back the same way).
+    for (const char* f : {"blkio.throttle.io_service_bytes_recursive",
+                          "blkio.io_service_bytes_recursive"}) {
+      absl::StatusOr<std::string> text =
+          ReadFile(JoinPath(Dir("blkio"), f), 1 << 20);
+      if (!text.ok()) continue;
+      std::tie(st.block_read_bytes.emplace(), st.block_write_bytes.emplace()) =
+          SumBlkioBytes(*text);
+      break;
+    }
     if (!Exists()) {
       return absl::NotFoundError(
           absl::StrCat("read stats of cgroup ", path_, ": it does not exist"));

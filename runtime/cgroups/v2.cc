@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -109,6 +110,14 @@ class V2Cgroup : public Cgroup {
     absl::optional<uint64_t> usec =
         opt(ReadKeyedUint64(JoinPath(dir, "cpu.stat"), "usage_usec"));
     if (usec) st.cpu_usage_ns = *usec * 1000;
+    st.memory_inactive_file =
+        opt(ReadKeyedUint64(JoinPath(dir, "memory.stat"), "inactive_file"));
+    absl::StatusOr<std::string> io =
+        ReadFile(JoinPath(dir, "io.stat"), 1 << 20);
+    if (io.ok()) {
+      std::tie(st.block_read_bytes.emplace(), st.block_write_bytes.emplace()) =
+          SumIoStatBytes(*io);
+    }
     return st;
   }
 
