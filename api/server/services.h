@@ -20,19 +20,19 @@
 namespace crate::server {
 
 struct ServicesOptions {
-  engine::EngineOptions engine; // root, run, shim, registries, logs
-  int idle_timeout_seconds = 0; // for Info
+  engine::EngineOptions engine;  // root, run, shim, registries, logs
+  int idle_timeout_seconds = 0;  // for Info
 };
 
 class Services {
-public:
-  static absl::StatusOr<std::unique_ptr<Services>>
-  Open(const ServicesOptions &options);
+ public:
+  static absl::StatusOr<std::unique_ptr<Services>> Open(
+      const ServicesOptions& options);
 
   // The services must outlive the server built from `builder`.
-  void Register(grpc::ServerBuilder &builder);
+  void Register(grpc::ServerBuilder& builder);
 
-private:
+ private:
   Services() = default;
 
   std::unique_ptr<engine::Engine> engine_;
@@ -42,6 +42,6 @@ private:
   std::unique_ptr<VolumesService> volumes_service_;
 };
 
-} // namespace crate::server
+}  // namespace crate::server
 
-#endif // CRATE_API_SERVER_SERVICES_H_
+#endif  // CRATE_API_SERVER_SERVICES_H_

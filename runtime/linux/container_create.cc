@@ -28,9 +28,11 @@
 #include "runtime/linux/namespace_files.h"
 #include "runtime/linux/plan.h"
 #include "runtime/linux/security_config.h"
+#include "runtime/linux/state_dir.h"
 #include "runtime/resctrl/plan.h"
 #include "runtime/resctrl/resctrl.h"
 #include "runtime/security/seccomp.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace crate::linux {
 namespace {
@@ -134,7 +136,8 @@ absl::Status CheckRootfs(const std::string& rootfs,
 // Compiled before anything exists, so a bad filter leaves nothing behind
 // and the init has only a syscall to make.
 absl::StatusOr<absl::optional<security::SeccompProgram>> CompileSeccompOf(
-    const oci::Spec& spec, const std::string& config_path) {
+    const oci::Spec& spec, const std::string& config_path,
+    const std::string& root) {
   if (!spec.linux || !spec.linux->seccomp) {
     return absl::optional<security::SeccompProgram>();
   }
@@ -142,7 +145,7 @@ absl::StatusOr<absl::optional<security::SeccompProgram>> CompileSeccompOf(
       ToSeccompConfig(*spec.linux->seccomp);
   if (!config.ok()) return Annotate(config.status(), config_path);
   absl::StatusOr<security::SeccompProgram> program =
-      security::CompileSeccomp(*config);
+      security::CompileSeccompCached(*config, SeccompCacheDir(root));
   if (!program.ok()) {
     return Annotate(program.status(),
                     absl::StrCat(config_path, ": linux.seccomp"));
@@ -232,7 +235,7 @@ absl::StatusOr<Container> Container::Create(const CreateOptions& options) {
   }
   RETURN_IF_ERROR(CheckRootfs(plan.rootfs, config_path));
   ASSIGN_OR_RETURN(absl::optional<security::SeccompProgram> seccomp,
-                   CompileSeccompOf(spec, config_path));
+                   CompileSeccompOf(spec, config_path, options.root));
 
   // Doing.
   ASSIGN_OR_RETURN(ContainerDir dir,

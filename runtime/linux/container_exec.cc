@@ -17,7 +17,9 @@
 #include "runtime/linux/launcher.h"
 #include "runtime/linux/plan.h"
 #include "runtime/linux/security_config.h"
+#include "runtime/linux/state_dir.h"
 #include "runtime/security/seccomp.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace crate::linux {
 namespace {
@@ -149,13 +151,15 @@ absl::StatusOr<pid_t> Container::Exec(const ExecOptions& o) {
     for (const std::string& w : plan.warnings) o.on_warning(w);
   }
 
-  // Compiled for each exec rather than kept: a shim holds its container
-  // for days and execs in it rarely, so memory is dearer than the compile.
+  // Not kept in memory: a shim holds its container for days and execs in
+  // it rarely, so memory is dearer than reading the compiled program back
+  // (seccomp_cache.h).
   absl::optional<security::SeccompProgram> seccomp;
   if (spec->linux && spec->linux->seccomp) {
     ASSIGN_OR_RETURN(security::SeccompConfig config,
                      ToSeccompConfig(*spec->linux->seccomp));
-    ASSIGN_OR_RETURN(seccomp, security::CompileSeccomp(config));
+    ASSIGN_OR_RETURN(seccomp, security::CompileSeccompCached(
+                                  config, SeccompCacheDir(root_)));
   }
 
   ExecRequest req;

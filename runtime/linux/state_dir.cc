@@ -239,6 +239,10 @@ absl::StatusOr<std::vector<std::string>> ListContainerIds(
   return ids;
 }
 
+std::string SeccompCacheDir(const std::string& root) {
+  return JoinPath(root, "@seccomp-cache");
+}
+
 uint64_t ProcessStartTime(pid_t pid) {
   char state;
   uint64_t start = 0;

@@ -83,6 +83,11 @@ absl::Status WriteStateFile(const std::string& path, absl::string_view data,
 absl::StatusOr<std::vector<std::string>> ListContainerIds(
     const std::string& root);
 
+// Where compiled seccomp programs are kept (security/seccomp_cache.h):
+// <root>/@seccomp-cache. '@' is not allowed in a container ID, so no
+// container can have that name and ListContainerIds never takes it for one.
+std::string SeccompCacheDir(const std::string& root);
+
 // The start time field of /proc/<pid>/stat; 0 if the process is gone.
 uint64_t ProcessStartTime(pid_t pid);
 
