@@ -7,6 +7,8 @@ process); crate-runtime and crate-shim link both statically to keep exec
 cheap.
 """
 
+load("@system//:static_grpc.bzl", "STATIC_GRPC_LINKOPTS")
+
 def crate_cc_test(name, deps = [], linkopts = [], **kwargs):
     native.cc_test(
         name = name,
@@ -21,8 +23,12 @@ def crate_cc_test(name, deps = [], linkopts = [], **kwargs):
     )
 
 def crate_cc_binary(name, deps = [], static_absl = False, static_runtime = False,
-                    linkopts = [], **kwargs):
+                    static_grpc = False, linkopts = [], **kwargs):
     """A binary; static_absl also links libseccomp statically.
+
+    static_grpc links gRPC, protobuf, abseil, OpenSSL and the rest under
+    them from their archives, ahead of the shared libraries the
+    dependencies name, which --as-needed then leaves out.
 
     static_runtime links libstdc++ and libgcc statically too, leaving libc as
     the only shared object the dynamic loader maps at exec.
@@ -33,6 +39,8 @@ def crate_cc_binary(name, deps = [], static_absl = False, static_runtime = False
     else:
         extra = ["@system//:absl", "@system//:seccomp"]
     opts = list(linkopts)
+    if static_grpc:
+        opts = STATIC_GRPC_LINKOPTS + opts
     if static_runtime:
         # The toolchain names -lstdc++ itself, which -static-libstdc++ does
         # not affect: the archive must come after every library that needs

@@ -67,6 +67,32 @@ def _static_flags(flags):
             out.append(f)
     return out
 
+# gRPC, protobuf and everything under them as archives, for the binaries
+# that start often (the crate CLI, crated): about 60 shared objects cost
+# a third of their start-up in the dynamic loader's symbol lookups. In one
+# group, since the archives refer to each other in every direction. libc's
+# own libraries stay shared, and so do OpenSSL and zlib, which libcurl and
+# libarchive load anyway: one copy of each in the process.
+_SHARED_ALWAYS = ["-ldl", "-lrt", "-lm", "-lpthread", "-latomic", "-lssl",
+                  "-lcrypto", "-lz"]
+
+def _static_grpc_flags(ctx):
+    flags = _pkg_config(ctx, ["--static", "--libs", "grpc++", "protobuf"])
+    archives = []
+    shared = []
+    for f in flags:
+        if not f.startswith("-l") or f in _SHARED_ALWAYS:
+            if f.startswith("-l") and f not in shared:
+                shared.append(f)
+            continue
+        a = "-l:lib%s.a" % f[2:]
+        if a not in archives:
+            archives.append(a)
+    for extra in ["grpc++_reflection"]:
+        archives.insert(0, "-l:lib%s.a" % extra)
+    return ["-Wl,--as-needed", "-Wl,--start-group"] + archives + \
+           ["-Wl,--end-group"] + shared
+
 def _quote(items):
     return "[" + ", ".join(['"%s"' % i for i in items]) + "]"
 
@@ -91,6 +117,8 @@ def _system_libs_impl(ctx):
                      (name, _quote(flags)))
     ctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % ctx.name)
     ctx.file("BUILD.bazel", "\n".join(build))
+    ctx.file("static_grpc.bzl", "STATIC_GRPC_LINKOPTS = %s\n" %
+             _quote(_static_grpc_flags(ctx)))
 
 system_libs = repository_rule(
     implementation = _system_libs_impl,
