@@ -89,7 +89,10 @@ test_usage_and_flags() {
   expect_contains "--help lists run" "Create and run a new container from an image" "$OUT"
   local c
   for c in run create start ps stop kill rm logs wait inspect pull images rmi tag \
-    version info "image ls" "image inspect" "container ls" "completion bash"; do
+    version info "image ls" "image inspect" "container ls" "completion bash" \
+    attach exec restart top stats update events push login logout load save \
+    "volume create" "volume ls" "volume inspect" "volume rm" "volume prune" \
+    "image prune" "container prune" "system df" "system prune" "system info"; do
     # shellcheck disable=SC2086
     crate $c --help
     expect_eq "$c --help rc" 0 "$RC"
