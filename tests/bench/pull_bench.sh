@@ -27,7 +27,7 @@ done
 source "$repo/tests/fixtures/lib.sh"
 work="$(mktemp -d /tmp/crate-pull-bench.XXXXXX)"
 cleanup() {
-  pkill -f "crated --run-dir $work/" 2>/dev/null || true
+  pkill -f "^[^ ]*/crated --run-dir $work/" 2>/dev/null || true
   sleep 0.2
   umount -R "$work/dest/storage" 2>/dev/null || true
   registry_stop >/dev/null 2>&1 || true
@@ -44,7 +44,7 @@ echo "image $image $digest: $((size >> 20)) MiB compressed in 3 layers" >&2
 
 dest="$work/dest"
 # A fresh store for each run; crated (started by `crate pull`) goes first.
-prepare="pkill -f 'crated --run-dir $dest/' ; sleep 0.2; umount -R $dest/storage 2>/dev/null; rm -rf $dest; mkdir -p $dest"
+prepare="pkill -f '^[^ ]*/crated --run-dir $dest/' ; sleep 0.2; umount -R $dest/storage 2>/dev/null; rm -rf $dest; mkdir -p $dest"
 cmds=(
   -n "skopeo copy + umoci unpack"
   "skopeo copy -q --src-tls-verify=false docker://$image oci:$dest/oci:latest && umoci unpack --image $dest/oci:latest $dest/bundle"
