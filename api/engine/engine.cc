@@ -29,6 +29,7 @@
 #include "runtime/oci/spec_json.h"
 #include "runtime/security/capabilities.h"
 #include "runtime/shim/exit_file.h"
+#include "runtime/shim/shim_pid_file.h"
 
 namespace crate::engine {
 namespace {
@@ -366,6 +367,14 @@ void Engine::Teardown(const ContainerRecord& record) {
   const std::string& id = record.id;
   if (ProcessAlive(record.shim_pid, record.shim_start_time)) {
     kill(record.shim_pid, SIGKILL);
+  } else if (record.shim_pid == 0) {
+    // Never acknowledged (crated died during create): a shim that wrote
+    // its pid file before its report got lost is found there. One that had
+    // not yet is left to notice its unread report and remove its container
+    // itself (runtime/shim/shim.cc).
+    absl::StatusOr<shim::ShimPid> shim =
+        shim::ReadShimPidFile(JoinPath(ShimDir(id), "shim.pid"));
+    if (shim.ok() && shim::ShimAlive(*shim)) kill(shim->pid, SIGKILL);
   }
   // The container itself, through its cgroup, and the runtime's state.
   linux::Delete(RuntimeRoot(), id, /*force=*/true).IgnoreError();

@@ -17,12 +17,18 @@ int RunShim(const ShimConfig& config, ContainerOps& ops, int ready_fd) {
           ? nlohmann::json{{"ok", true}, {"pid", *init}, {"shim_pid", getpid()}}
           : ErrorResponse(init.status());
   // One line: a pipe's reader reads to the newline, a datagram socket's
-  // gets it whole. A reader that has gone changes nothing: the shim serves
-  // the container all the same, and crated finds it through shim.pid.
-  WriteAll(ready_fd, SerializeMessage(report) + "\n", "--ready-fd")
-      .IgnoreError();
+  // gets it whole.
+  absl::Status reported =
+      WriteAll(ready_fd, SerializeMessage(report) + "\n", "--ready-fd");
   close(ready_fd);
   if (!init.ok()) return 1;
+  if (!reported.ok()) {
+    // The reader went before the report (crated killed during create):
+    // the container was never acknowledged, and a fresh crated removes
+    // the record without knowing this shim, so the shim removes it.
+    server.Abandon(*init);
+    return 1;
+  }
   server.Serve();
   return 0;
 }

@@ -38,6 +38,11 @@ class ShimServer {
   // Creates the container and what the shim serves it with; the init's
   // pid. On error nothing is left: no container, pid file or socket.
   absl::StatusOr<pid_t> Setup();
+  // Undoes what Setup made: the init killed, the container deleted, the
+  // shim's files removed. Also for a report crated never read (it died
+  // first): its record still says creating, and nothing else would ever
+  // remove a container it did not acknowledge.
+  void Abandon(pid_t init);
 
   // Serves until the init has exited and the shim may go (see ShimConfig),
   // then removes shim.sock and shim.pid.
@@ -64,7 +69,6 @@ class ShimServer {
 
   // shim_server.cc
   absl::Status FinishSetup(ShimProcess& init);
-  void Abandon(pid_t init);
   absl::Status WatchIo(ShimProcess& p);
   void OnSignal();
   void Reap();

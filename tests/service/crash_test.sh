@@ -77,7 +77,12 @@ def images():
     if r.returncode != 0:
         raise RuntimeError(f"images failed: {r.stderr}")
     names = [l for l in r.stdout.splitlines() if l.strip()]
-    for n in names:
+    # By ID: a pull cut short after the image was stored whole but before
+    # its tag was written leaves it untagged (repo:<none>), which is
+    # consistent; what must never be is a listed image that does not read.
+    ids = subprocess.run([crate, "images", "-q", "--no-trunc"], capture_output=True,
+                         text=True, timeout=60).stdout.split()
+    for n in ids:
         i = subprocess.run([crate, "image", "inspect", n], capture_output=True,
                            text=True, timeout=60)
         if i.returncode != 0:
