@@ -393,6 +393,8 @@ test_exec() {
   # The shim's death mid-exec ends the exec with an error, not a hang.
   local id
   id="$("$CRATE" inspect -f '{{.Id}}' ex)"
+  local init_pid
+  init_pid="$("$CRATE" inspect -f '{{.State.Pid}}' ex)"
   "$CRATE" exec ex sh -c 'echo ready; sleep 60' >"$WORK/exec.out" 2>"$WORK/exec.err" &
   local cli=$!
   for i in $(seq 50); do grep -q ready "$WORK/exec.out" && break; sleep 0.1; done
@@ -404,6 +406,12 @@ test_exec() {
   wait "$cli"
   expect_eq "exec when the shim dies rc" 125 "$?"
   expect_eq "exec when the shim dies" "Error: the container's shim went away before the process exited" "$(cat "$WORK/exec.err")"
+  # kill -9 of a shim: its container is reported exited (137, "shim
+  # died"), and its processes are gone, not left running or as zombies.
+  crate inspect -f '{{.State.Status}} {{.State.ExitCode}}' ex
+  expect_eq "a killed shim: the container exited" "exited 137" "$OUT"
+  for i in $(seq 50); do [ -e "/proc/$init_pid" ] || break; sleep 0.1; done
+  [ -e "/proc/$init_pid" ] && fail "a killed shim: the container's init $init_pid is left ($(awk '{print $3}' "/proc/$init_pid/stat" 2>/dev/null))"
   crate rm -f ex
   crate run -d --name ex "$IMG" sleep 60
   crate kill ex
