@@ -604,7 +604,8 @@ absl::StatusOr<PushResult> ImageService::Push(absl::string_view name,
                                 [&](const PushedLayer& l) {
                                   return l.digest == b.digest;
                                 })) {
-        result.layers.push_back({b.digest, b.size, !exists});
+        result.layers.push_back(
+            {b.digest, static_cast<uint64_t>(b.size), !exists});
       }
     }
     ASSIGN_OR_RETURN(std::string pushed,
