@@ -10,6 +10,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../fixtures/lib.sh
 source "$here/../fixtures/lib.sh"
+# shellcheck source=../fixtures/private_crated.sh
+source "$here/../fixtures/private_crated.sh"
 bin() { fixture_binary "$@" || exit 1; }
 CRATE="$(bin cli/crate crate)"
 CRATED="$(bin cli/crated crated)"
@@ -24,11 +26,7 @@ fi
 
 # Short: a shim's socket path (run dir + shims/<64 hex>/shim.sock) must
 # fit in sun_path's 108 bytes.
-WORK="$(mktemp -d /tmp/ccli.XXXXXX)"
-chmod 755 "$WORK"
-export CRATE_HOST="unix://$WORK/r/crate.sock"
-export CRATE_ROOT="$WORK/root"
-export CRATE_CRATED_ARGS="--idle-timeout 30"
+private_crated_setup ccli
 FAILED=0
 fail() {
   echo "FAIL: $*" >&2
@@ -53,28 +51,9 @@ crate() {
   ERR="$(cat "$WORK/err")"
 }
 
-crated_pids() { pgrep -f "crated .*--run-dir $WORK/"; }
 cleanup() {
-  local p id rt m
-  # Containers through the CLI first, as a user would, while crated runs.
-  if [ -n "$(crated_pids)" ]; then
-    for id in $("$CRATE" ps -aq --no-trunc 2>/dev/null); do
-      "$CRATE" rm -f "$id" >/dev/null 2>&1
-    done
-  fi
   if declare -F registry_stop >/dev/null; then registry_stop >/dev/null 2>&1; fi
-  for p in $(jobs -p); do kill "$p" 2>/dev/null; done
-  for p in $(crated_pids); do kill "$p" 2>/dev/null; done
-  sleep 0.2
-  for p in $(crated_pids) $(pgrep -f "crate-shim .*$WORK/"); do kill -9 "$p" 2>/dev/null; done
-  # What a failed check may leave: the runtime's containers (their
-  # cgroups), then mounts under WORK.
-  rt="$WORK/r/runtime"
-  if [ -d "$rt" ]; then
-    for id in $(ls "$rt"); do "$CRATE_RUNTIME" --root "$rt" delete --force "$id" >/dev/null 2>&1; done
-  fi
-  grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
-  rm -rf "$WORK"
+  private_crated_cleanup
 }
 trap cleanup EXIT
 
@@ -123,7 +102,7 @@ test_version_and_info() {
   expect_eq "version rc" 0 "$RC"
   expect_contains "version (client)" "Client:" "$OUT"
   expect_contains "version (service)" "OCI runtime spec: 1.1.0" "$OUT"
-  [ -n "$(crated_pids)" ] || fail "crated was not started on demand"
+  [ -n "$(private_crated_pids)" ] || fail "crated was not started on demand"
   crate info
   expect_eq "info rc" 0 "$RC"
   expect_match "info containers" "^ Containers: [0-9]+$" "$OUT"

@@ -11,6 +11,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../fixtures/lib.sh
 source "$here/../fixtures/lib.sh"
+# shellcheck source=../fixtures/private_crated.sh
+source "$here/../fixtures/private_crated.sh"
 bin() { fixture_binary "$@" || exit 1; }
 CRATE="$(bin cli/crate crate)"
 CRATED="$(bin cli/crated crated)"
@@ -23,11 +25,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Short: a shim's socket path must fit in sun_path's 108 bytes.
-WORK="$(mktemp -d /tmp/cradm.XXXXXX)"
-chmod 755 "$WORK"
-export CRATE_HOST="unix://$WORK/r/crate.sock"
-export CRATE_ROOT="$WORK/root"
-export CRATE_CRATED_ARGS="--idle-timeout 30"
+private_crated_setup cradm
 # crated inherits it: logins go to $WORK/docker/config.json.
 export DOCKER_CONFIG="$WORK/docker"
 AUTH_FILE="$DOCKER_CONFIG/config.json"
@@ -66,25 +64,9 @@ crate_in() {
   ERR="$(cat "$WORK/err")"
 }
 
-crated_pids() { pgrep -f "crated .*--run-dir $WORK/"; }
 cleanup() {
-  local p id rt m
-  if [ -n "$(crated_pids)" ]; then
-    for id in $("$CRATE" ps -aq --no-trunc 2>/dev/null); do
-      "$CRATE" rm -f "$id" >/dev/null 2>&1
-    done
-  fi
   if declare -F registry_stop >/dev/null; then registry_stop >/dev/null 2>&1; fi
-  for p in $(jobs -p); do kill "$p" 2>/dev/null; done
-  for p in $(crated_pids); do kill "$p" 2>/dev/null; done
-  sleep 0.2
-  for p in $(crated_pids) $(pgrep -f "crate-shim .*$WORK/"); do kill -9 "$p" 2>/dev/null; done
-  rt="$WORK/r/runtime"
-  if [ -d "$rt" ]; then
-    for id in $(ls "$rt"); do "$CRATE_RUNTIME" --root "$rt" delete --force "$id" >/dev/null 2>&1; done
-  fi
-  grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
-  rm -rf "$WORK"
+  private_crated_cleanup
 }
 trap cleanup EXIT
 
