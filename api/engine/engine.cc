@@ -22,6 +22,7 @@
 #include "runtime/base/errno_status.h"
 #include "runtime/base/file_util.h"
 #include "runtime/base/status_macros.h"
+#include "runtime/cgroups/cgroup.h"
 #include "runtime/container/spec_builder.h"
 #include "runtime/container/users.h"
 #include "runtime/linux/container.h"
@@ -124,6 +125,11 @@ std::vector<std::string> MergeEnv(std::vector<std::string> base,
 }
 
 }  // namespace
+
+std::string Engine::CgroupVersion() {
+  absl::StatusOr<cgroups::Mode> mode = cgroups::DetectMode();
+  return mode.ok() ? std::string(cgroups::ModeName(*mode)) : "unknown";
+}
 
 absl::string_view StatusName(Status status) {
   switch (status) {

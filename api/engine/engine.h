@@ -112,6 +112,9 @@ class Engine {
   ~Engine();
 
   registry::ImageService& images() { return *images_; }
+  // The host's cgroup layout as the runtime drives it: "v1", "hybrid" or
+  // "v2" (cgroups::DetectMode), "unknown" without /sys/fs/cgroup.
+  static std::string CgroupVersion();
   // Named and anonymous volumes, with containers as their users.
   Volumes& volumes() { return *volumes_; }
   // Which containers use an image (for its Remove and Prune).

@@ -1,6 +1,5 @@
 #include "api/server/system_service.h"
 
-#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,22 +12,6 @@
 #include "runtime/base/version.h"
 
 namespace crate::server {
-
-constexpr long kCgroup2Magic = 0x63677270;
-
-std::string CgroupVersion(const std::string& cgroup_root) {
-  struct statfs st;
-  if (statfs(cgroup_root.c_str(), &st) == 0 &&
-      static_cast<long>(st.f_type) == kCgroup2Magic) {
-    return "v2";
-  }
-  std::string unified = cgroup_root + "/unified";
-  if (statfs(unified.c_str(), &st) == 0 &&
-      static_cast<long>(st.f_type) == kCgroup2Magic) {
-    return "hybrid";
-  }
-  return "v1";
-}
 
 grpc::Status SystemService::Version(
     grpc::ServerContext* /*context*/,
@@ -51,7 +34,7 @@ grpc::Status SystemService::Info(grpc::ServerContext* /*context*/,
   response->set_rootless(geteuid() != 0);
   response->set_root_dir(facts_.root);
   response->set_run_dir(facts_.run);
-  response->set_cgroup_version(CgroupVersion());
+  response->set_cgroup_version(engine::Engine::CgroupVersion());
   struct utsname u;
   if (uname(&u) == 0) {
     response->set_kernel(u.release);

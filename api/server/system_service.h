@@ -46,9 +46,6 @@ class SystemService final : public crate::v1::System::Service {
   absl::Time started_ = absl::Now();
 };
 
-// "v1", "v2" or "hybrid", from what is mounted at /sys/fs/cgroup.
-std::string CgroupVersion(const std::string& cgroup_root = "/sys/fs/cgroup");
-
 }  // namespace crate::server
 
 #endif  // CRATE_API_SERVER_SYSTEM_SERVICE_H_

@@ -43,14 +43,6 @@ TEST(SystemServiceTest, VersionOverUnixSocket) {
   ASSERT_OK(RemoveTree(dir));
 }
 
-TEST(CgroupVersionTest, NamesTheMountedHierarchy) {
-  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("cgroup_version_test"));
-  EXPECT_EQ(CgroupVersion(dir), "v1");  // no cgroup2 at the root or unified/
-  std::string host = CgroupVersion();
-  EXPECT_TRUE(host == "v1" || host == "v2" || host == "hybrid") << host;
-  ASSERT_OK(RemoveTree(dir));
-}
-
 // Without an engine (a transport test), Info says it has nothing to tell.
 TEST(SystemServiceTest, InfoWithoutAnEngineIsUnimplemented) {
   SystemService service;
