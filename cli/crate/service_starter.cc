@@ -28,20 +28,31 @@ bool Executable(const std::string& path) {
   return access(path.c_str(), X_OK) == 0;
 }
 
+}  // namespace
+
+std::string FindSiblingBinary(const std::string& name) {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "";
+  self[n] = '\0';
+  std::string dir = DirName(self);
+  for (const std::string& candidate :
+       {absl::StrCat(dir, "/", name),
+        absl::StrCat(dir, "/../", name, "/", name)}) {
+    if (Executable(candidate)) return candidate;
+  }
+  return "";
+}
+
+namespace {
+
 std::string FindCrated(const std::string& given) {
   if (!given.empty()) return given;
   if (const char* env = getenv("CRATE_CRATED"); env != nullptr && *env) {
     return env;
   }
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    std::string dir = DirName(self);
-    for (const std::string& candidate :
-         {dir + "/crated", dir + "/../crated/crated"}) {
-      if (Executable(candidate)) return candidate;
-    }
+  if (std::string sibling = FindSiblingBinary("crated"); !sibling.empty()) {
+    return sibling;
   }
   if (const char* path = getenv("PATH")) {
     for (absl::string_view d : absl::StrSplit(path, ':')) {

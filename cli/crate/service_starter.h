@@ -22,6 +22,11 @@ struct StartOptions {
   absl::Duration timeout = absl::Seconds(10);
 };
 
+// Another of crate's binaries beside this program: in its own directory
+// (installed) or in ../NAME/NAME (a build tree); empty when neither is
+// executable.
+std::string FindSiblingBinary(const std::string& name);
+
 // Whether something accepts connections on the unix socket.
 bool ServiceAnswers(const std::string& socket_path);
 

@@ -47,19 +47,10 @@ struct Flags {
 };
 
 // crate-shim beside this binary (as installed) or in the build tree's
-// sibling package.
+// sibling package; else by name, for the spawn's error to name it.
 std::string FindShim() {
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "crate-shim";
-  self[n] = '\0';
-  std::string dir(self);
-  dir = dir.substr(0, dir.rfind('/'));
-  for (const std::string& c :
-       {dir + "/crate-shim", dir + "/../crate-shim/crate-shim"}) {
-    if (access(c.c_str(), X_OK) == 0) return c;
-  }
-  return dir + "/crate-shim";
+  std::string shim = cli::FindSiblingBinary("crate-shim");
+  return shim.empty() ? "crate-shim" : shim;
 }
 
 [[noreturn]] void Die(const std::string& message) {
