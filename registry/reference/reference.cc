@@ -12,6 +12,13 @@
 namespace crate::registry {
 namespace {
 
+// docker's rule for a reference's first component: a domain when it has
+// '.' or ':', is "localhost", or has an uppercase letter.
+bool NamesADomain(absl::string_view first) {
+  return first.find_first_of(".:") != absl::string_view::npos ||
+         first == "localhost" || absl::AsciiStrToLower(first) != first;
+}
+
 bool IsLowerAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
@@ -236,10 +243,7 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view s) {
   std::string domain;
   std::string remainder;
   size_t i = s.find('/');
-  if (i == absl::string_view::npos ||
-      (s.substr(0, i).find_first_of(".:") == absl::string_view::npos &&
-       s.substr(0, i) != "localhost" &&
-       absl::AsciiStrToLower(s.substr(0, i)) == s.substr(0, i))) {
+  if (i == absl::string_view::npos || !NamesADomain(s.substr(0, i))) {
     domain = std::string(kDefaultDomain);
     remainder = std::string(s);
   } else {
@@ -285,6 +289,13 @@ std::string Reference::String() const {
 std::string Reference::FamiliarName() const {
   if (domain_ != kDefaultDomain) return Name();
   absl::string_view path = path_;
+  // "docker.io/registry.lan/x" must keep its domain: without it the path's
+  // first component would be read as the domain (docker prints such
+  // names ambiguously).
+  if (size_t slash = path.find('/');
+      slash != absl::string_view::npos && NamesADomain(path.substr(0, slash))) {
+    return Name();
+  }
   if (absl::StartsWith(path, kOfficialRepoPrefix) &&
       path.substr(kOfficialRepoPrefix.size()).find('/') ==
           absl::string_view::npos) {

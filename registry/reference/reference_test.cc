@@ -295,6 +295,24 @@ TEST(ReferenceTest, DockerRefAddsLatestOnlyWithoutTagOrDigest) {
   }
 }
 
+// Found by tests/fuzz:reference_fuzz: a Docker Hub path whose first
+// component looks like a domain keeps docker.io in its familiar form, or
+// that form would name another registry.
+TEST(ReferenceTest, FamiliarFormKeepsAnAmbiguousHubDomain) {
+  for (const char* in : {"docker.io/registry.lan/x", "index.docker.io/a.b/c",
+                         "docker.io/localhost/app:1", "docker.io/Up/x"}) {
+    absl::StatusOr<Reference> r = Reference::Parse(in);
+    if (!r.ok()) continue;  // "Up" is refused (uppercase repository)
+    absl::StatusOr<Reference> back = Reference::Parse(r->FamiliarString());
+    ASSERT_TRUE(back.ok()) << in;
+    EXPECT_EQ(back->String(), r->String()) << in;
+  }
+  ASSERT_OK_AND_ASSIGN(Reference r, Reference::Parse("docker.io/reg.lan/x:1"));
+  EXPECT_EQ(r.FamiliarString(), "docker.io/reg.lan/x:1");
+  ASSERT_OK_AND_ASSIGN(r, Reference::Parse("docker.io/user/app"));
+  EXPECT_EQ(r.FamiliarString(), "user/app");
+}
+
 TEST(ReferenceTest, WithTagDigestAndNameOnly) {
   ASSERT_OK_AND_ASSIGN(Reference r, Reference::Parse("busybox:1@" + kSha256F));
   EXPECT_EQ(r.NameOnly().String(), "docker.io/library/busybox");
