@@ -39,6 +39,15 @@ case "${1:-}" in
     # nothing about this machine.
     bazel test "${bazel_flags[@]}" --cache_test_results=no --test_summary=short //... 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
+    # The fuzz targets under libFuzzer for a few seconds each (their corpus
+    # replays already ran above as regression tests).
+    echo "== fuzzing (tests/fuzz/run.sh 3)"
+    if ! tests/fuzz/run.sh 3 2>"$log.fuzz"; then
+      tail -40 "$log.fuzz" >&2
+      echo "//tests/fuzz:libfuzzer_run FAILED" >>"$log"
+      rc=1
+    fi
+    rm -f "$log.fuzz"
     set -e
     # Tests run as root on this machine: one that damages the host's
     # /dev/null would break every later test and tool in confusing ways.
