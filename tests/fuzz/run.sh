@@ -12,7 +12,9 @@ repo="$(cd "$here/../.." && pwd)"
 seconds="${1:-10}"
 shift || true
 cd "$repo"
-bazel_fuzz() { bazel --output_base="$HOME/.cache/crate-bazel-fuzz" "$@"; }
+# One output base per checkout (a Bazel output base serves one workspace).
+base="$HOME/.cache/crate-bazel-fuzz/$(printf '%s' "$repo" | md5sum | cut -c1-12)"
+bazel_fuzz() { bazel --output_base="$base" "$@"; }
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
@@ -23,7 +25,8 @@ fi
 bazel_fuzz build --config=fuzz "${targets[@]/#///tests/fuzz:}" >&2
 bin="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz"
 work="$(mktemp -d /tmp/crate-fuzz.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+# The second Bazel server goes too: nothing of the run is left running.
+trap 'rm -rf "$work"; bazel_fuzz shutdown 2>/dev/null || true' EXIT
 mkdir -p "$here/findings"
 failed=0
 for t in "${targets[@]}"; do
