@@ -33,9 +33,8 @@ StartOptions StartOptionsFor(const std::string& socket_path,
   return start;
 }
 
-Client::Client(std::string target) : target_(std::move(target)) {
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+Client::Client(std::string target, std::shared_ptr<grpc::Channel> channel)
+    : target_(std::move(target)) {
   containers_ = crate::v1::Containers::NewStub(channel);
   images_ = crate::v1::Images::NewStub(channel);
   system_ = crate::v1::System::NewStub(channel);
@@ -49,13 +48,29 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   absl::StatusOr<std::string> target = ServiceTarget(env);
   if (!target.ok()) return target.status();
   absl::string_view path = *target;
-  if (absl::ConsumePrefix(&path, "unix:")) {
-    absl::Status started = EnsureService(
-        StartOptionsFor(std::string(path), std::getenv("CRATE_ROOT"),
-                        std::getenv("CRATE_CRATED_ARGS")));
-    if (!started.ok()) return started;
+  auto channel = [&] {
+    return grpc::CreateChannel(*target, grpc::InsecureChannelCredentials());
+  };
+  if (!absl::ConsumePrefix(&path, "unix:")) {
+    return std::unique_ptr<Client>(new Client(*target, channel()));
   }
-  return std::unique_ptr<Client>(new Client(*std::move(target)));
+  const StartOptions start =
+      StartOptionsFor(std::string(path), std::getenv("CRATE_ROOT"),
+                      std::getenv("CRATE_CRATED_ARGS"));
+  std::shared_ptr<grpc::Channel> ch;
+  for (int attempt = 0; attempt < kConnectAttempts; ++attempt) {
+    absl::Status started = EnsureService(start);
+    if (!started.ok()) return started;
+    // A service can answer the check above and be gone a moment later
+    // (killed, or on its idle way out): its socket still took the
+    // connect. Looked at again, the next one is started. A new channel
+    // each time, so that no reconnect backoff is waited out.
+    ch = channel();
+    if (ch->WaitForConnected(absl::ToChronoTime(absl::Now() + kConnectWait))) {
+      break;
+    }
+  }
+  return std::unique_ptr<Client>(new Client(*target, ch));
 }
 
 std::unique_ptr<grpc::ClientContext> Client::Call(absl::Duration deadline) {

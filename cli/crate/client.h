@@ -4,6 +4,7 @@
 #ifndef CRATE_CLI_CRATE_CLIENT_H_
 #define CRATE_CLI_CRATE_CLIENT_H_
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
@@ -20,6 +21,12 @@
 #include "cli/crate/service_starter.h"
 
 namespace crate::cli {
+
+// Connecting: a service found gone right after it answered is looked for
+// (and started) again this many times, each connect waited for this long
+// (its start reconciles every container first).
+inline constexpr int kConnectAttempts = 3;
+inline constexpr absl::Duration kConnectWait = absl::Seconds(3);
 
 // Most calls answer at once; a hung service should not hang the CLI.
 inline constexpr absl::Duration kQuickCall = absl::Seconds(30);
@@ -58,7 +65,7 @@ class Client {
   int Fail(const grpc::Status& status) const;
 
  private:
-  explicit Client(std::string target);
+  Client(std::string target, std::shared_ptr<grpc::Channel> channel);
 
   std::string target_;
   std::unique_ptr<crate::v1::Containers::Stub> containers_;
