@@ -16,17 +16,21 @@ if [ -n "$needed" ]; then
   echo "crate-shim loads more than glibc: $needed" >&2
   exit 1
 fi
-"$bin" --version | grep -q '^crate-shim version '
-"$bin" --help | grep -q -- '--ready-fd'
+# Whole outputs, then grep: grep -q stops reading at its match, and a
+# write after it would fail the pipeline (EPIPE under pipefail).
+version="$("$bin" --version)"
+grep -q '^crate-shim version ' <<<"$version" || { echo "FAIL: --version: $version" >&2; exit 1; }
+help="$("$bin" --help)"
+grep -q -- '--ready-fd' <<<"$help" || { echo "FAIL: --help: $help" >&2; exit 1; }
 # A bad command line is refused before anything detaches.
 set +e
 out="$("$bin" --id x 2>&1)"
 code=$?
 set -e
 [ "$code" = 2 ] || { echo "bad flags: exit $code, want 2" >&2; exit 1; }
-echo "$out" | grep -q -- '--bundle: is required'
+grep -q -- '--bundle: is required' <<<"$out"
 out="$("$bin" --id c --bundle b --runtime-root r --shim-dir s --log l \
   --exit-file e --ready-fd 9 2>&1 9<&-)" && code=0 || code=$?
 [ "$code" = 2 ] || { echo "closed --ready-fd: exit $code, want 2" >&2; exit 1; }
-echo "$out" | grep -q -- '--ready-fd 9 is not open'
+grep -q -- '--ready-fd 9 is not open' <<<"$out"
 echo PASS
