@@ -296,9 +296,12 @@ std::string Reference::FamiliarName() const {
       slash != absl::string_view::npos && NamesADomain(path.substr(0, slash))) {
     return Name();
   }
+  // "library/" is dropped unless what is left would be read as an image
+  // ID (64 hex digits), which a name may not be.
   if (absl::StartsWith(path, kOfficialRepoPrefix) &&
       path.substr(kOfficialRepoPrefix.size()).find('/') ==
-          absl::string_view::npos) {
+          absl::string_view::npos &&
+      !IsFullHexId(path.substr(kOfficialRepoPrefix.size()))) {
     path.remove_prefix(kOfficialRepoPrefix.size());
   }
   return std::string(path);

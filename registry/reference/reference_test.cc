@@ -311,6 +311,12 @@ TEST(ReferenceTest, FamiliarFormKeepsAnAmbiguousHubDomain) {
   EXPECT_EQ(r.FamiliarString(), "docker.io/reg.lan/x:1");
   ASSERT_OK_AND_ASSIGN(r, Reference::Parse("docker.io/user/app"));
   EXPECT_EQ(r.FamiliarString(), "user/app");
+  // An official image named like an image ID keeps "library/": the bare
+  // name would be refused as an ID.
+  const std::string hex(64, 'a');
+  ASSERT_OK_AND_ASSIGN(r, Reference::Parse("library/" + hex));
+  EXPECT_EQ(r.FamiliarString(), "library/" + hex);
+  ASSERT_OK(Reference::Parse(r.FamiliarString()).status());
 }
 
 TEST(ReferenceTest, WithTagDigestAndNameOnly) {
